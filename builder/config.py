@@ -1,0 +1,235 @@
+"""The project config: `newsbench.toml` at the repository root, overridable with dotted options.
+
+Every command run without arguments from the repository root reads it. `--dedup.threshold 0.7` (or
+`--set dedup.threshold=0.7`) overrides one value; values are parsed as TOML literals, else kept as strings.
+Paths in the file are relative to the file's folder.
+"""
+
+from __future__ import annotations
+
+import copy
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+from builder.errors import ConfigError
+
+CONFIG_NAME = "newsbench.toml"
+
+# Defaults for everything a stage reads; the project file only states what differs.
+DEFAULTS: dict[str, Any] = {
+    "project": {
+        "name": "newsbench",
+        "language": "id",
+        "seed": 13,
+        "work_dir": "work",
+        "label_schema": "schema/labels.json",
+        "annotations_dir": "annotations",
+        "releases_dir": "releases",
+    },
+    "sources": [],
+    "ingest": {"batch_size": 1000},
+    "clean": {
+        "rule_sets": ["generic-id"],
+        "rules_dir": "",  # extra folder of rule files (<name>.toml), searched before the built-in ones
+        "unwrap_lines": True,
+        "min_words": 30,
+        "languages": ["id"],
+        "language_check": True,
+        "min_language_chars": 200,
+    },
+    "dedup": {
+        "ngram": 5,
+        "threshold": 0.8,
+        "num_perm": 128,
+        "lsh_threshold": 0.0,  # 0 = chosen from `threshold` so that recall at the threshold stays high
+        "drop": "exact",  # none | exact | near
+        "workers": 0,  # 0 = all cores
+    },
+    "split": {
+        "ratios": {"train": 0.8, "validation": 0.1, "test": 0.1},
+        "stratify_by": "",
+        "temporal": {},
+        "ledger": "data/splits/ledger.jsonl",
+    },
+    "segment": {"abbreviations": []},
+}
+
+
+@dataclass
+class Config:
+    """The merged project config and the folder its relative paths are resolved against."""
+
+    data: dict[str, Any]
+    root: Path
+    path: Path | None = None
+    overrides: dict[str, Any] = field(default_factory=dict)
+
+    def __getitem__(self, key: str) -> Any:
+        return self.data[key]
+
+    def get(self, dotted: str, default: Any = None) -> Any:
+        node: Any = self.data
+        for part in dotted.split("."):
+            if not isinstance(node, dict) or part not in node:
+                return default
+            node = node[part]
+        return node
+
+    def resolve(self, value: str | Path) -> Path:
+        """A path from the config, made absolute against the config's folder."""
+        p = Path(value)
+        return p if p.is_absolute() else self.root / p
+
+    @property
+    def work_dir(self) -> Path:
+        return self.resolve(self.data["project"]["work_dir"])
+
+    def stage_dir(self, stage: str) -> Path:
+        return self.work_dir / stage
+
+    @property
+    def seed(self) -> int:
+        return int(self.data["project"]["seed"])
+
+    @property
+    def language(self) -> str:
+        return str(self.data["project"]["language"])
+
+
+def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def parse_value(text: str) -> Any:
+    """Parse an override value as a TOML literal (number, bool, array, inline table), else a string."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def apply_override(data: dict[str, Any], dotted: str, value: Any) -> None:
+    parts = dotted.split(".")
+    node = data
+    for i, part in enumerate(parts[:-1]):
+        nxt = node.get(part)
+        if nxt is None:
+            nxt = node[part] = {}
+        if not isinstance(nxt, dict):
+            raise ConfigError(
+                f"cannot set '{dotted}': '{'.'.join(parts[: i + 1])}' is not a table",
+                fix="override a leaf value such as dedup.threshold",
+            )
+        node = nxt
+    if parts[0] in DEFAULTS and isinstance(DEFAULTS[parts[0]], dict) and len(parts) == 2:
+        known = DEFAULTS[parts[0]]
+        if parts[1] not in known and parts[0] != "project":
+            raise ConfigError(
+                f"unknown option '{dotted}'",
+                fix=f"known options of [{parts[0]}]: {', '.join(sorted(known))}",
+            )
+    node[parts[-1]] = value
+
+
+def find_config(start: Path | None = None) -> Path | None:
+    """The nearest newsbench.toml in the folder or its parents."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        candidate = folder / CONFIG_NAME
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None = None) -> Config:
+    """Load the project config (the nearest newsbench.toml when `path` is None) and apply overrides."""
+    overrides = overrides or {}
+    if path is None:
+        found = find_config()
+        if found is None:
+            raise ConfigError(
+                f"no {CONFIG_NAME} in this folder or its parents",
+                fix=f"run from the repository root or pass --config PATH/{CONFIG_NAME}",
+            )
+        path = found
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError("config file not found", where=str(path), fix="pass an existing --config path")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"not valid TOML: {exc}", where=str(path), fix="correct the TOML syntax") from exc
+    data = _merge(DEFAULTS, raw)
+    for dotted, value in overrides.items():
+        apply_override(data, dotted, value)
+    config = Config(data=data, root=path.resolve().parent, path=path.resolve(), overrides=dict(overrides))
+    validate_config(config)
+    return config
+
+
+def config_from_dict(raw: dict[str, Any], root: str | Path) -> Config:
+    """Build a config in code (tests, notebooks); same defaults and checks as the file."""
+    config = Config(data=_merge(DEFAULTS, raw), root=Path(root).resolve())
+    validate_config(config)
+    return config
+
+
+SOURCE_FORMATS = ("text", "csv", "jsonl", "html")
+
+
+def validate_config(config: Config) -> None:
+    """Check what can be checked before any data is read: sources, paths, ratios."""
+    where = str(config.path or "config")
+    sources = config.data.get("sources", [])
+    if not isinstance(sources, list):
+        raise ConfigError("'sources' must be an array of tables", where=where, fix="write [[sources]] blocks")
+    names = set()
+    for i, src in enumerate(sources):
+        label = f"{where} [[sources]] #{i + 1}"
+        for key in ("name", "format", "path", "license"):
+            if key not in src:
+                raise ConfigError(f"source has no '{key}'", where=label, fix=f"add {key} = ... to the source")
+        if src["name"] in names:
+            raise ConfigError(f"duplicate source name '{src['name']}'", where=label, fix="give each source a unique name")
+        names.add(src["name"])
+        if src["format"] not in SOURCE_FORMATS:
+            raise ConfigError(
+                f"unknown format '{src['format']}'", where=label, fix=f"use one of {', '.join(SOURCE_FORMATS)}"
+            )
+        if "redistributable" not in src:
+            raise ConfigError(
+                f"source '{src['name']}' does not say whether it may be redistributed",
+                where=label,
+                fix="add redistributable = true or false",
+            )
+        if not config.resolve(src["path"]).exists():
+            raise ConfigError(
+                f"source '{src['name']}' names a missing path: {src['path']}",
+                where=label,
+                fix="correct 'path' (relative paths are resolved against the config's folder)",
+            )
+    ratios = config.data["split"]["ratios"]
+    if not isinstance(ratios, dict) or not ratios or any(float(v) < 0 for v in ratios.values()):
+        raise ConfigError("split.ratios must map split names to non-negative numbers", where=where)
+    total = sum(float(v) for v in ratios.values())
+    if abs(total - 1.0) > 1e-6:
+        raise ConfigError(f"split.ratios add up to {total:g}, not 1", where=where, fix="make the ratios sum to 1")
+    drop = config.data["dedup"]["drop"]
+    if drop not in ("none", "exact", "near"):
+        raise ConfigError(f"dedup.drop is '{drop}'", where=where, fix="use none, exact or near")
+    thr = float(config.data["dedup"]["threshold"])
+    if not 0.0 < thr <= 1.0:
+        raise ConfigError(f"dedup.threshold is {thr}", where=where, fix="use a Jaccard similarity in (0, 1]")

@@ -1,0 +1,111 @@
+"""Streaming JSONL reading and atomic writing.
+
+Stages read and write one record per line so that memory stays bounded by the batch, not the corpus.
+Writes go to a temporary file that is renamed into place, so an interrupted stage never leaves a partial output.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+
+from builder.errors import InputError
+
+
+def read_jsonl(path: str | Path) -> Iterator[dict[str, Any]]:
+    """Yield the records of a JSONL file; a line that is not a JSON object raises a located InputError."""
+    path = Path(path)
+    try:
+        fh = open(path, "rb")
+    except OSError as exc:
+        raise InputError(f"cannot open: {exc.strerror}", where=str(path), fix="check the path") from exc
+    with fh:
+        for lineno, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                record = orjson.loads(line)
+            except orjson.JSONDecodeError as exc:
+                raise InputError(
+                    f"line is not valid JSON ({exc})",
+                    where=f"{path}:{lineno}",
+                    fix="repair or remove the line; every line must be one JSON object",
+                ) from exc
+            if not isinstance(record, dict):
+                raise InputError(
+                    f"line holds a JSON {type(record).__name__}, not an object",
+                    where=f"{path}:{lineno}",
+                    fix="write one JSON object per line",
+                )
+            yield record
+
+
+def dumps(record: Any) -> bytes:
+    """One JSONL line, keys in insertion order, UTF-8, no escaping of non-ASCII."""
+    return orjson.dumps(record) + b"\n"
+
+
+class AtomicWriter:
+    """Write a file through a temporary sibling and rename it into place on success only."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
+        self._tmp = Path(tmp)
+        self._fh: IO[bytes] = os.fdopen(fd, "wb")
+        self.count = 0
+
+    def write(self, record: Any) -> None:
+        self._fh.write(dumps(record))
+        self.count += 1
+
+    def write_bytes(self, data: bytes) -> None:
+        self._fh.write(data)
+
+    def commit(self) -> None:
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+        self._fh.close()
+        os.replace(self._tmp, self.path)
+
+    def abort(self) -> None:
+        if not self._fh.closed:
+            self._fh.close()
+        self._tmp.unlink(missing_ok=True)
+
+    def __enter__(self) -> AtomicWriter:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.commit()
+        else:
+            self.abort()
+
+
+def write_jsonl(path: str | Path, records: Iterable[Any]) -> int:
+    """Write records atomically; return how many were written."""
+    with AtomicWriter(path) as out:
+        for record in records:
+            out.write(record)
+    return out.count
+
+
+def write_json(path: str | Path, obj: Any) -> None:
+    """Write one pretty JSON document atomically (stats, reports, manifests)."""
+    with AtomicWriter(path) as out:
+        out.write_bytes(orjson.dumps(obj, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n")
+
+
+def batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    """Group an iterable into lists of at most `size` items (itertools.batched is 3.12+)."""
+    it = iter(items)
+    while batch := list(islice(it, size)):
+        yield batch
