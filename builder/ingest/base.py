@@ -1,0 +1,243 @@
+"""What the readers share: decoding with encoding repair, provenance, label mapping and problem reporting."""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import ftfy
+from charset_normalizer import from_bytes
+
+from builder.config import Config
+from builder.document import make_doc_id, new_document, sha256_bytes
+from builder.errors import InputError
+from builder.stage import RejectSink
+
+# Mojibake and C1 controls only ever show up in text with characters from these ranges, so a cheap scan
+# decides which texts the (slow) ftfy pass runs on.
+_SUSPECT = re.compile(r"[\u0080-\u00ff\u2018-\u203a\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\ufffd]")
+_FTFY_CONFIG = ftfy.TextFixerConfig(
+    unescape_html=False,
+    fix_latin_ligatures=False,
+    fix_character_width=False,
+    uncurl_quotes=False,
+    fix_line_breaks=False,
+    normalization=None,
+    explain=False,
+)
+
+
+@dataclass
+class InputProblem:
+    """An input that could not be read: a file, a row or a field; always with where and how to fix it."""
+
+    what: str
+    where: str
+    fix: str
+
+    @property
+    def message(self) -> str:
+        return f"{self.where}: {self.what} (fix: {self.fix})"
+
+
+@dataclass
+class IngestContext:
+    """Per-run state of the readers: the rejects sink, the problems to report and the repair counters."""
+
+    rejects: RejectSink
+    problems: list[InputProblem] = field(default_factory=list)
+    repairs: Counter[str] = field(default_factory=Counter)
+
+    def problem(self, reason: str, what: str, where: str, fix: str, *, record: Any = None) -> None:
+        self.problems.append(InputProblem(what, where, fix))
+        self.rejects.reject(reason, kind="input", where=where, detail=f"{what} (fix: {fix})", record=record)
+
+
+def source_files(config: Config, source: dict[str, Any]) -> list[Path]:
+    """The files of a source: its path, or the files under it matching `glob` (sorted, so order is stable)."""
+    path = config.resolve(source["path"])
+    if path.is_dir():
+        default = {"text": "*.txt", "html": "*.htm*", "csv": "*.csv", "jsonl": "*.jsonl"}[source["format"]]
+        return sorted(p for p in path.rglob(source.get("glob", default)) if p.is_file())
+    return [path]
+
+
+def relative_key(config: Config, source: dict[str, Any], file: Path) -> str:
+    """A file's key: its path relative to the source path (or its name for a single-file source)."""
+    root = config.resolve(source["path"])
+    if root.is_dir():
+        return file.relative_to(root).as_posix()
+    return file.name
+
+
+def check_encoding_name(source: dict[str, Any]) -> str:
+    enc = source.get("encoding", "auto")
+    if enc != "auto":
+        try:
+            codecs.lookup(enc)
+        except LookupError as exc:
+            raise InputError(
+                f"unknown encoding '{enc}' in source '{source['name']}'",
+                where="newsbench.toml [[sources]]",
+                fix="use a Python codec name such as utf-8, cp1252, latin-1, or 'auto' to detect it",
+            ) from exc
+    return enc
+
+
+def decode_bytes(data: bytes, encoding: str, where: str) -> tuple[str, str]:
+    """Decode raw bytes; with 'auto', UTF-8 first and else the detected encoding. Returns (text, encoding).
+
+    Raises InputError naming the line and byte offset when the bytes are not in the stated encoding.
+    """
+    if encoding == "auto":
+        try:
+            return data.decode("utf-8-sig"), "utf-8"
+        except UnicodeDecodeError:
+            best = from_bytes(data[: 1 << 20]).best()
+            if best is None:
+                raise InputError(
+                    "cannot detect the encoding (the bytes look binary)",
+                    where=where,
+                    fix="set encoding = '<codec>' on the source, or remove the file from the source",
+                ) from None
+            encoding = best.encoding
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        guess = from_bytes(data[: 1 << 20]).best()
+        hint = f"the bytes look like {guess.encoding}; " if guess is not None else ""
+        raise InputError(
+            f"byte 0x{data[exc.start]:02x} at offset {exc.start} (line {line}) is not valid {encoding}",
+            where=where,
+            fix=f"{hint}set encoding = '<codec>' (or 'auto') on the source",
+        ) from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text, encoding
+
+
+def repair_text(text: str) -> tuple[str, list[str]]:
+    """Repair mojibake and C1 controls with ftfy, only where a cheap scan finds suspect characters."""
+    if not _SUSPECT.search(text):
+        return text, []
+    fixed = ftfy.fix_text(text, _FTFY_CONFIG)
+    if fixed == text:
+        return text, []
+    return fixed, ["ftfy"]
+
+
+def retrieved_at(source: dict[str, Any], file: Path, record_value: Any = None) -> str:
+    """When the raw record was retrieved: the record's own field, the source's config, else the file's mtime.
+
+    The config value is preferred over mtime for shipped data, because a git checkout resets mtimes and the
+    published bytes must reproduce.
+    """
+    if record_value:
+        return str(record_value)
+    if source.get("retrieved_at"):
+        return str(source["retrieved_at"])
+    return datetime.fromtimestamp(file.stat().st_mtime, tz=timezone.utc).isoformat(timespec="seconds")
+
+
+def map_labels(source: dict[str, Any], row: dict[str, Any], where: str, ctx: IngestContext) -> list[dict[str, Any]]:
+    """Document labels from the source's `labels = {name = column}` and `label_values = {raw = value}`."""
+    out = []
+    values = source.get("label_values", {})
+    for name, column in source.get("labels", {}).items():
+        raw = row.get(column)
+        if raw is None or str(raw).strip() == "":
+            continue
+        raw = str(raw).strip()
+        value = values.get(raw, raw) if values else raw
+        if values and raw not in values:
+            ctx.rejects.reject(
+                "unmapped_label",
+                kind="field",
+                where=where,
+                detail=f"label {name}={raw!r} is not in label_values; kept as is "
+                f"(fix: add {raw!r} to label_values of source {source['name']})",
+            )
+        out.append({"name": name, "value": value, "provenance": f"source:{source['name']}:{column}"})
+    return out
+
+
+def build_document(
+    config: Config,
+    source: dict[str, Any],
+    *,
+    key: str,
+    key_kind: str,
+    text: str,
+    uri: str,
+    file: Path,
+    raw: bytes,
+    encoding: str | None,
+    ctx: IngestContext,
+    row: int | None = None,
+    title: str | None = None,
+    published: str | None = None,
+    outlet: str | None = None,
+    doc_labels: list[dict[str, Any]] | None = None,
+    meta: dict[str, Any] | None = None,
+    retrieved: str | None = None,
+) -> dict[str, Any]:
+    text, repairs = repair_text(text)
+    for r in repairs:
+        ctx.repairs[r] += 1
+    if title:
+        title, _ = repair_text(title)
+    provenance = {
+        "name": source["name"],
+        "outlet": outlet or source.get("outlet"),
+        "uri": uri,
+        "key": key,
+        "key_kind": key_kind,
+        "row": row,
+        "format": source["format"],
+        "license": source["license"],
+        "redistributable": bool(source["redistributable"]),
+        "retrieved_at": retrieved or retrieved_at(source, file),
+        "raw_sha256": sha256_bytes(raw),
+        "encoding": encoding,
+        "repairs": repairs,
+    }
+    return new_document(
+        doc_id=make_doc_id(source["name"], key),
+        source=provenance,
+        language=source.get("language", config.language),
+        text=text,
+        title=title or None,
+        published=normalise_date(published),
+        doc_labels=doc_labels,
+        meta=meta,
+    )
+
+
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
+
+
+def normalise_date(value: Any) -> str | None:
+    """An ISO date from a metadata value (ISO timestamps and dates); anything else is None."""
+    if value is None:
+        return None
+    m = _ISO_DATE.match(str(value).strip())
+    return f"{m.group(1)}-{m.group(2)}-{m.group(3)}" if m else None
+
+
+class KeyTracker:
+    """Makes keys unique within a source: the n-th repeat of a key gets '#n', so ids never collide and
+    exact duplicate records stay distinct documents for dedup to cluster."""
+
+    def __init__(self) -> None:
+        self.seen: Counter[str] = Counter()
+
+    def unique(self, key: str) -> str:
+        self.seen[key] += 1
+        n = self.seen[key]
+        return key if n == 1 else f"{key}#{n}"

@@ -1,0 +1,73 @@
+"""HTML pages: main-text extraction with trafilatura; title, date, site name and canonical URL as metadata."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from builder.config import Config
+from builder.errors import InputError
+from builder.ingest.base import (
+    IngestContext,
+    build_document,
+    check_encoding_name,
+    decode_bytes,
+    relative_key,
+    source_files,
+)
+
+
+def extract_html(html: str, url: str | None = None) -> dict[str, Any] | None:
+    """Main text and metadata of a page, or None when no main text is found."""
+    import trafilatura  # heavy import, only for HTML sources
+
+    result = trafilatura.bare_extraction(
+        html, url=url, with_metadata=True, include_comments=False, include_tables=False, favor_precision=True
+    )
+    if result is None:
+        return None
+    data = result.as_dict() if hasattr(result, "as_dict") else dict(result)
+    if not (data.get("text") or "").strip():
+        return None
+    return data
+
+
+def read_html(config: Config, source: dict[str, Any], ctx: IngestContext) -> Iterator[dict[str, Any]]:
+    encoding = check_encoding_name(source)
+    for file in source_files(config, source):
+        where = str(file)
+        try:
+            raw = file.read_bytes()
+        except OSError as exc:
+            ctx.problem("unreadable_file", f"cannot read: {exc.strerror}", where, "check the path and permissions")
+            continue
+        try:
+            html, used = decode_bytes(raw, encoding, where)
+        except InputError as exc:
+            ctx.problem("undecodable_file", exc.what, where, exc.fix or "")
+            continue
+        data = extract_html(html)
+        if data is None:
+            ctx.problem("no_main_text", "no article text found in the page", where,
+                        "check that the page is an article, not an index or an error page")
+            continue
+        url = data.get("url")
+        key, kind = (url, "url") if url else (relative_key(config, source, file), "path")
+        meta = {k: data[k] for k in ("author", "sitename", "hostname", "description", "categories", "tags")
+                if data.get(k)}
+        yield build_document(
+            config,
+            source,
+            key=key,
+            key_kind=kind,
+            text=data["text"],
+            uri=url or (str(file.relative_to(config.root)) if file.is_relative_to(config.root) else str(file)),
+            file=file,
+            raw=raw,
+            encoding=used,
+            ctx=ctx,
+            title=data.get("title"),
+            published=data.get("date"),
+            outlet=data.get("sitename") or source.get("outlet"),
+            meta=meta,
+        )

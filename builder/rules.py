@@ -1,0 +1,117 @@
+"""Cleaning rule sets kept as data: TOML files, one generic set per language and one per outlet.
+
+A rule set names line rules (regex + action), dateline patterns with a list of known places, and the weekday and
+month names used to read a date in the lead. Built-in sets live in `builder/rules/`; a project adds its own in the
+folder named by `clean.rules_dir`, which is searched first.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+from builder.errors import ConfigError
+
+BUILTIN_DIR = Path(__file__).resolve().parent / "rules"
+ACTIONS = ("drop", "drop_rest", "attribution", "meta", "strip")
+
+
+@dataclass(frozen=True)
+class LineRule:
+    name: str
+    regex: re.Pattern[str]
+    action: str
+    field: str | None = None
+
+
+@dataclass(frozen=True)
+class DatelinePattern:
+    regex: re.Pattern[str]
+    known_places_only: bool
+
+
+@dataclass
+class RuleSet:
+    name: str
+    language: str | None
+    rules: list[LineRule] = field(default_factory=list)
+    datelines: list[DatelinePattern] = field(default_factory=list)
+    places: set[str] = field(default_factory=set)
+    weekdays: list[str] = field(default_factory=list)
+    months: dict[str, int] = field(default_factory=dict)
+    lead_paragraphs: int = 2
+    path: Path | None = None
+
+
+def available_rule_sets(extra_dir: Path | None = None) -> list[str]:
+    names = {p.stem for p in BUILTIN_DIR.glob("*.toml")}
+    if extra_dir and extra_dir.is_dir():
+        names |= {p.stem for p in extra_dir.glob("*.toml")}
+    return sorted(names)
+
+
+def load_rule_set(name: str, extra_dir: Path | None = None) -> RuleSet:
+    """Load one rule set by name, from `extra_dir` first, then the built-in folder."""
+    candidates = ([extra_dir / f"{name}.toml"] if extra_dir else []) + [BUILTIN_DIR / f"{name}.toml"]
+    path = next((p for p in candidates if p.is_file()), None)
+    if path is None:
+        raise ConfigError(
+            f"unknown rule set '{name}'",
+            where="newsbench.toml",
+            fix=f"use one of {', '.join(available_rule_sets(extra_dir))} or add {name}.toml to clean.rules_dir",
+        )
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"rule file is not valid TOML: {exc}", where=str(path), fix="correct its syntax") from exc
+    return _parse(name, data, path)
+
+
+def _compile(pattern: str, where: str, flags: int) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern, flags)
+    except re.error as exc:
+        raise ConfigError(f"bad regular expression: {exc}", where=where, fix="correct the pattern") from exc
+
+
+def _parse(name: str, data: dict[str, Any], path: Path) -> RuleSet:
+    rs = RuleSet(name=name, language=data.get("language"), path=path)
+    for i, rule in enumerate(data.get("rules", [])):
+        where = f"{path} rules[{i}] ({rule.get('name', '?')})"
+        action = rule.get("action", "drop")
+        if action not in ACTIONS:
+            raise ConfigError(f"unknown action '{action}'", where=where, fix=f"use one of {', '.join(ACTIONS)}")
+        if "name" not in rule or "pattern" not in rule:
+            raise ConfigError("a rule needs a name and a pattern", where=where, fix="add both")
+        flags = 0 if rule.get("case_sensitive") else re.IGNORECASE
+        regex = _compile(rule["pattern"], where, flags)
+        if action in ("attribution", "meta") and "value" not in regex.groupindex:
+            raise ConfigError("this action needs a (?P<value>...) group", where=where, fix="add the group")
+        if action == "meta" and not rule.get("field"):
+            raise ConfigError("a meta rule needs `field`", where=where, fix="add field = \"...\"")
+        rs.rules.append(LineRule(rule["name"], regex, action, rule.get("field")))
+    dl = data.get("dateline", {})
+    patterns = dl.get("patterns", [])
+    known = dl.get("known_places_only", [False] * len(patterns))
+    if len(known) != len(patterns):
+        raise ConfigError("dateline.known_places_only must have one flag per pattern", where=str(path))
+    for i, (pattern, only_known) in enumerate(zip(patterns, known)):
+        regex = _compile(pattern, f"{path} dateline.patterns[{i}]", 0)
+        if not {"place", "outlet"} & set(regex.groupindex):
+            raise ConfigError("a dateline pattern needs a (?P<place>...) or (?P<outlet>...) group",
+                              where=f"{path} dateline.patterns[{i}]", fix="add one")
+        rs.datelines.append(DatelinePattern(regex, bool(only_known)))
+    rs.places = {p.casefold() for p in dl.get("places", [])}
+    dates = data.get("dates", {})
+    rs.weekdays = [w.casefold() for w in dates.get("weekdays", [])]
+    rs.months = {k.casefold(): int(v) for k, v in dates.get("months", {}).items()}
+    rs.lead_paragraphs = int(dates.get("lead_paragraphs", 2))
+    return rs
