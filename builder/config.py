@@ -43,6 +43,8 @@ DEFAULTS: dict[str, Any] = {
         "languages": ["id"],
         "language_check": True,
         "min_language_chars": 200,
+        "workers": 0,  # 0 = all cores
+        "batch_size": 256,
     },
     "dedup": {
         "ngram": 5,
