@@ -89,16 +89,30 @@ def check_encoding_name(source: dict[str, Any]) -> str:
     return enc
 
 
-def decode_bytes(data: bytes, encoding: str, where: str) -> tuple[str, str]:
-    """Decode raw bytes; with 'auto', UTF-8 first and else the detected encoding. Returns (text, encoding).
+DEFAULT_CANDIDATES = ("cp1252", "utf-16")
 
+
+def encoding_candidates(source: dict[str, Any]) -> tuple[str, ...]:
+    return tuple(source.get("encoding_candidates", DEFAULT_CANDIDATES))
+
+
+def decode_bytes(
+    data: bytes, encoding: str, where: str, candidates: tuple[str, ...] = DEFAULT_CANDIDATES
+) -> tuple[str, str]:
+    """Decode raw bytes; with 'auto', UTF-8 first, then the best of the candidate encodings, then any detected
+    encoding. Returns (text, encoding).
+
+    Short texts are ambiguous between single-byte code pages (a Windows-1252 quote reads as a Baltic letter), so
+    detection is first restricted to the candidates the source names (`encoding_candidates`).
     Raises InputError naming the line and byte offset when the bytes are not in the stated encoding.
     """
     if encoding == "auto":
         try:
             return data.decode("utf-8-sig"), "utf-8"
         except UnicodeDecodeError:
-            best = from_bytes(data[: 1 << 20]).best()
+            sample = data[: 1 << 20]
+            best = from_bytes(sample, cp_isolation=list(candidates)).best() if candidates else None
+            best = best or from_bytes(sample).best()
             if best is None:
                 raise InputError(
                     "cannot detect the encoding (the bytes look binary)",

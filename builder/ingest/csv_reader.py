@@ -22,6 +22,7 @@ from builder.ingest.base import (
     build_document,
     check_encoding_name,
     decode_bytes,
+    encoding_candidates,
     map_labels,
     relative_key,
     source_files,
@@ -45,7 +46,7 @@ def read_csv(config: Config, source: dict[str, Any], ctx: IngestContext) -> Iter
             ctx.problem("unreadable_file", f"cannot read: {exc.strerror}", where, "check the path and permissions")
             continue
         try:
-            text, used = decode_bytes(raw, encoding, where)
+            text, used = decode_bytes(raw, encoding, where, encoding_candidates(source))
         except InputError as exc:
             ctx.problem("undecodable_file", exc.what, where, exc.fix or "")
             continue

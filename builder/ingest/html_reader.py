@@ -12,6 +12,7 @@ from builder.ingest.base import (
     build_document,
     check_encoding_name,
     decode_bytes,
+    encoding_candidates,
     relative_key,
     source_files,
 )
@@ -42,7 +43,7 @@ def read_html(config: Config, source: dict[str, Any], ctx: IngestContext) -> Ite
             ctx.problem("unreadable_file", f"cannot read: {exc.strerror}", where, "check the path and permissions")
             continue
         try:
-            html, used = decode_bytes(raw, encoding, where)
+            html, used = decode_bytes(raw, encoding, where, encoding_candidates(source))
         except InputError as exc:
             ctx.problem("undecodable_file", exc.what, where, exc.fix or "")
             continue
