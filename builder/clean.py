@@ -86,6 +86,7 @@ class Cleaner:
         languages: Iterable[str] = ("id",),
         language_check: bool = True,
         min_language_chars: int = 200,
+        language_sample_chars: int = 600,
     ) -> None:
         self.rule_sets = rule_sets
         self.unwrap = unwrap
@@ -93,7 +94,9 @@ class Cleaner:
         self.languages = set(languages)
         self.language_check = language_check
         self.min_language_chars = min_language_chars
+        self.language_sample_chars = language_sample_chars
         self._identifier = None
+        self._lead_patterns = {rs.name: lead_date_patterns(rs) for rs in rule_sets}
 
     # -- language -------------------------------------------------------------------------------------------
     def detect_language(self, text: str) -> str:
@@ -101,8 +104,9 @@ class Cleaner:
             from py3langid.langid import _get_identifier  # the model ships inside the package
 
             self._identifier = _get_identifier()
-        # The first 1,500 characters decide as well as the whole article and cost a fraction of it.
-        return self._identifier.classify(text[:1500])[0]
+        # The identifier's cost grows with the text; a few hundred characters of news prose decide as well as
+        # the whole article (see scripts/bench_prepare.py for what it costs).
+        return self._identifier.classify(text[: self.language_sample_chars])[0]
 
     # -- steps ----------------------------------------------------------------------------------------------
     def _apply_rules(self, lines: list[str], doc: dict[str, Any], res: CleanResult) -> list[str]:
@@ -163,7 +167,7 @@ class Cleaner:
         for rs in self.rule_sets:
             if not rs.months and not rs.weekdays:
                 continue
-            found = find_lead_date(lines[: rs.lead_paragraphs], rs)
+            found = find_lead_date(lines[: rs.lead_paragraphs], rs, self._lead_patterns[rs.name])
             if found:
                 doc["published"] = found
                 doc["published_from"] = "lead"
@@ -230,11 +234,11 @@ def lead_date_patterns(rs: RuleSet) -> list[re.Pattern[str]]:
     return patterns
 
 
-def find_lead_date(lines: list[str], rs: RuleSet) -> str | None:
+def find_lead_date(lines: list[str], rs: RuleSet, patterns: list[re.Pattern[str]] | None = None) -> str | None:
     """The first full date in the lead paragraphs, as an ISO date."""
     lead = " ".join(lines).replace("\u2019", "'")
     best: tuple[int, str] | None = None
-    for pattern in lead_date_patterns(rs):
+    for pattern in patterns if patterns is not None else lead_date_patterns(rs):
         for m in pattern.finditer(lead):
             month = rs.months[m.group("mname").casefold()] if "mname" in m.groupdict() else int(m.group("m"))
             d = _valid_date(int(m.group("y")), month, int(m.group("d")))
@@ -269,6 +273,7 @@ def build_cleaners(config: Config) -> dict[str, Cleaner]:
             languages=cfg["languages"],
             language_check=bool(cfg["language_check"]),
             min_language_chars=int(cfg["min_language_chars"]),
+            language_sample_chars=int(cfg["language_sample_chars"]),
         )
     cleaners[""] = Cleaner(
         generic,
@@ -277,6 +282,7 @@ def build_cleaners(config: Config) -> dict[str, Cleaner]:
         languages=cfg["languages"],
         language_check=bool(cfg["language_check"]),
         min_language_chars=int(cfg["min_language_chars"]),
+        language_sample_chars=int(cfg["language_sample_chars"]),
     )
     return cleaners
 

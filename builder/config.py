@@ -43,6 +43,7 @@ DEFAULTS: dict[str, Any] = {
         "languages": ["id"],
         "language_check": True,
         "min_language_chars": 200,
+        "language_sample_chars": 600,
         "workers": 0,  # 0 = all cores
         "batch_size": 256,
     },
