@@ -106,11 +106,12 @@ class Config:
         return str(self.data["project"]["language"])
 
 
-def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+def _merge(base: dict[str, Any], extra: dict[str, Any], depth: int = 0) -> dict[str, Any]:
+    """Sections merge key by key; a value inside a section (split.ratios, say) is replaced whole."""
     out = copy.deepcopy(base)
     for key, value in extra.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _merge(out[key], value)
+        if depth == 0 and isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value, depth + 1)
         else:
             out[key] = copy.deepcopy(value)
     return out
