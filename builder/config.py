@@ -62,6 +62,24 @@ DEFAULTS: dict[str, Any] = {
         "ledger": "data/splits/ledger.jsonl",
     },
     "segment": {"abbreviations": []},
+    "annotate": {
+        "project": "",  # Label Studio project title; empty = project.name
+        "documents": "",  # JSONL to push; empty = work/segment/documents.jsonl
+        "overlap": 1,  # annotators per task (the project's maximum_annotations)
+        "batch_size": 500,  # tasks per import request
+        "page_size": 500,  # tasks per page when pulling
+        "timeout": 60.0,  # seconds per request
+        "retries": 5,  # retries with backoff when the server is down, times out or answers 5xx
+        "preannotator": "rules",  # rules | none
+        "gazetteer": "",  # extra gazetteer JSON {"Name": "TYPE"} for the rule pre-annotator
+        "guidelines": "annotations/GUIDELINES.md",  # shown to annotators as the project's instructions
+        "server_version": "1.23.2",  # `annotate server`: label-studio 1.23.2 pins label-studio-sdk 2.1.2
+        "server_venv": ".venv-labelstudio",  # the server's own venv; newsbench never depends on it
+        "server_home": ".labelstudio",  # template data dir, data dir, credentials, pid file, log
+        "server_port": 8080,
+        "server_username": "admin@newsbench.local",
+        "server_start_timeout": 120.0,
+    },
 }
 
 
