@@ -52,8 +52,10 @@ DEFAULTS: dict[str, Any] = {
         "threshold": 0.8,
         "num_perm": 128,
         "lsh_threshold": 0.0,  # 0 = chosen from `threshold` so that recall at the threshold stays high
+        "lsh_recall": 0.99,  # with lsh_threshold = 0: chance that a pair exactly at `threshold` is a candidate
         "drop": "exact",  # none | exact | near
         "workers": 0,  # 0 = all cores
+        "batch_size": 1000,  # documents per worker task
     },
     "split": {
         "ratios": {"train": 0.8, "validation": 0.1, "test": 0.1},

@@ -1,0 +1,762 @@
+"""dedup: exact and near-duplicate clusters, each with one deterministic representative.
+
+Exact duplicates share the xxh3-128 hash of their normalised text (lower case, `\\w+` words joined by one
+space). Near duplicates are pairs whose sets of word n-grams (default 5) have a Jaccard similarity at or above
+`dedup.threshold`. MinHash LSH proposes candidate pairs and every candidate is then checked with the exact
+Jaccard of the two shingle sets, so the LSH bands are set for high recall (a pair exactly at the threshold
+becomes a candidate with probability `dedup.lsh_recall`) and the exact check removes every false pair.
+
+Three streaming passes keep memory bounded by a few numbers per document, never by the text:
+1. every document -> exact hash and LSH band hashes (on `dedup.workers` processes);
+2. only the documents of candidate pairs -> shingle sets -> exact Jaccard of each candidate pair;
+3. every document -> written with its `duplicates` record, or rejected under `dedup.drop`.
+
+The representative of a cluster is the member with the longest text (characters), ties broken by the smallest
+id: when near duplicates are dropped, the fullest version stays. Within an exact group, the document the others
+are `exact_of` is chosen by the same rule, so the cluster representative always heads its own exact group.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import orjson
+import xxhash
+from tqdm import tqdm
+
+from builder.config import Config
+from builder.errors import ConfigError, InputError
+from builder.jsonl import AtomicWriter, batched
+from builder.parallel import map_batches, worker_count
+from builder.stage import RejectSink, StageDir
+
+CLUSTERS = "clusters.jsonl"
+DROP_POLICIES = ("none", "exact", "near")
+
+# ---------------------------------------------------------------------------------------------------------------
+# Normalised words and shingles, vectorised over a batch of texts
+
+_WORD = re.compile(r"\w+")
+_WORD_CHAR = re.compile(r"\w")
+# An ASCII byte is part of a word iff it is ASCII \w; a non-ASCII character is decided once by `_is_word_cp`.
+_WORD_BYTE = np.zeros(256, dtype=bool)
+_WORD_BYTE[[ord(c) for c in "0123456789_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"]] = True
+_WORD_BYTE[0x80:] = True
+_CP_IS_WORD: dict[int, bool] = {}
+
+_U64 = np.uint64
+_P = 0x100000001B3  # odd base of the polynomial byte hash of a word
+_P_INV = pow(_P, -1, 1 << 64)
+_Q = _U64(0x9E3779B97F4A7C15)  # odd base combining word hashes into an n-gram hash
+
+
+def normalize_text(text: str) -> str:
+    """Lower case, words only, one space between them: what exact duplicates are compared on."""
+    return " ".join(_WORD.findall(text.lower()))
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """splitmix64 finaliser: spreads every input bit over the whole 64-bit word."""
+    x = x ^ (x >> _U64(30))
+    x = x * _U64(0xBF58476D1CE4E5B9)
+    x = x ^ (x >> _U64(27))
+    x = x * _U64(0x94D049BB133111EB)
+    return x ^ (x >> _U64(31))
+
+
+def _word_bytes(buf: np.ndarray) -> np.ndarray:
+    """Which bytes of UTF-8 text belong to a `\\w` character (decoded in numpy; a regex pass is 3x slower)."""
+    is_word = _WORD_BYTE[buf]
+    lead = np.flatnonzero(buf >= 0xC0)
+    if len(lead) == 0:
+        return is_word
+    padded = np.concatenate((buf, np.zeros(3, dtype=np.uint8))).astype(np.int64)
+    b0, b1, b2, b3 = (padded[lead + k] for k in range(4))
+    length = np.where(b0 < 0xE0, 2, np.where(b0 < 0xF0, 3, 4))
+    cont = lambda x: x & 0x3F  # noqa: E731
+    cp = np.where(
+        length == 2,
+        ((b0 & 0x1F) << 6) | cont(b1),
+        np.where(length == 3, ((b0 & 0x0F) << 12) | (cont(b1) << 6) | cont(b2),
+                 ((b0 & 0x07) << 18) | (cont(b1) << 12) | (cont(b2) << 6) | cont(b3)),
+    )
+    codes, inverse = np.unique(cp, return_inverse=True)
+    for c in codes.tolist():
+        if c not in _CP_IS_WORD:
+            _CP_IS_WORD[c] = _WORD_CHAR.match(chr(c)) is not None
+    not_word = ~np.fromiter((_CP_IS_WORD[c] for c in codes.tolist()), dtype=bool, count=len(codes))[inverse]
+    for k in range(4):
+        sel = not_word & (length > k)
+        is_word[lead[sel] + k] = False
+    return is_word
+
+
+class _Powers:
+    """P**j and P**-j modulo 2**64 for j < size, grown on demand (one table per process)."""
+
+    def __init__(self) -> None:
+        self.up = np.ones(1, dtype=_U64)
+        self.down = np.ones(1, dtype=_U64)
+
+    def ensure(self, size: int) -> None:
+        if size <= len(self.up):
+            return
+        size = max(size, 2 * len(self.up))
+        for name, base in (("up", _P), ("down", _P_INV)):
+            table = np.full(size, base, dtype=_U64)
+            table[0] = 1
+            setattr(self, name, np.cumprod(table, dtype=_U64))
+
+
+_POWERS = _Powers()
+
+
+@dataclass
+class Shingled:
+    """Shingle hashes of a batch: doc i owns hashes[offsets[i]:offsets[i + 1]] (in text order, repeats kept)."""
+
+    hashes: np.ndarray  # uint64
+    offsets: np.ndarray  # int64, len(texts) + 1
+    words: np.ndarray  # int64 word count per text
+    normalized: list[bytes]  # normalize_text(text) as UTF-8, per text
+
+
+def shingle_batch(texts: Sequence[str], ngram: int) -> Shingled:
+    """Normalised text and word-ngram hashes of every text, with a handful of numpy calls per batch.
+
+    A text with fewer than `ngram` words has one shingle made of all its words; a text without words has none.
+    """
+    lowered = [text.lower().encode("utf-8", "surrogatepass") for text in texts]
+    n = len(lowered)
+    # One space between texts keeps every word inside its own text.
+    buf = np.frombuffer(b" ".join(lowered), dtype=np.uint8)
+    sizes = np.fromiter((len(b) for b in lowered), dtype=np.int64, count=n)
+    text_start = np.zeros(n, dtype=np.int64)
+    np.cumsum(sizes[:-1] + 1, out=text_start[1:])
+    is_word = _word_bytes(buf)
+    edges = np.diff(np.concatenate(([False], is_word, [False])).astype(np.int8))
+    starts = np.flatnonzero(edges == 1)
+    ends = np.flatnonzero(edges == -1)
+    doc_of_word = np.searchsorted(text_start, starts, side="right") - 1
+    words = np.bincount(doc_of_word, minlength=n).astype(np.int64)
+    first_word = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(words, out=first_word[1:])
+
+    # Word hash: polynomial over the word's bytes, from prefix sums, so it does not depend on where it sits.
+    _POWERS.ensure(len(buf) + 1)
+    prefix = np.zeros(len(buf) + 1, dtype=_U64)
+    weighted = buf.astype(_U64)
+    weighted += _U64(1)
+    weighted *= _POWERS.up[: len(buf)]
+    np.cumsum(weighted, out=prefix[1:])
+    word_hash = _mix((prefix[ends] - prefix[starts]) * _POWERS.down[starts])
+
+    # n-gram hash of words i..i+ngram-1, kept when they all belong to one text.
+    n_words = len(word_hash)
+    count = max(n_words - ngram + 1, 0)
+    acc = np.zeros(count, dtype=_U64)
+    for k in range(ngram if count else 0):
+        acc = acc * _Q + word_hash[k : k + count]
+    keep = doc_of_word[:count] == doc_of_word[ngram - 1 : ngram - 1 + count] if count else np.zeros(0, bool)
+    per_doc = np.maximum(words - ngram + 1, 0)
+    hashes = acc[keep]
+    short = np.flatnonzero((words > 0) & (words < ngram))
+    if len(short):  # few texts are shorter than one n-gram; one shingle each, spliced in at its place
+        short_hash = np.zeros(len(short), dtype=_U64)
+        for j, d in enumerate(short):
+            for w in word_hash[first_word[d] : first_word[d + 1]]:
+                short_hash[j : j + 1] = short_hash[j : j + 1] * _Q + w  # arrays wrap silently, scalars warn
+        per_doc[short] = 1
+        offsets_long = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.maximum(words - ngram + 1, 0), out=offsets_long[1:])
+        hashes = np.insert(hashes, offsets_long[short], short_hash)
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(per_doc, out=offsets[1:])
+
+    # Normalised bytes: word bytes, and one space at the end of every word that is not its text's last.
+    last_of_doc = first_word[1:][words > 0] - 1
+    gap = np.ones(n_words, dtype=bool)
+    gap[last_of_doc] = False
+    keep_byte = is_word.copy()
+    keep_byte[ends[gap]] = True
+    norm = np.where(is_word, buf, np.uint8(32))[keep_byte].tobytes()
+    # A text's normalised length: its word bytes plus one space between consecutive words.
+    word_len = np.zeros(n_words + 1, dtype=np.int64)
+    np.cumsum(ends - starts, out=word_len[1:])
+    norm_len = word_len[first_word[1:]] - word_len[first_word[:-1]] + np.maximum(words - 1, 0)
+    bounds = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(norm_len, out=bounds[1:])
+    normalized = [norm[bounds[i] : bounds[i + 1]] for i in range(n)]
+    return Shingled(_mix(hashes), offsets, words, normalized)
+
+
+def shingle_sets(texts: Sequence[str], ngram: int) -> list[np.ndarray]:
+    """The set (sorted unique uint64 hashes) of word n-grams of each text."""
+    sh = shingle_batch(texts, ngram)
+    return [np.unique(sh.hashes[sh.offsets[i] : sh.offsets[i + 1]]) for i in range(len(texts))]
+
+
+def jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    """Exact Jaccard similarity of two shingle sets (sorted unique arrays); 0 when both are empty."""
+    if len(a) == 0 and len(b) == 0:
+        return 0.0
+    inter = len(np.intersect1d(a, b, assume_unique=True))
+    return inter / (len(a) + len(b) - inter)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# MinHash and LSH
+
+
+def candidate_probability(jaccard_value: float | np.ndarray, bands: int, rows: int) -> Any:
+    """Probability that a pair of this Jaccard similarity shares at least one LSH band."""
+    return 1.0 - (1.0 - np.asarray(jaccard_value, dtype=float) ** rows) ** bands
+
+
+@dataclass(frozen=True)
+class LshParams:
+    bands: int
+    rows: int
+    threshold: float  # the Jaccard similarity that must not be missed
+    recall_at_threshold: float
+
+    @property
+    def num_perm(self) -> int:
+        return self.bands * self.rows
+
+    @property
+    def midpoint(self) -> float:
+        """Similarity at which a pair becomes a candidate half of the time (the LSH threshold)."""
+        return float((1.0 - 0.5 ** (1.0 / self.bands)) ** (1.0 / self.rows))
+
+
+def lsh_errors(threshold: float, num_perm: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every (bands, rows) with bands * rows <= num_perm, and the weight of false positives plus false negatives:
+    the integral of the candidate probability below `threshold` plus that of its complement above it.
+
+    The candidate probability is a polynomial of degree bands * rows, so Gauss-Legendre quadrature with
+    num_perm // 2 + 1 nodes integrates it exactly.
+    """
+    bands, rows = zip(*[(b, r) for b in range(1, num_perm + 1) for r in range(1, num_perm // b + 1)])
+    b = np.asarray(bands, dtype=float)[:, None]
+    r = np.asarray(rows, dtype=float)[:, None]
+    x, w = np.polynomial.legendre.leggauss(num_perm // 2 + 1)
+    below = (x + 1) / 2 * threshold
+    above = threshold + (x + 1) / 2 * (1 - threshold)
+    fp = (candidate_probability(below[None, :], b, r) * w).sum(axis=1) * threshold / 2
+    fn = ((1 - candidate_probability(above[None, :], b, r)) * w).sum(axis=1) * (1 - threshold) / 2
+    return np.asarray(bands), np.asarray(rows), fp + fn
+
+
+def choose_lsh(threshold: float, num_perm: int, *, min_recall: float = 0.99, lsh_threshold: float = 0.0) -> LshParams:
+    """Bands and rows for at most `num_perm` permutations.
+
+    By default: the most rows per band (fewest false candidates) that still make a pair at exactly `threshold`
+    a candidate with probability >= `min_recall`. With `lsh_threshold` > 0: the setting that minimises false
+    positives plus false negatives around that threshold, as datasketch's MinHashLSH chooses it.
+    """
+    if lsh_threshold > 0:
+        all_bands, all_rows, error = lsh_errors(lsh_threshold, num_perm)
+        best = int(np.argmin(error))  # the first minimum, in datasketch's (bands, rows) order
+        bands, rows = int(all_bands[best]), int(all_rows[best])
+    else:
+        bands, rows = num_perm, 1
+        for r in range(num_perm, 0, -1):
+            if candidate_probability(threshold, num_perm // r, r) >= min_recall:
+                bands, rows = num_perm // r, r
+                break
+    return LshParams(bands, rows, threshold, float(candidate_probability(threshold, bands, rows)))
+
+
+class MinHasher:
+    """num_perm hash functions h(x) = a*x + b mod 2**32 (a odd, seeded) over the low 32 bits of each shingle hash.
+
+    The shingle hashes are already well mixed, so these affine maps behave as independent random permutations
+    (measured: the share of equal minima matches the Jaccard with binomial spread); 32-bit arithmetic is 3x faster
+    in numpy than 64-bit. Collisions of 32-bit values only add candidates, which the exact check removes.
+    """
+
+    def __init__(self, num_perm: int, seed: int, chunk: int = 4096) -> None:
+        rng = np.random.default_rng([seed, 0x5EED])
+        self.a = (rng.integers(0, 1 << 31, size=num_perm, dtype=np.uint64) * 2 + 1).astype(np.uint32)[:, None]
+        self.b = rng.integers(0, 1 << 32, size=num_perm, dtype=np.uint64).astype(np.uint32)[:, None]
+        self.chunk = chunk
+        self._buf = np.empty((num_perm, chunk), dtype=np.uint32)
+
+    def signatures(self, hashes: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+        """(docs, num_perm) uint32 minima; rows of documents without shingles stay at the maximum."""
+        n = len(offsets) - 1
+        sig = np.full((n, len(self.a)), np.iinfo(np.uint32).max, dtype=np.uint32)
+        low = hashes.astype(np.uint32)  # the low 32 bits
+        nonempty = np.flatnonzero(np.diff(offsets) > 0)
+        starts, ends = offsets[nonempty], offsets[nonempty + 1]
+        for c0 in range(0, len(low), self.chunk):
+            c1 = min(c0 + self.chunk, len(low))
+            lo = np.searchsorted(ends, c0, side="right")
+            hi = np.searchsorted(starts, c1, side="left")
+            buf = self._buf[:, : c1 - c0]
+            np.multiply(self.a, low[None, c0:c1], out=buf)
+            buf += self.b
+            seg = np.maximum(starts[lo:hi], c0) - c0
+            rows = nonempty[lo:hi]
+            sig[rows] = np.minimum(sig[rows], np.minimum.reduceat(buf, seg, axis=1).T)
+        return sig
+
+
+def band_hashes(sig: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """(docs, bands) uint64: one hash per band of `rows` signature values."""
+    view = sig[:, : bands * rows].reshape(len(sig), bands, rows).astype(_U64)
+    out = np.zeros((len(sig), bands), dtype=_U64)
+    for j in range(rows):
+        out = _mix(out * _Q + view[:, :, j])
+    return out
+
+
+def lsh_pairs(bands: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """Candidate pairs (i, j), i < j, of documents sharing a band hash; (k, 2) int64 of `index` values, unique."""
+    codes = []
+    for col in bands.T:
+        order = np.argsort(col, kind="stable")
+        ordered = col[order]
+        cut = np.flatnonzero(ordered[1:] != ordered[:-1]) + 1
+        run_start = np.concatenate(([0], cut))
+        run_end = np.concatenate((cut, [len(col)]))
+        for s, e in zip(run_start[run_end - run_start > 1], run_end[run_end - run_start > 1]):
+            members = np.sort(index[order[s:e]])
+            i, j = np.triu_indices(len(members), k=1)
+            codes.append(np.stack((members[i], members[j]), axis=1))
+    if not codes:
+        return np.zeros((0, 2), dtype=np.int64)
+    return np.unique(np.concatenate(codes), axis=0).astype(np.int64)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Workers: pass 1 (hashes and bands) and pass 2 (shingle sets)
+
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(ngram: int, num_perm: int, seed: int, bands: int, rows: int) -> None:
+    _WORKER.update(ngram=ngram, minhasher=MinHasher(num_perm, seed), bands=bands, rows=rows)
+
+
+@dataclass
+class _Parsed:
+    """What pass 1 keeps of a batch of records."""
+
+    ids: list[str | None]
+    text_len: np.ndarray  # int64
+    exact: list[bytes | None]  # xxh3-128 of the normalised text; None for a text without words or a bad record
+    problems: list[str | None]  # why a record cannot be deduplicated (it will be rejected)
+    bands: np.ndarray  # (records, bands) uint64
+    error: tuple[int, str] | None = None  # (line number, message) of a line that is not a JSON object
+
+
+def _parse_record(line: bytes) -> tuple[dict[str, Any] | None, str | None]:
+    try:
+        record = orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        return None, f"line is not valid JSON ({exc})"
+    if not isinstance(record, dict):
+        return None, f"line holds a JSON {type(record).__name__}, not an object"
+    return record, None
+
+
+def _record_problem(record: dict[str, Any]) -> str | None:
+    if not isinstance(record.get("id"), str) or not record["id"]:
+        return "field 'id' is missing or not a non-empty string"
+    if not isinstance(record.get("text"), str):
+        return "field 'text' is missing or not a string"
+    return None
+
+
+def _signature_batch(batch: list[tuple[int, bytes]]) -> _Parsed:
+    ids: list[str | None] = []
+    texts: list[str] = []
+    problems: list[str | None] = []
+    for lineno, line in batch:
+        record, error = _parse_record(line)
+        if record is None:
+            return _Parsed([], np.zeros(0, np.int64), [], [], np.zeros((0, 0), _U64), (lineno, str(error)))
+        problem = _record_problem(record)
+        problems.append(problem)
+        ids.append(record.get("id") if problem is None else None)
+        texts.append(record["text"] if problem is None else "")
+    sh = shingle_batch(texts, _WORKER["ngram"])
+    sig = _WORKER["minhasher"].signatures(sh.hashes, sh.offsets)
+    exact = [
+        xxhash.xxh3_128_digest(norm) if words and problem is None else None
+        for norm, words, problem in zip(sh.normalized, sh.words, problems)
+    ]
+    text_len = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+    return _Parsed(ids, text_len, exact, problems, band_hashes(sig, _WORKER["bands"], _WORKER["rows"]))
+
+
+def _shingle_set_batch(batch: list[tuple[int, str]]) -> list[tuple[int, np.ndarray]]:
+    sets = shingle_sets([text for _, text in batch], _WORKER["ngram"])
+    return [(index, s) for (index, _), s in zip(batch, sets)]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Clustering
+
+
+class UnionFind:
+    def __init__(self) -> None:
+        self.parent: dict[int, int] = {}
+
+    def find(self, x: int) -> int:
+        root = x
+        while self.parent.get(root, root) != root:
+            root = self.parent[root]
+        while self.parent.get(x, x) != root:  # path compression
+            self.parent[x], x = root, self.parent[x]
+        return root
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def cluster_id_of(representative_id: str) -> str:
+    """A cluster is named after its representative, hashed so that it never reads as a document id."""
+    return "cl-" + hashlib.sha256(representative_id.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass
+class _Member:
+    cluster_id: str
+    representative: bool
+    size: int
+    exact_of: str | None
+    max_jaccard: float | None
+    rep_id: str
+
+
+@dataclass
+class _Corpus:
+    """Per-record facts from pass 1: a few numbers per document, never its text."""
+
+    ids: list[str | None] = field(default_factory=list)
+    text_len: list[np.ndarray] = field(default_factory=list)
+    problems: dict[int, tuple[str, str]] = field(default_factory=dict)  # record index -> (reason, detail)
+    exact_head: dict[int, int] = field(default_factory=dict)  # record index -> first record with its text
+    lsh_index: list[np.ndarray] = field(default_factory=list)
+    lsh_bands: list[np.ndarray] = field(default_factory=list)
+    no_words: int = 0
+
+
+def _sort_key(index: int, ids: list[str | None], text_len: np.ndarray) -> tuple[int, str]:
+    return (-int(text_len[index]), ids[index] or "")
+
+
+def build_clusters(
+    ids: list[str | None],
+    text_len: np.ndarray,
+    exact_head: dict[int, int],
+    near_pairs: dict[tuple[int, int], float],
+) -> tuple[dict[int, _Member], list[dict[str, Any]]]:
+    """Members of every cluster of two or more documents, and the cluster report (one entry per cluster)."""
+    uf = UnionFind()
+    for i, head in exact_head.items():
+        uf.union(i, head)
+    for i, j in near_pairs:
+        uf.union(i, j)
+    groups: dict[int, set[int]] = defaultdict(set)
+    for x in [*exact_head, *exact_head.values(), *(i for pair in near_pairs for i in pair)]:
+        groups[uf.find(x)].add(x)
+    pairs_of: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for i, j in near_pairs:
+        pairs_of[uf.find(i)].append((i, j))
+    exact_groups: dict[int, list[int]] = defaultdict(list)
+    for i, head in exact_head.items():
+        exact_groups[head].append(i)
+    best_near: dict[int, float] = defaultdict(float)
+    for (i, j), value in near_pairs.items():
+        best_near[i] = max(best_near[i], value)
+        best_near[j] = max(best_near[j], value)
+    members: dict[int, _Member] = {}
+    report = []
+    for root in sorted(groups):
+        cluster = sorted(groups[root])
+        rep = min(cluster, key=lambda x: _sort_key(x, ids, text_len))
+        rep_id = str(ids[rep])
+        cid = cluster_id_of(rep_id)
+        # Each exact group is led by its best member; near pairs were measured between group heads.
+        leader: dict[int, int] = {}
+        for head in {exact_head.get(x, x) for x in cluster}:
+            group = [head] + exact_groups.get(head, [])
+            best = min(group, key=lambda x: _sort_key(x, ids, text_len))
+            for x in group:
+                leader[x] = best
+        for x in cluster:
+            head = exact_head.get(x, x)
+            in_exact = len(exact_groups.get(head, [])) > 0
+            near = best_near.get(head)
+            max_j = 1.0 if in_exact else near
+            members[x] = _Member(
+                cid, x == rep, len(cluster), None if leader[x] == x else str(ids[leader[x]]), max_j, rep_id
+            )
+        pairs = sorted(
+            (str(ids[leader[i]]), str(ids[leader[j]]), round(near_pairs[i, j], 6)) for i, j in pairs_of[root]
+        )
+        report.append({
+            "cluster_id": cid,
+            "representative": rep_id,
+            "size": len(cluster),
+            "members": [
+                {"id": ids[x], "exact_of": members[x].exact_of, "max_jaccard": members[x].max_jaccard}
+                for x in cluster
+            ],
+            "pairs": [{"a": a, "b": b, "jaccard": v} for a, b, v in pairs],
+        })
+    return members, report
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The stage
+
+
+@dataclass(frozen=True)
+class DedupOptions:
+    ngram: int
+    threshold: float
+    num_perm: int
+    lsh: LshParams
+    drop: str
+    workers: int
+    batch_size: int
+    seed: int
+
+    @classmethod
+    def from_config(cls, config: Config) -> DedupOptions:
+        section = config["dedup"]
+        where = str(config.path or "config") + " [dedup]"
+        try:
+            ngram = int(section["ngram"])
+            num_perm = int(section["num_perm"])
+            threshold = float(section["threshold"])
+            lsh_threshold = float(section.get("lsh_threshold", 0.0))
+            lsh_recall = float(section.get("lsh_recall", 0.99))
+            workers = int(section.get("workers", 0))
+            batch_size = int(section.get("batch_size", 1000))
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"an option is not a number ({exc})", where=where, fix="see the defaults") from exc
+        checks = [
+            (ngram >= 1, "ngram must be >= 1"),
+            (num_perm >= 1, "num_perm must be >= 1"),
+            (0.0 < threshold <= 1.0, "threshold must be in (0, 1]"),
+            (0.0 <= lsh_threshold < 1.0, "lsh_threshold must be in [0, 1) (0 = chosen from threshold)"),
+            (0.0 < lsh_recall < 1.0, "lsh_recall must be in (0, 1)"),
+            (workers >= 0, "workers must be >= 0 (0 = all cores)"),
+            (batch_size >= 1, "batch_size must be >= 1"),
+            (section.get("drop") in DROP_POLICIES, f"drop must be one of {', '.join(DROP_POLICIES)}"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise ConfigError(message, where=where, fix="correct the value in the config or the override")
+        lsh = choose_lsh(threshold, num_perm, min_recall=lsh_recall, lsh_threshold=lsh_threshold)
+        return cls(ngram, threshold, num_perm, lsh, section["drop"], worker_count(workers), batch_size, config.seed)
+
+
+def _raw_lines(path: Path) -> Iterator[tuple[int, bytes]]:
+    """(line number, line) of every non-blank line."""
+    try:
+        fh = open(path, "rb")
+    except OSError as exc:
+        raise InputError(f"cannot open: {exc.strerror}", where=str(path), fix="check the path") from exc
+    with fh:
+        for lineno, line in enumerate(fh, 1):
+            if line.strip():
+                yield lineno, line
+
+
+def _pass_signatures(in_path: Path, opts: DedupOptions, progress: bool) -> _Corpus:
+    corpus = _Corpus()
+    seen_exact: dict[bytes, int] = {}
+    seen_ids: dict[str, int] = {}
+    bar = tqdm(desc="dedup: hashing", unit="doc", disable=not progress, leave=False)
+    init = (opts.ngram, opts.lsh.num_perm, opts.seed, opts.lsh.bands, opts.lsh.rows)
+    for parsed in map_batches(_signature_batch, batched(_raw_lines(in_path), opts.batch_size),
+                              workers=opts.workers, initializer=_init_worker, initargs=init):
+        if parsed.error is not None:
+            lineno, message = parsed.error
+            raise InputError(message, where=f"{in_path}:{lineno}",
+                             fix="repair or remove the line; every line must be one JSON document")
+        base = len(corpus.ids)
+        eligible = []
+        for k, (doc_id, key, problem) in enumerate(zip(parsed.ids, parsed.exact, parsed.problems)):
+            index = base + k
+            if problem is None and doc_id in seen_ids:
+                corpus.problems[index] = ("duplicate_id", f"id '{doc_id}' is also on record {seen_ids[doc_id] + 1}")
+                doc_id = None
+            elif problem is not None:
+                corpus.problems[index] = ("invalid_record", problem)
+            corpus.ids.append(doc_id)
+            if index in corpus.problems:
+                continue
+            seen_ids[doc_id] = index
+            if key is None:
+                corpus.no_words += 1
+            elif key in seen_exact:
+                corpus.exact_head[index] = seen_exact[key]
+            else:
+                seen_exact[key] = index
+                eligible.append(k)
+        corpus.text_len.append(parsed.text_len)
+        if eligible:
+            corpus.lsh_index.append(np.asarray(eligible, dtype=np.int64) + base)
+            corpus.lsh_bands.append(parsed.bands[eligible])
+        bar.update(len(parsed.ids))
+    bar.close()
+    return corpus
+
+
+def _pass_verify(
+    in_path: Path, opts: DedupOptions, candidates: np.ndarray, progress: bool
+) -> tuple[dict[tuple[int, int], float], int]:
+    """Exact Jaccard of every candidate pair, reading only the candidate documents; keeps those >= threshold."""
+    if len(candidates) == 0:
+        return {}, 0
+    partners: dict[int, list[int]] = defaultdict(list)  # later doc -> earlier docs it is paired with
+    last_use: dict[int, int] = {}
+    for i, j in candidates.tolist():
+        partners[j].append(i)
+        last_use[i] = max(last_use.get(i, -1), j)
+        last_use[j] = max(last_use.get(j, -1), j)
+    wanted = set(last_use)
+
+    def texts() -> Iterator[tuple[int, str]]:
+        index = 0
+        for _, line in _raw_lines(in_path):
+            if index in wanted:
+                yield index, orjson.loads(line)["text"]
+            index += 1
+
+    sets: dict[int, np.ndarray] = {}
+    near: dict[tuple[int, int], float] = {}
+    checked = 0
+    init = (opts.ngram, 1, opts.seed, 1, 1)
+    bar = tqdm(desc="dedup: verifying", unit="doc", total=len(wanted), disable=not progress, leave=False)
+    for results in map_batches(_shingle_set_batch, batched(texts(), opts.batch_size), workers=opts.workers,
+                               initializer=_init_worker, initargs=init):
+        for index, shingles in results:
+            sets[index] = shingles
+            for i in partners.get(index, ()):
+                checked += 1
+                value = jaccard(sets[i], shingles)
+                if value >= opts.threshold:
+                    near[(i, index)] = value
+            for i in [*partners.get(index, ()), index]:
+                if last_use.get(i) == index:
+                    sets.pop(i, None)  # no later partner needs it
+        bar.update(len(results))
+    bar.close()
+    return near, checked
+
+
+def run_dedup(config: Config, in_path: Path, out: StageDir, *, progress: bool = False) -> dict[str, Any]:
+    """Find exact and near-duplicate clusters in `in_path`, write them to `out`; return the stats."""
+    opts = DedupOptions.from_config(config)
+    in_path = Path(in_path)
+    if not in_path.is_file():
+        raise InputError("input documents not found", where=str(in_path),
+                         fix="run `newsbench clean` first, or pass the path of a documents JSONL file")
+    corpus = _pass_signatures(in_path, opts, progress)
+    text_len = np.concatenate(corpus.text_len) if corpus.text_len else np.zeros(0, np.int64)
+    if corpus.lsh_bands:
+        candidates = lsh_pairs(np.concatenate(corpus.lsh_bands), np.concatenate(corpus.lsh_index))
+    else:
+        candidates = np.zeros((0, 2), dtype=np.int64)
+    near, checked = _pass_verify(in_path, opts, candidates, progress)
+    members, report = build_clusters(corpus.ids, text_len, corpus.exact_head, near)
+
+    rejects = RejectSink("dedup", out.rejects)
+    dropped: dict[str, int] = defaultdict(int)
+    n_in = n_out = 0
+    ok = False
+    try:
+        with AtomicWriter(out.documents) as writer, AtomicWriter(out.root / CLUSTERS) as clusters:
+            for entry in report:
+                clusters.write(entry)
+            bar = tqdm(desc="dedup: writing", unit="doc", total=len(corpus.ids), disable=not progress, leave=False)
+            for index, (lineno, line) in enumerate(_raw_lines(in_path)):
+                n_in += 1
+                bar.update(1)
+                record = orjson.loads(line)
+                where = f"{in_path}:{lineno}"
+                if index in corpus.problems:
+                    reason, detail = corpus.problems[index]
+                    dropped[reason] += 1
+                    doc_id = record.get("id") if isinstance(record.get("id"), str) else None
+                    rejects.reject(reason, doc_id=doc_id, where=where, detail=detail, record=record)
+                    continue
+                m = members.get(index)
+                if m is None:
+                    record["duplicates"] = {"cluster_id": cluster_id_of(record["id"]), "representative": True,
+                                            "size": 1, "exact_of": None, "max_jaccard": None}
+                else:
+                    record["duplicates"] = {"cluster_id": m.cluster_id, "representative": m.representative,
+                                            "size": m.size, "exact_of": m.exact_of, "max_jaccard": m.max_jaccard}
+                    reason, of = _drop_reason(m, opts.drop)
+                    if reason:
+                        dropped[reason] += 1
+                        rejects.reject(reason, doc_id=record["id"], where=where, detail=f"duplicate of {of}",
+                                       record=record)
+                        continue
+                writer.write(record)
+                n_out += 1
+            bar.close()
+        ok = True
+    finally:
+        rejects.close(ok)
+    lsh = opts.lsh
+    stats = {
+        "stage": "dedup",
+        "documents_in": n_in,
+        "documents_out": n_out,
+        "documents_dropped": dict(sorted(dropped.items())),
+        "drop": opts.drop,
+        "exact_duplicates": len(corpus.exact_head),
+        "near_duplicate_pairs": len(near),
+        "candidate_pairs": int(len(candidates)),
+        "candidate_pairs_checked": checked,
+        "candidate_pairs_below_threshold": checked - len(near),
+        "clusters": len(report),
+        "documents_in_clusters": len(members),
+        "largest_cluster": max((e["size"] for e in report), default=1),
+        "documents_without_words": corpus.no_words,
+        "lsh": {
+            "ngram": opts.ngram,
+            "threshold": opts.threshold,
+            "num_perm": lsh.num_perm,
+            "bands": lsh.bands,
+            "rows": lsh.rows,
+            "lsh_threshold": round(lsh.midpoint, 4),
+            "recall_at_threshold": round(lsh.recall_at_threshold, 6),
+        },
+    }
+    if lsh.recall_at_threshold < 0.95:
+        stats["warnings"] = [
+            f"LSH bands={lsh.bands} rows={lsh.rows} find a pair at Jaccard {opts.threshold} only "
+            f"{lsh.recall_at_threshold:.0%} of the time; lower dedup.lsh_threshold or set it to 0"
+        ]
+    out.write_stats(stats)
+    return stats
+
+
+def _drop_reason(m: _Member, policy: str) -> tuple[str | None, str | None]:
+    """(reason, id of the kept document it duplicates) when `policy` drops this member."""
+    if m.representative or policy == "none":
+        return None, None
+    if policy == "exact":
+        return ("exact_duplicate", m.exact_of) if m.exact_of else (None, None)
+    return ("exact_duplicate" if m.exact_of == m.rep_id else "near_duplicate"), m.rep_id
