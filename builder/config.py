@@ -61,7 +61,8 @@ DEFAULTS: dict[str, Any] = {
         "ratios": {"train": 0.8, "validation": 0.1, "test": 0.1},
         "stratify_by": "",
         "temporal": {},
-        "ledger": "data/splits/ledger.jsonl",
+        "ledger": "data/splits/ledger.jsonl",  # "" = no ledger
+        "update_ledger": True,  # false: read the ledger but do not add the new documents to it
     },
     "segment": {"abbreviations": []},
     "annotate": {
