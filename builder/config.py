@@ -64,7 +64,11 @@ DEFAULTS: dict[str, Any] = {
         "ledger": "data/splits/ledger.jsonl",  # "" = no ledger
         "update_ledger": True,  # false: read the ledger but do not add the new documents to it
     },
-    "segment": {"abbreviations": []},
+    "segment": {
+        "abbreviations": [],  # extra abbreviations no sentence ends after, e.g. ["Jend.", "Kol."]
+        "batch_size": 500,
+        "workers": 0,  # 0 = all cores
+    },
     "annotate": {
         "project": "",  # Label Studio project title; empty = project.name
         "documents": "",  # JSONL to push; empty = work/segment/documents.jsonl
