@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,12 +33,14 @@ from tqdm import tqdm
 
 from builder.config import Config
 from builder.errors import ConfigError, InputError
-from builder.jsonl import AtomicWriter, batched
+from builder.jsonl import AtomicWriter
 from builder.parallel import map_batches, worker_count
 from builder.stage import RejectSink, StageDir
 
 CLUSTERS = "clusters.jsonl"
 DROP_POLICIES = ("none", "exact", "near")
+# Hashing a batch takes ~60 bytes of numpy arrays per byte of text: cap batches by size as well as by count.
+BATCH_BYTES = 1 << 21
 
 # ---------------------------------------------------------------------------------------------------------------
 # Normalised words and shingles, vectorised over a batch of texts
@@ -567,6 +569,20 @@ class DedupOptions:
         return cls(ngram, threshold, num_perm, lsh, section["drop"], worker_count(workers), batch_size, config.seed)
 
 
+def _batches(items: Iterable[tuple[int, Any]], max_items: int) -> Iterator[list[tuple[int, Any]]]:
+    """Lists of (key, str | bytes) items, at most `max_items` long and about BATCH_BYTES of text."""
+    batch: list[tuple[int, Any]] = []
+    size = 0
+    for item in items:
+        batch.append(item)
+        size += len(item[1])
+        if len(batch) >= max_items or size >= BATCH_BYTES:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
 def _raw_lines(path: Path) -> Iterator[tuple[int, bytes]]:
     """(line number, line) of every non-blank line."""
     try:
@@ -585,7 +601,7 @@ def _pass_signatures(in_path: Path, opts: DedupOptions, progress: bool) -> _Corp
     seen_ids: dict[str, int] = {}
     bar = tqdm(desc="dedup: hashing", unit="doc", disable=not progress, leave=False)
     init = (opts.ngram, opts.lsh.num_perm, opts.seed, opts.lsh.bands, opts.lsh.rows)
-    for parsed in map_batches(_signature_batch, batched(_raw_lines(in_path), opts.batch_size),
+    for parsed in map_batches(_signature_batch, _batches(_raw_lines(in_path), opts.batch_size),
                               workers=opts.workers, initializer=_init_worker, initargs=init):
         if parsed.error is not None:
             lineno, message = parsed.error
@@ -646,7 +662,7 @@ def _pass_verify(
     checked = 0
     init = (opts.ngram, 1, opts.seed, 1, 1)
     bar = tqdm(desc="dedup: verifying", unit="doc", total=len(wanted), disable=not progress, leave=False)
-    for results in map_batches(_shingle_set_batch, batched(texts(), opts.batch_size), workers=opts.workers,
+    for results in map_batches(_shingle_set_batch, _batches(texts(), opts.batch_size), workers=opts.workers,
                                initializer=_init_worker, initargs=init):
         for index, shingles in results:
             sets[index] = shingles
