@@ -78,15 +78,18 @@ _TERMINALS = ".!?\u2026\u203c\u2047\u2048\u2049\u061f\u0964\u0965"  # . ! ? … 
 _CJK_TERMINALS = "\u3002\uff61\uff01\uff1f"  # 。｡！？ end a sentence with or without a space after them
 _CLOSERS = "\"'\u201d\u2019\u00bb\u203a)\\]}\u300d\u300f\uff09\u3011\u3015"  # " ' ” ’ » › ) ] } 」』）】〕
 # A run of terminal marks, the closing quotes/brackets that stay in the sentence (group 1) and the space after
-# (group 2). The lookaheads stop backtracking from splitting a run; the leading class lets re skip ahead fast.
+# (group 2). The leading class lets re skip ahead fast; the lookbehind makes a search starting inside a run
+# fail at once (else a long run of dots costs quadratic time) and the lookaheads stop backtracking from
+# splitting a run.
 _ALL_TERMINALS = _TERMINALS + _CJK_TERMINALS
-_BOUNDARY = re.compile(
-    f"[{_ALL_TERMINALS}][{_ALL_TERMINALS}]*(?![{_ALL_TERMINALS}])([{_CLOSERS}]*)(?![{_CLOSERS}])(\\s*)(?=\\S)"
-)
+_T = f"[{_ALL_TERMINALS}]"
+_BOUNDARY = re.compile(f"{_T}(?<!{_T}{_T}){_T}*(?!{_T})([{_CLOSERS}]*)(?![{_CLOSERS}])(\\s*)(?=\\S)")
 # A next word starting with one of these continues the sentence.
 _CONTINUATION = frozenset(",;:%)]}\u201d\u2019\u00bb\u203a" + _TERMINALS)
 _LETTER = r"[^\W\d_]"
-_MULTIDOT = re.compile(f"{_LETTER}{{1,4}}(?:\\.{_LETTER}{{1,4}})+")  # S.H, M.Si, a.n (final period excluded)
+_MULTIDOT = re.compile(
+    f"{_LETTER}{{1,4}}(?:\\.{_LETTER}{{1,4}}){{1,5}}"
+)  # S.H, M.Si, a.n (final period excluded)
 _ENUMERATOR = re.compile(r"\d{1,3}|[^\W\d_]|[ivxlcdmIVXLCDM]{1,6}")  # "1. Buka ..." at a sentence start
 _CHUNK_WINDOW = 24  # longer words are not abbreviations
 _OPENERS = "\"'([{\u201c\u2018\u00ab\u2039\u300c\u300e\uff08-\u2013\u2014"  # stripped off a word before "."
@@ -95,7 +98,7 @@ _URL = (
     r"(?:https?://|ftp://|www\d{0,3}\.)[^\s<>\"\u201c\u201d\u2018\u2019\u00ab\u00bb]*"
     r"[^\s<>\"\u201c\u201d\u2018\u2019\u00ab\u00bb.,;:!?\u2026)\]}'\u2019]"
 )
-_EMAIL = r"[\w.+-]+@\w[\w-]*(?:\.\w[\w-]*)+"
+_EMAIL = r"[\w.+-]{1,64}@\w[\w-]*(?:\.\w[\w-]*)+"  # bounded local part: no quadratic rescans
 _TLDS = "com|net|org|id|co|go|ac|or|sch|tv|io|info|biz|my|sg|edu|gov|news"
 _EMOJI_MOD = "\ufe0e\ufe0f\u20e3\U0001f3fb-\U0001f3ff\U000e0020-\U000e007f"
 _EMOJI_BASE = (
@@ -167,7 +170,8 @@ def _token_pattern(abbreviations: frozenset[str], *, emails: bool) -> re.Pattern
     word, upper = _unicode_classes()
     w = f"[{word}]"
     longest = max((len(a.split(".")[0]) for a in abbreviations), default=1)
-    dotted = [f"{_LETTER}{{1,4}}(?:\\.{_LETTER}{{1,4}})+\\.", f"[{upper}]\\.(?=\\s*[{upper}])"]
+    # Bounded repeats keep every attempt short: a long "a.b.c.d..." chain must not cost quadratic time.
+    dotted = [f"{_LETTER}{{1,4}}(?:\\.{_LETTER}{{1,4}}){{1,5}}\\.", f"[{upper}]\\.(?=\\s*[{upper}])"]
     if abbreviations:
         dotted.insert(0, f"(?i:{_trie(sorted(abbreviations))})\\.")
     branches = [

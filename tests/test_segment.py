@@ -241,6 +241,22 @@ def test_segment_tokens(text, expected):
     assert tokens_of(text) == expected
 
 
+@pytest.mark.parametrize(
+    "text, n_tokens",
+    [
+        # long runs that a backtracking pattern would rescan from every position (quadratic time)
+        ("Kata " + "." * 20000, 2),
+        ("http://" + "." * 20000, 5),
+        ("x@y " + "a." * 10000 + "a", 2 + 10000 // 6 + 2),  # dotted abbreviations hold at most 6 letters
+        ("Ya." + '"' * 20000, 20002),
+    ],
+)
+def test_segment_long_runs_stay_linear_and_covered(text, n_tokens):
+    passages, sentences = segment_text(text)
+    check_invariants(text, passages, sentences)
+    assert sum(len(s["tokens"]) for s in sentences) == n_tokens
+
+
 def test_segment_paragraphs_follow_line_breaks_of_any_kind():
     text = "  Satu dua.\r\nTiga.\n\n\u2028 Empat lima. \rEnam  "
     passages, sentences = segment_text(text)
