@@ -58,6 +58,10 @@ class AtomicWriter:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
+        # mkstemp creates 0600; outputs are ordinary files, so give them the mode the umask allows
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         self._tmp = Path(tmp)
         self._fh: IO[bytes] = os.fdopen(fd, "wb")
         self.count = 0
