@@ -14,13 +14,12 @@ from hypothesis import strategies as st
 
 from builder.cli import main
 from builder.config import config_from_dict
-from builder.dedup import (
-    CLUSTERS,
+from builder.dedup import CLUSTERS, run_dedup
+from builder.minhash import (
     candidate_probability,
     choose_lsh,
     jaccard,
     normalize_text,
-    run_dedup,
     shingle_batch,
     shingle_sets,
 )
