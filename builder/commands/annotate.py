@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -123,13 +125,14 @@ def run_push(args: argparse.Namespace) -> int:
         title=_title(config, args),
         overlap=int(config.get("annotate.overlap")),
         instructions=guidelines_html(config.resolve(config.get("annotate.guidelines"))),
-        sampling="least-confident" if args.order == "least-confident" else "sequential",
+        sampling="least-confident" if args.order == "least-confident" else None,
         label_map=parse_label_map(args.label_map),
     )
     project = ensure_project(client, schema, settings)
     selection = Selection(tuple(args.split), args.sample, args.order, config.seed)
-    report = push(client, schema, documents, project=(project[0]["id"], project[1]), selection=selection,
-                  preannotator=pre, batch_size=int(config.get("annotate.batch_size")))
+    with _progress("push", "docs") as tick:
+        report = push(client, schema, documents, project=(project[0]["id"], project[1]), selection=selection,
+                      preannotator=pre, batch_size=int(config.get("annotate.batch_size")), progress=tick)
     out = report.as_dict()
     if args.report:
         from builder.jsonl import write_json
@@ -149,8 +152,9 @@ def run_pull(args: argparse.Namespace) -> int:
 
     config = config_of(args)
     out_dir = Path(args.out) if args.out else config.resolve(config.get("project.annotations_dir"))
-    result = pull(_client(config), label_schema_of(config), _title(config, args), out_dir,
-                  page_size=int(config.get("annotate.page_size")))
+    with _progress("pull", "tasks") as tick:
+        result = pull(_client(config), label_schema_of(config), _title(config, args), out_dir,
+                      page_size=int(config.get("annotate.page_size")), progress=tick)
     m, c = result["manifest"], result["canonical"]
     print(f"raw export {result['export_dir']} (sha256 {m['sha256'][:12]}..., {result['seconds_fetch']} s)")
     _print_counts("counts", m["counts"], [])
@@ -176,6 +180,18 @@ def run_status(args: argparse.Namespace) -> int:
     for name, counts in st["per_annotator"].items():
         print(f"  annotator {name}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     return EXIT_OK
+
+
+@contextmanager
+def _progress(what: str, unit: str) -> Iterator[Callable[[int], None] | None]:
+    """A progress bar on stderr when it is a terminal; nothing in logs and pipes."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from tqdm import tqdm
+
+    with tqdm(desc=what, unit=f" {unit}", file=sys.stderr) as bar:
+        yield bar.update
 
 
 def _print_counts(title: str, counts: dict[str, Any], notes: list[str]) -> None:

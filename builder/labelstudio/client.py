@@ -13,10 +13,13 @@ import base64
 import json
 import os
 import random
+import socket
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
+
+import orjson
 
 from builder.errors import DataInvalidError, InputError, NewsbenchError
 
@@ -101,9 +104,18 @@ class Client:
                 "label-studio-sdk is not installed",
                 fix=f"pip install 'newsbench[labelstudio]' (label-studio-sdk=={SDK_VERSION})",
             ) from exc
+        import httpx
+
         self._api_error = ApiError
+        # Label Studio's server writes a response in several small packets: on a kept-alive connection each
+        # request then waits ~40 ms for a delayed ACK, so requests use fresh connections with TCP_NODELAY
+        # (measured on 1.23.2: 65-75 ms -> 30-45 ms per small request on loopback).
+        transport = httpx.HTTPTransport(socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)],
+                                        limits=httpx.Limits(max_keepalive_connections=0))
+        http = httpx.Client(transport=transport, timeout=timeout, follow_redirects=True)
         try:
-            self._sdk = LabelStudio(base_url=self.url, api_key=creds.key, timeout=timeout, max_retries=0)
+            self._sdk = LabelStudio(base_url=self.url, api_key=creds.key, timeout=timeout, max_retries=0,
+                                    httpx_client=http)
         except ApiError as exc:  # the SDK checks a JWT's expiry when it is built
             raise self._auth_error(exc.status_code or 401, exc.body) from None
 
@@ -163,13 +175,17 @@ class Client:
         idempotent = method in IDEMPOTENT if idempotent is None else idempotent
         http = self._sdk._client_wrapper.httpx_client
         options = {"max_retries": 0, "timeout_in_seconds": timeout or self.timeout}
+        # bodies are encoded here: the SDK's generic encoder costs ~0.6 ms per task of an import batch
+        content = None if json_body is None else orjson.dumps(json_body)
+        headers = None if content is None else {"Content-Type": "application/json"}
         started, last = time.monotonic(), ""
         for attempt in range(self.retries + 1):
             if attempt:
                 delay = min(self.max_backoff, self.backoff * 2 ** (attempt - 1))
                 time.sleep(delay * (0.5 + random.random() / 2))
             try:
-                response = http.request(path, method=method, params=params, json=json_body, request_options=options)
+                response = http.request(path, method=method, params=params, content=content, headers=headers,
+                                        request_options=options)
             except self._api_error as exc:  # raised by the SDK while refreshing a personal access token
                 if exc.status_code in (401, 403):
                     raise self._auth_error(exc.status_code, exc.body) from None

@@ -26,7 +26,7 @@ class ProjectSettings:
     title: str
     overlap: int = 1
     instructions: str = ""  # HTML shown to annotators
-    sampling: str = "sequential"
+    sampling: str | None = None  # sequential | uniform | least-confident; None keeps the project's
     label_map: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
@@ -152,8 +152,11 @@ def ensure_project(client: Client, schema: LabelSchema, settings: ProjectSetting
         "overlap_cohort_percentage": 100,
         "expert_instruction": settings.instructions,
         "show_instruction": bool(settings.instructions),
-        "sampling": SAMPLING[settings.sampling],
     }
+    if settings.sampling is not None:
+        if settings.sampling not in SAMPLING:
+            raise InputError(f"unknown sampling '{settings.sampling}'", fix=f"use one of {', '.join(SAMPLING)}")
+        wanted["sampling"] = SAMPLING[settings.sampling]
     project = find_project(client, settings.title)
     if project is None:
         created = client.request("POST", "api/projects/", json_body={"title": settings.title, "label_config": xml,

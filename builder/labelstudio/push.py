@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import hashlib
 import heapq
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,9 +56,11 @@ class PushReport:
     refused: list[dict[str, Any]] = field(default_factory=list)
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def add(self, key: str, n: int = 1) -> None:
-        self.counts[key] = self.counts.get(key, 0) + n
+        with self._lock:  # the import thread counts too
+            self.counts[key] = self.counts.get(key, 0) + n
 
     def as_dict(self) -> dict[str, Any]:
         return {"project_id": self.project_id, "project_changes": self.project_changes, "counts": self.counts,
@@ -170,47 +174,25 @@ def push(
         report.add("tasks_without_doc_id", foreign)
     remove_duplicates(client, index, report)
     imported_any = False
-    for batch in batched(_selected(read_jsonl(documents), selection, chosen), batch_size):
-        preds = {p.doc_id: p for p in preannotator.predict(batch)} if preannotator else {}
-        new: list[dict[str, Any]] = []
-        new_preds: list[dict[str, Any]] = []
-        for doc in batch:
-            report.add("selected")
-            data = task_data(doc)
-            pre = preds.get(doc["id"])
-            refs = index.get(doc["id"])
-            if not refs:
-                task = {"data": data}
-                if pre is not None:
-                    task["predictions"] = [prediction(pre, data["text"], schema)]
-                new.append(task)
-                continue
-            ref = refs[0]
-            if ref.sha != data["text_sha256"]:
-                if ref.annotations:
-                    report.refused.append({"document_id": doc["id"], "task_id": ref.id, "annotations": ref.annotations,
-                                           "task_text_sha256": ref.sha, "new_text_sha256": data["text_sha256"],
-                                           "reason": "text changed but the task has annotations whose offsets "
-                                                     "would break"})
-                    report.add("refused_changed_text")
-                    continue
-                _replace_task(client, ref, data)
-                ref.sha = data["text_sha256"]
-                report.add("updated_text")
-            else:
-                report.add("unchanged")
-            if pre is not None and pre.model_version not in ref.model_versions:
-                new_preds.append({"task": ref.id, **prediction(pre, data["text"], schema)})
-                ref.model_versions.add(pre.model_version)
-        if new:
-            imported_any = True
-            _import_batch(client, project_id, new, index, report, page_size)
-        if new_preds:
-            client.request("POST", f"api/projects/{project_id}/import/predictions", json_body=new_preds,
-                           idempotent=False)
-            report.add("predictions_added", len(new_preds))
-        if progress:
-            progress(len(batch))
+    seen: set[str] = set()
+    # one import request in flight while the next batch is pre-annotated: client and server work overlap
+    with ThreadPoolExecutor(max_workers=1) as sender:
+        inflight: Future | None = None
+        for batch in batched(_selected(read_jsonl(documents), selection, chosen), batch_size):
+            new, new_preds = _plan_batch(client, schema, batch, index, seen, preannotator, report)
+            if new:
+                imported_any = True
+                if inflight is not None:
+                    inflight.result()
+                inflight = sender.submit(_import_batch, client, project_id, new, index, report, page_size)
+            if new_preds:
+                client.request("POST", f"api/projects/{project_id}/import/predictions", json_body=new_preds,
+                               idempotent=False)
+                report.add("predictions_added", len(new_preds))
+            if progress:
+                progress(len(batch))
+        if inflight is not None:
+            inflight.result()
     if imported_any:
         # an import from an earlier, killed push may have landed while this one ran: reconcile once more
         index, _ = task_index(client, project_id, page_size)
@@ -218,6 +200,55 @@ def push(
     report.add("tasks_after", sum(len(v) for v in index.values()) + foreign)
     report.seconds = time.monotonic() - started
     return report
+
+
+def _plan_batch(client: Client, schema: LabelSchema, batch: list[dict[str, Any]], index: dict[str, list[TaskRef]],
+                seen: set[str], pre: PreAnnotator | None, report: PushReport) -> tuple[list, list]:
+    """New tasks to import and predictions to add for one batch; texts of unannotated tasks are replaced here.
+
+    Documents are pre-annotated only when they need a prediction (new, new text, or no prediction of this
+    model version yet), so that pushing an unchanged corpus again costs one read of the task list.
+    """
+    new_docs, pred_docs = [], []
+    for doc in batch:
+        if doc["id"] in seen:
+            report.add("duplicate_in_input")
+            continue
+        seen.add(doc["id"])
+        report.add("selected")
+        data = task_data(doc)
+        refs = index.get(doc["id"])
+        if not refs:
+            new_docs.append((doc, data))
+            continue
+        ref = refs[0]
+        if ref.sha != data["text_sha256"]:
+            if ref.annotations:
+                report.refused.append({"document_id": doc["id"], "task_id": ref.id, "annotations": ref.annotations,
+                                       "task_text_sha256": ref.sha, "new_text_sha256": data["text_sha256"],
+                                       "reason": "text changed but the task has annotations whose offsets would break"})
+                report.add("refused_changed_text")
+                continue
+            _replace_task(client, ref, data)
+            ref.sha = data["text_sha256"]
+            report.add("updated_text")
+        else:
+            report.add("unchanged")
+        if pre is not None and pre.model_version not in ref.model_versions:
+            pred_docs.append((doc, data, ref))
+    todo = [d for d, _ in new_docs] + [d for d, _, _ in pred_docs]
+    preds = {p.doc_id: p for p in pre.predict(todo)} if pre is not None and todo else {}
+    new = []
+    for doc, data in new_docs:
+        task: dict[str, Any] = {"data": data}
+        if doc["id"] in preds:
+            task["predictions"] = [prediction(preds[doc["id"]], data["text"], schema)]
+        new.append(task)
+    new_preds = []
+    for doc, data, ref in pred_docs:
+        new_preds.append({"task": ref.id, **prediction(preds[doc["id"]], data["text"], schema)})
+        ref.model_versions.add(pre.model_version)
+    return new, new_preds
 
 
 def _import_batch(client: Client, project_id: int, tasks: list[dict[str, Any]], index: dict[str, list[TaskRef]],
