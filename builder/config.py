@@ -87,6 +87,23 @@ DEFAULTS: dict[str, Any] = {
         "server_username": "admin@newsbench.local",
         "server_start_timeout": 120.0,
     },
+    "release": {
+        "documents": "",  # corpus JSONL; empty = work/segment/documents.jsonl
+        "gold_dir": "",  # gold layer (*.jsonl canonical documents); empty = <annotations_dir>/gold
+        "raw_dir": "",  # canonical annotation records (*.jsonl); empty = <annotations_dir>/canonical
+        "results": "",  # baseline scores JSON (newsbench baseline); empty = none
+        "agreement": "",  # agreement JSON (newsbench agreement); empty = none
+        "card_dir": "card",  # hand-written card sections (*.md), kept across rebuilds
+        "repo_card": "DATASET_CARD.md",  # the newest release's card copied here; empty = not written
+        "pretty_name": "",  # empty = project.name
+        "repo_id": "",  # Hub dataset repo (ORG/NAME) for publish and the card's loading snippet
+        "annotations_creators": [],  # how the span labels were made (Hub values); required once spans exist
+        "source_datasets": ["original"],
+        "include_restricted": False,  # true: keep sources that may not be redistributed; the release is private
+        "first_version": "1.0.0",
+        "workers": 0,  # 0 = all cores
+        "batch_size": 1000,  # documents per worker task
+    },
 }
 
 
