@@ -73,7 +73,7 @@ DEFAULTS: dict[str, Any] = {
         "project": "",  # Label Studio project title; empty = project.name
         "documents": "",  # JSONL to push; empty = work/segment/documents.jsonl
         "overlap": 1,  # annotators per task (the project's maximum_annotations)
-        "batch_size": 500,  # tasks per import request
+        "batch_size": 1000,  # tasks per import request
         "page_size": 1000,  # tasks per page when pulling (fewer, larger pages are faster on 1.23.2)
         "timeout": 60.0,  # seconds per request
         "retries": 5,  # retries with backoff when the server is down, times out or answers 5xx

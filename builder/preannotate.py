@@ -113,6 +113,7 @@ _EVENT_RE = re.compile(
     r"KTT [A-Z0-9][\w-]*|Piala Dunia \d{4}|Olimpiade \d{4}|Asian Games \d{4}|SEA Games \d{4}|"
     r"Hari Kemerdekaan|Idul Fitri|Idul Adha|Natal|Tahun Baru)\b"
 )
+_WORD_START = re.compile(r"(?<![\w-])\w")
 _QUOTE_RE = re.compile(r"[\"“]([^\"“”\n]{12,}?)[\"”]")
 _SENT_END = re.compile(r"[.!?](?=[\"”]?\s+[\"“A-Z]|[\"”]?\s*$)")
 
@@ -186,8 +187,12 @@ class RulePreAnnotator:
         self.gazetteer = dict(GAZETTEER if gazetteer is None else gazetteer)
         self.claim_label = claim_label
         self.model_version = model_version
-        names = sorted(self.gazetteer, key=len, reverse=True)  # longest first: "Dewan Keamanan PBB" before "PBB"
-        self._gaz_re = re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, names)) + r")(?![\w-])") if names else None
+        # names by their first two characters, longest first ("Dewan Keamanan PBB" before "Dewan"): one dict
+        # look-up per word instead of a regex alternation that tries every name at every position
+        self._gaz: dict[str, list[str]] = {}
+        for name in sorted(self.gazetteer, key=len, reverse=True):
+            if name.strip():
+                self._gaz.setdefault(name[:2], []).append(name)
         self._title_re = re.compile(rf"\b(?:{TITLES})[ \t]+((?:{_CAP}[ \t]+)*?)({_NAME})")
         self._after_verb = re.compile(rf"[\"”],?\s+(?:{SPEECH_VERBS})\s+({_NAME})")
         self._before_quote = re.compile(rf"({_NAME})\s+(?:{SAY_VERBS})\s*[,:]?\s*[\"“]")
@@ -214,9 +219,8 @@ class RulePreAnnotator:
                 d.add("entity", "DATE", start, end, 0.8)
         for m in _EVENT_RE.finditer(text):
             d.add("entity", "EVENT", m.start(), m.end(), 0.7)
-        if self._gaz_re:
-            for m in self._gaz_re.finditer(text):
-                d.add("entity", self.gazetteer[m.group()], m.start(), m.end(), 0.9)
+        for name, start in self._gazetteer_hits(text):
+            d.add("entity", self.gazetteer[name], start, start + len(name), 0.9)
         for m in self._title_re.finditer(text):
             start, end = m.start(2), m.end(2)
             # "Presiden Rusia Vladimir Putin": the gazetteer took "Rusia"; the name is what follows it
@@ -228,6 +232,15 @@ class RulePreAnnotator:
             for m in rx.finditer(text):
                 self._add_name(d, m.start(1), m.end(1), 0.6)
         self._propagate_names(d)
+
+    def _gazetteer_hits(self, text: str) -> Iterator[tuple[str, int]]:
+        for m in _WORD_START.finditer(text):
+            start = m.start()
+            for name in self._gaz.get(text[start:start + 2], ()):
+                end = start + len(name)
+                if text.startswith(name, start) and (end == len(text) or not (text[end].isalnum() or text[end] in "_-")):
+                    yield name, start
+                    break
 
     def _add_name(self, d: _Doc, start: int, end: int, score: float) -> None:
         words = list(re.finditer(_CAP, d.text[start:end]))

@@ -82,8 +82,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--tasks", type=int, default=10_000)
     ap.add_argument("--workers", type=int, default=4, help="parallel annotation requests")
-    ap.add_argument("--batch-size", type=int, default=500)
-    ap.add_argument("--page-size", type=int, default=500)
+    ap.add_argument("--batch-size", type=int, default=1000)
+    ap.add_argument("--page-size", type=int, default=1000)
     args = ap.parse_args()
 
     config = config_from_dict({}, REPO)

@@ -126,11 +126,11 @@ def test_client_gives_up_with_a_clear_error_when_the_server_is_down():
 
 
 def test_client_timeouts_are_retried_for_reads_not_for_imports(fake):
-    srv = fake([(200, {}, 0.5), (200, {}, 0.5), (200, {"ok": 1}, 0)])
-    assert _client(srv.url, retries=2, timeout=0.15).get("api/tasks/") == {"ok": 1}
-    srv = fake([(200, {}, 0.5)])
+    srv = fake([(200, {}, 1.2), (200, {}, 1.2), (200, {"ok": 1}, 0)])
+    assert _client(srv.url, retries=2, timeout=0.4).get("api/tasks/") == {"ok": 1}
+    srv = fake([(200, {}, 1.2)])
     with pytest.raises(ServerUnavailable, match="may or may not have been applied"):
-        _client(srv.url, retries=5, timeout=0.15).request("POST", "api/projects/1/import", json_body=[])
+        _client(srv.url, retries=5, timeout=0.4).request("POST", "api/projects/1/import", json_body=[])
     assert len(srv.seen) == 1  # a POST that may have landed is not sent twice
 
 

@@ -159,7 +159,7 @@ def push(
     project: tuple[int, list[str]],
     selection: Selection,
     preannotator: PreAnnotator | None,
-    batch_size: int = 500,
+    batch_size: int = 1000,
     page_size: int = 1000,
     progress: Callable[[int], None] | None = None,
 ) -> PushReport:
@@ -193,9 +193,11 @@ def push(
                 progress(len(batch))
         if inflight is not None:
             inflight.result()
-    if imported_any:
-        # an import from an earlier, killed push may have landed while this one ran: reconcile once more
-        index, _ = task_index(client, project_id, page_size)
+    expected = report.counts["tasks_before"] - report.counts.get("duplicates_removed", 0) + report.counts.get(
+        "imported", 0)
+    if imported_any and client.get(f"api/projects/{project_id}").get("task_number") != expected:
+        # an import of an earlier, killed push landed while this one ran: reconcile by document id once more
+        index, foreign = task_index(client, project_id, page_size)
         remove_duplicates(client, index, report)
     report.add("tasks_after", sum(len(v) for v in index.values()) + foreign)
     report.seconds = time.monotonic() - started
