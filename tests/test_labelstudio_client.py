@@ -166,3 +166,12 @@ def test_client_4xx_is_invalid_data_with_the_server_detail(fake):
     srv = fake([(400, {"detail": "Validation error", "validation_errors": {"title": ["too short"]}}, 0)])
     with pytest.raises(DataInvalidError, match="too short"):
         _client(srv.url).request("POST", "api/projects/", json_body={"title": "x"})
+
+
+def test_client_pages_until_the_server_total_even_when_it_caps_page_size(fake):
+    pages = [(200, {"total": 5, "tasks": [{"id": 1}, {"id": 2}]}, 0), (200, {"total": 5, "tasks": [{"id": 3}, {"id": 4}]}, 0),
+             (200, {"total": 5, "tasks": [{"id": 5}]}, 0)]
+    srv = fake(pages)
+    got = [t["id"] for page in _client(srv.url).iter_task_pages(1, include="id", page_size=5) for t in page]
+    assert got == [1, 2, 3, 4, 5] and len(srv.seen) == 3
+    assert all("ordering" in path and "page_size=5" in path for _, path, _ in srv.seen)

@@ -266,7 +266,8 @@ class Client:
             yield tasks
             seen += len(tasks)
             total = body.get("total") if isinstance(body, dict) else None
-            if len(tasks) < page_size or (total is not None and seen >= total):
+            # the server's total decides (it may cap page_size); a short page ends only a list without one
+            if (total is not None and seen >= total) or (total is None and len(tasks) < page_size):
                 return
             page += 1
 
