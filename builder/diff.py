@@ -61,13 +61,24 @@ class Changes:
         }
 
 
+def with_split(tables: dict[str, pa.Table]) -> pa.Table:
+    """One table of the comparison columns from per-split `documents` tables, with a `split` column."""
+    parts = [t.select([c for c in COLUMNS if c != "split"]).append_column("split", pa.array([s] * t.num_rows, pa.string()))
+             for s, t in tables.items()]
+    return pa.concat_tables(parts)
+
+
 def read_documents(release: Path) -> pa.Table:
-    """The comparison columns of a release's `documents` config (all splits)."""
+    """The comparison columns of a release's `documents` config, all splits (split from the file names)."""
     files = sorted((release / "data" / "documents").glob("*.parquet"))
     if not files:
         raise InputError("the release has no documents config", where=str(release),
                          fix="pass a release folder built by `newsbench build`")
-    return pa.concat_tables([pq.read_table(f, columns=COLUMNS) for f in files])
+    columns = [c for c in COLUMNS if c != "split"]
+    per_split: dict[str, list[pa.Table]] = {}
+    for f in files:
+        per_split.setdefault(f.name.split("-", 1)[0], []).append(pq.read_table(f, columns=columns))
+    return with_split({s: pa.concat_tables(ts) for s, ts in per_split.items()})
 
 
 def _entity_key(e: dict[str, Any]) -> tuple:

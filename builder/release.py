@@ -29,7 +29,7 @@ from builder import __version__
 from builder.config import Config
 from builder.card import annotations_creators
 from builder.dataset import CONFIGS, release_features, sorted_table, split_order, write_split
-from builder.diff import Changes, compare, read_documents
+from builder.diff import Changes, compare, read_documents, with_split
 from builder.errors import ConfigError, DataInvalidError, InputError
 from builder.jsonl import write_json
 from builder.labels import label_schema_of
@@ -228,8 +228,7 @@ def build_release(config: Config, *, version: str | None = None, documents: str 
     previous = root / versions[-1] if versions else None
     changes, bump, reasons = Changes(), "major", ["first release"]
     if previous is not None:
-        new_docs = pa.concat_tables(tables["documents"].values())
-        changes = compare(read_documents(previous), new_docs, claim_label=labels.claim_label)
+        changes = compare(read_documents(previous), with_split(tables["documents"]), claim_label=labels.claim_label)
         bump, reasons = required_bump(read_manifest(previous), digests, changes)
     version = _choose_version(version, previous.name if previous else None, bump, reasons, rel["first_version"])
 
