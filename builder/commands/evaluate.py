@@ -1,0 +1,104 @@
+"""`newsbench evaluate --release DIR --config ner|claims|documents --predictions FILE`.
+
+`--config` names the dataset config scored here, as in `load_dataset(<release>, <config>)`; the project
+config file is `--project-config`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from builder.config import load_config
+from builder.errors import EXIT_INVALID_DATA, EXIT_OK, InputError
+from builder.evaluate import CONFIGS, EvalOptions, evaluate
+from builder.evaluate.common import DECODINGS
+from builder.evaluate.predictions import PredictionsInvalid
+from builder.evaluate.report import markdown, update_leaderboard
+from builder.jsonl import AtomicWriter, write_json
+from builder.labels import label_schema_of
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("evaluate", help="score a predictions file against a release split",
+                              description="Check and score predictions (JSONL, formats in the README) against "
+                                          "one split of a release, with bootstrap confidence intervals.")
+    p.add_argument("--release", required=True, help="release folder, or a version under releases/")
+    p.add_argument("--config", required=True, choices=CONFIGS, help="dataset config to score")
+    p.add_argument("--predictions", required=True, type=Path, help="predictions JSONL")
+    p.add_argument("--split", default="test")
+    p.add_argument("--system", default=None, help="system name for the report and leaderboard (default: file name)")
+    p.add_argument("--decoding", choices=DECODINGS, default="conlleval",
+                   help="read tags as seqeval's default (conlleval) or strict IOB2 mode")
+    p.add_argument("--samples", type=int, default=1000, help="bootstrap samples (0: no intervals)")
+    p.add_argument("--seed", type=int, default=None, help="bootstrap seed (default project.seed)")
+    p.add_argument("--threshold", type=float, default=0.5, help="claims: check-worthy when score >= threshold")
+    p.add_argument("--k", default="1,3,5", help="claims: P@k cut-offs, comma-separated")
+    p.add_argument("--label", default=None, help="documents: the document label to score (default: the first)")
+    p.add_argument("--allow-missing", action="store_true", help="score units without a prediction as empty")
+    p.add_argument("--check", action="store_true", help="only check the predictions file")
+    p.add_argument("--output", type=Path, default=None,
+                   help="report path prefix: writes PREFIX.json and PREFIX.md (default: beside the predictions)")
+    p.add_argument("--leaderboard", type=Path, default=None,
+                   help="leaderboard JSON to add the result to (default releases/leaderboard.json)")
+    p.add_argument("--no-leaderboard", action="store_true", help="do not touch the leaderboard")
+    p.add_argument("--project-config", default=None, help="project config (default: the nearest newsbench.toml)")
+    p.set_defaults(func=run)
+
+
+def _ks(text: str) -> tuple[int, ...]:
+    try:
+        ks = tuple(int(k) for k in text.split(",") if k.strip())
+    except ValueError:
+        ks = ()
+    if not ks or min(ks) < 1:
+        raise InputError(f"--k {text!r} is not a list of positive integers", fix="write e.g. --k 1,3,5")
+    return ks
+
+
+def _release_path(config, value: str) -> Path:
+    path = Path(value)
+    if path.is_dir():
+        return path
+    candidate = config.resolve(config.get("project.releases_dir", "releases")) / value
+    return candidate if candidate.is_dir() else path
+
+
+def run(args: argparse.Namespace) -> int:
+    config = load_config(args.project_config, getattr(args, "overrides", None))
+    options = EvalOptions(
+        split=args.split, decoding=args.decoding, samples=0 if args.check else args.samples,
+        seed=config.seed if args.seed is None else args.seed, threshold=args.threshold, ks=_ks(args.k),
+        label_name=args.label, allow_missing=args.allow_missing,
+    )
+    try:
+        report = evaluate(_release_path(config, args.release), args.config, args.predictions, options,
+                          label_schema_of(config), system=args.system)
+    except PredictionsInvalid as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        if exc.total > len(exc.problems):
+            print(f"... and {exc.total - len(exc.problems)} more", file=sys.stderr)
+        print(f"newsbench: error: {exc.total} problem(s) in {args.predictions}", file=sys.stderr)
+        return EXIT_INVALID_DATA
+    if args.check:
+        print(f"ok: {args.predictions} fits {args.config}/{args.split} of release {report['version']}")
+        return EXIT_OK
+    prefix = args.output or args.predictions.with_suffix("")
+    json_path, md_path = Path(f"{prefix}.json"), Path(f"{prefix}.md")
+    if json_path.resolve() == args.predictions.resolve():
+        json_path = Path(f"{prefix}.report.json")
+    write_json(json_path, report)
+    text = markdown(report)
+    with AtomicWriter(md_path) as out:
+        out.write_bytes(text.encode("utf-8"))
+    print(text)
+    print(f"wrote {json_path} and {md_path}", file=sys.stderr)
+    if not args.no_leaderboard:
+        board = args.leaderboard or config.resolve(config.get("project.releases_dir", "releases")) / "leaderboard.json"
+        update_leaderboard(board, report)
+        print(f"updated {board}", file=sys.stderr)
+    print(json.dumps(report["primary"]), file=sys.stderr)
+    return EXIT_OK
