@@ -87,6 +87,11 @@ DEFAULTS: dict[str, Any] = {
         "server_username": "admin@newsbench.local",
         "server_start_timeout": 120.0,
     },
+    "validate": {
+        "out_dir": "work/validate",  # report.json, report.txt, quarantine.jsonl, valid/<file>.jsonl
+        "workers": 0,  # 0 = all cores; a file under ~32 MB is read by one
+        "print_problems": 20,  # problems printed; the reports hold all of them
+    },
     "release": {
         "documents": "",  # corpus JSONL; empty = work/segment/documents.jsonl
         "gold_dir": "",  # gold layer (*.jsonl canonical documents); empty = <annotations_dir>/gold

@@ -1,0 +1,290 @@
+"""Stream the records of a JSON array file (a Label Studio export) or a JSON Lines file, one at a time.
+
+A JSON array is not read whole (a 50,000-task export would take GBs as Python objects, mostly in the cyclic
+garbage collector's way). Each element is parsed on its own: a candidate end is found with a byte search for
+the separator between elements (`}` + separator + the first key of an element, learnt from the first two
+elements) where the count of braces since the element's start is zero, and the candidate is accepted only when
+orjson parses exactly that slice as one value. JSON values are self-delimiting, so an accepted slice is the
+element. When no candidate works (braces inside strings, other key orders), the element's end is taken from
+where orjson stops parsing a window of the file. Reading goes through a buffer of a few MB, so memory holds
+the buffer and one element.
+
+Files can be cut into regions that start at record boundaries, one per worker (`regions`). A region of an
+array is only trusted when the region before it ends exactly where it starts (checked by the caller).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from builder.errors import InputError
+
+ARRAY = "array"
+JSONL = "jsonl"
+CHUNK = 8 << 20
+FAST_LIMIT = 16 << 20  # an element this long without a fitting end is left to the slow path
+_WS = b" \t\r\n"
+_FIRST_KEY = re.compile(rb'\{\s*"(?:[^"\\]|\\.)*"\s*:')
+_BOM = b"\xef\xbb\xbf"
+
+
+@dataclass(slots=True)
+class RawRecord:
+    offset: int  # byte offset of the record in the file
+    end: int  # byte offset just past it
+    line: int | None  # JSON Lines: the 1-based line number
+    value: Any
+
+
+class _Buffer:
+    """File bytes [base, base + len(data)) with refills from the file."""
+
+    def __init__(self, fh: Any, start: int) -> None:
+        self.fh = fh
+        fh.seek(start)
+        self.base = start
+        self.data = fh.read(CHUNK)
+        self.eof = len(self.data) < CHUNK
+
+    def more(self, keep_from: int) -> bool:
+        """Drop bytes before file offset `keep_from`, read the next chunk; False at end of file."""
+        if self.eof:
+            return False
+        cut = keep_from - self.base
+        chunk = self.fh.read(max(CHUNK, len(self.data) - cut))
+        self.data = self.data[cut:] + chunk
+        self.base = keep_from
+        self.eof = not chunk or len(chunk) < CHUNK
+        return bool(chunk)
+
+    def byte(self, pos: int) -> int | None:
+        """The byte at file offset `pos`, reading on; None at end of file."""
+        while pos - self.base >= len(self.data):
+            if not self.more(min(pos, self.base + len(self.data))):
+                return None
+        return self.data[pos - self.base]
+
+    def skip_ws(self, pos: int) -> int:
+        while True:
+            b = self.byte(pos)
+            if b is None or b not in _WS:
+                return pos
+            pos += 1
+
+    def ensure(self, pos: int, n: int) -> None:
+        """Have file bytes [pos, pos + n) in the buffer (fewer at end of file)."""
+        while pos + n - self.base > len(self.data) and self.more(pos):
+            pass
+
+
+def detect_format(path: Path) -> str:
+    """ARRAY when the first non-space byte is '[', else JSONL."""
+    with open(path, "rb") as fh:
+        head = fh.read(4096).lstrip(_BOM).lstrip(_WS)
+        while not head:
+            more = fh.read(4096)
+            if not more:
+                raise InputError("file is empty", where=str(path), fix="validate an export with at least one task")
+            head = more.lstrip(_WS)
+    return ARRAY if head[:1] == b"[" else JSONL
+
+
+def regions(path: Path, fmt: str, parts: int) -> list[tuple[int, int]]:
+    """Byte ranges [start, stop) that begin at record boundaries, about equal, at most `parts` of them."""
+    size = path.stat().st_size
+    with open(path, "rb") as fh:
+        head = _array_start(fh, path) if fmt == ARRAY else (3 if fh.read(3) == _BOM else 0)
+        if parts <= 1 or size < 4 * CHUNK:
+            return [(head, size)]
+        cuts = [head]
+        literal = _separator(fh, path, head) if fmt == ARRAY else b"\n"
+        if literal is None:
+            return [(head, size)]
+        for k in range(1, parts):
+            at = _find_from(fh, literal, head + (size - head) * k // parts)
+            if at is None or at <= cuts[-1]:
+                break
+            cuts.append(at)
+    return [(a, b) for a, b in zip(cuts, [*cuts[1:], size])]
+
+
+def _find_from(fh: Any, literal: bytes, pos: int) -> int | None:
+    """The offset just past the separator (`literal` ends with the next record's first bytes for arrays)."""
+    buf = _Buffer(fh, pos)
+    at = buf.data.find(literal)
+    while at < 0 and buf.more(buf.base + max(0, len(buf.data) - len(literal))):
+        at = buf.data.find(literal)
+    if at < 0:
+        return None
+    if literal == b"\n":
+        return buf.base + at + 1
+    # an array literal is "}" + separator + "{..key:"; the record starts at its "{"
+    return buf.base + at + literal.rindex(b"{")
+
+
+def _array_start(fh: Any, path: Path) -> int:
+    fh.seek(0)
+    buf = _Buffer(fh, 0)
+    pos = 3 if buf.data.startswith(_BOM) else 0
+    pos = buf.skip_ws(pos)
+    if buf.byte(pos) != ord("["):
+        raise InputError("not a JSON array", where=str(path), fix="pass a Label Studio JSON export or JSON Lines")
+    return pos + 1
+
+
+def _separator(fh: Any, path: Path, start: int) -> bytes | None:
+    """b"}" + what stands between two elements + the start of the second element up to its first key."""
+    buf = _Buffer(fh, start)
+    first = _slow_element(buf, path, buf.skip_ws(start))
+    return _learn(buf, first) if isinstance(first.value, dict) else None
+
+
+def iter_records(path: Path, fmt: str, start: int, stop: int) -> Iterator[RawRecord]:
+    """Records starting in [start, stop) of a file; for arrays `start` is a record's first byte (or the '[')."""
+    with open(path, "rb") as fh:
+        if fmt == JSONL:
+            yield from _jsonl_records(fh, path, start, stop)
+        else:
+            yield from _array_records(fh, path, start, stop)
+
+
+def _jsonl_records(fh: Any, path: Path, start: int, stop: int) -> Iterator[RawRecord]:
+    fh.seek(0)
+    lineno = 1
+    pos = 0
+    while pos < start:  # count the lines before the region (the buffer is only for this)
+        chunk = fh.read(min(CHUNK, start - pos))
+        if not chunk:
+            break
+        lineno += chunk.count(b"\n")
+        pos += len(chunk)
+    buf = _Buffer(fh, start)
+    pos = start
+    while pos < stop:
+        rel = pos - buf.base
+        nl = buf.data.find(b"\n", rel)
+        while nl < 0 and buf.more(pos):
+            rel = pos - buf.base
+            nl = buf.data.find(b"\n", rel)
+        end = buf.base + (nl + 1 if nl >= 0 else len(buf.data))
+        if end == pos:
+            break
+        line = buf.data[pos - buf.base: end - buf.base]
+        if line.strip():
+            try:
+                value = orjson.loads(line)
+            except orjson.JSONDecodeError as exc:
+                raise InputError(f"line is not valid JSON ({exc.msg})", where=f"{path}:{lineno}",
+                                 fix="repair the line; a JSON Lines file holds one JSON object per line") from exc
+            yield RawRecord(pos, end, lineno, value)
+        lineno += 1
+        pos = end
+
+
+def _array_records(fh: Any, path: Path, start: int, stop: int) -> Iterator[RawRecord]:
+    buf = _Buffer(fh, start)
+    literal: bytes | None = None
+    counting = False  # count braces only once a candidate end has proved wrong (the separator occurs inside)
+    pos = buf.skip_ws(start)
+    if buf.byte(pos) == ord("]"):
+        return
+    while pos < stop:
+        if buf.byte(pos) is None:
+            raise _syntax(buf, path, pos, "the array is not closed with ']'")
+        rec = None
+        if literal is not None:
+            rec = _fast_element(buf, pos, literal, counting)
+            if rec is None:
+                counting = True
+        if rec is None:
+            rec = _slow_element(buf, path, pos)
+        if literal is None and isinstance(rec.value, dict):
+            literal = _learn(buf, rec)
+        yield rec
+        pos = buf.skip_ws(rec.end)
+        b = buf.byte(pos)
+        if b == ord(","):
+            pos = buf.skip_ws(pos + 1)
+        elif b == ord("]"):
+            return
+        else:
+            raise _syntax(buf, path, pos, "expected ',' or ']' after an element")
+
+
+def _learn(buf: _Buffer, rec: RawRecord) -> bytes | None:
+    """The literal that separates this element from the next: "}" + separator + the next one's first key."""
+    end = rec.end
+    while end > rec.offset and buf.data[end - 1 - buf.base] in _WS:
+        end -= 1
+    if buf.data[end - 1 - buf.base] != ord("}"):
+        return None
+    nxt = buf.skip_ws(rec.end)
+    if buf.byte(nxt) != ord(","):
+        return None
+    nxt = buf.skip_ws(nxt + 1)
+    buf.ensure(nxt, 4096)
+    m = _FIRST_KEY.match(buf.data, nxt - buf.base)
+    return b"}" + buf.data[end - buf.base: nxt - buf.base] + m.group() if m else None
+
+
+def _fast_element(buf: _Buffer, pos: int, literal: bytes, counting: bool) -> RawRecord | None:
+    """The element at `pos` ending where `literal` starts, if orjson agrees; else None.
+
+    Without `counting` the first candidate is tried; with it, the first one where the braces balance.
+    """
+    depth = 0
+    counted = search = pos  # file offsets: braces are counted up to `counted`, the literal is searched from `search`
+    while True:
+        data, base = buf.data, buf.base
+        at = data.find(literal, search - base)
+        if at < 0:
+            if search - pos > FAST_LIMIT:
+                return None
+            search = max(search, base + len(data) - len(literal) + 1)
+            if not buf.more(pos):
+                return None
+            continue
+        end = base + at + 1
+        if counting:
+            depth += data.count(b"{", counted - base, end - base) - data.count(b"}", counted - base, end - base)
+        counted = search = end
+        if depth == 0:
+            try:
+                value = orjson.loads(memoryview(data)[pos - base:end - base])
+            except orjson.JSONDecodeError:
+                return None
+            return RawRecord(pos, end, None, value)
+
+
+def _slow_element(buf: _Buffer, path: Path, pos: int) -> RawRecord:
+    """The element at `pos`, its end taken from where orjson stops parsing a growing window."""
+    window = 1 << 16
+    while True:
+        buf.ensure(pos, window)
+        rel = pos - buf.base
+        avail = len(buf.data) - rel
+        view = memoryview(buf.data)[rel: rel + window]
+        try:
+            value = orjson.loads(view)
+            # the window parsed whole: only possible when it ends exactly at the element's end
+            return RawRecord(pos, pos + len(view), None, value)
+        except orjson.JSONDecodeError as exc:
+            if exc.msg.startswith("unexpected content after document"):
+                n = len(bytes(view).decode("utf-8", "replace")[: exc.pos].encode("utf-8"))
+                value = orjson.loads(view[:n])
+                return RawRecord(pos, pos + n, None, value)
+            if window >= avail and buf.eof:
+                n = len(bytes(view).decode("utf-8", "replace")[: exc.pos].encode("utf-8"))
+                raise _syntax(buf, path, pos + n, exc.msg) from exc
+            window *= 4
+
+
+def _syntax(buf: _Buffer, path: Path, pos: int, what: str) -> InputError:
+    return InputError(f"not valid JSON at byte {pos}: {what}", where=str(path),
+                      fix="the export is damaged or truncated: pull or export it again")
