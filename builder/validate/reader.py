@@ -96,36 +96,61 @@ def detect_format(path: Path) -> str:
 
 
 def regions(path: Path, fmt: str, parts: int) -> list[tuple[int, int]]:
-    """Byte ranges [start, stop) that begin at record boundaries, about equal, at most `parts` of them."""
+    """Byte ranges [start, stop) that begin at record boundaries, about equal, at most `parts` of them.
+
+    An array cut is placed where an element with the same keys as the first one parses; the caller still
+    checks that each region ends where the next begins (a string could mimic an element).
+    """
     size = path.stat().st_size
     with open(path, "rb") as fh:
         head = _array_start(fh, path) if fmt == ARRAY else (3 if fh.read(3) == _BOM else 0)
         if parts <= 1 or size < 4 * CHUNK:
             return [(head, size)]
+        literal, keys = None, set()
+        if fmt == ARRAY:
+            buf = _Buffer(fh, head)
+            first = _slow_element(buf, path, buf.skip_ws(head))
+            literal = _learn(buf, first) if isinstance(first.value, dict) else None
+            if literal is None:
+                return [(head, size)]
+            keys = set(first.value)
         cuts = [head]
-        literal = _separator(fh, path, head) if fmt == ARRAY else b"\n"
-        if literal is None:
-            return [(head, size)]
         for k in range(1, parts):
-            at = _find_from(fh, literal, head + (size - head) * k // parts)
-            if at is None or at <= cuts[-1]:
+            at = head + (size - head) * k // parts
+            cut = _element_after(fh, path, literal, at, keys) if literal else _line_after(fh, at)
+            if cut is None or cut <= cuts[-1]:
                 break
-            cuts.append(at)
+            cuts.append(cut)
     return [(a, b) for a, b in zip(cuts, [*cuts[1:], size])]
 
 
-def _find_from(fh: Any, literal: bytes, pos: int) -> int | None:
-    """The offset just past the separator (`literal` ends with the next record's first bytes for arrays)."""
+def _line_after(fh: Any, pos: int) -> int | None:
     buf = _Buffer(fh, pos)
-    at = buf.data.find(literal)
-    while at < 0 and buf.more(buf.base + max(0, len(buf.data) - len(literal))):
-        at = buf.data.find(literal)
-    if at < 0:
-        return None
-    if literal == b"\n":
-        return buf.base + at + 1
-    # an array literal is "}" + separator + "{..key:"; the record starts at its "{"
-    return buf.base + at + literal.rindex(b"{")
+    at = buf.data.find(b"\n")
+    while at < 0 and buf.more(buf.base + len(buf.data)):
+        at = buf.data.find(b"\n")
+    return buf.base + at + 1 if at >= 0 else None
+
+
+def _element_after(fh: Any, path: Path, literal: bytes, pos: int, keys: set[str]) -> int | None:
+    """The start of the first element after `pos` that follows `literal` and has the first element's keys."""
+    buf = _Buffer(fh, pos)
+    search = pos
+    while search - pos < FAST_LIMIT:
+        at = buf.data.find(literal, search - buf.base)
+        while at < 0 and buf.more(max(search, buf.base + len(buf.data) - len(literal))):
+            at = buf.data.find(literal, search - buf.base)
+        if at < 0:
+            return None
+        start = buf.base + at + literal.rindex(b"{")
+        try:
+            rec = _slow_element(buf, path, start)
+        except InputError:
+            rec = None
+        if rec is not None and isinstance(rec.value, dict) and set(rec.value) == keys:
+            return start
+        search = start
+    return None
 
 
 def _array_start(fh: Any, path: Path) -> int:
@@ -136,13 +161,6 @@ def _array_start(fh: Any, path: Path) -> int:
     if buf.byte(pos) != ord("["):
         raise InputError("not a JSON array", where=str(path), fix="pass a Label Studio JSON export or JSON Lines")
     return pos + 1
-
-
-def _separator(fh: Any, path: Path, start: int) -> bytes | None:
-    """b"}" + what stands between two elements + the start of the second element up to its first key."""
-    buf = _Buffer(fh, start)
-    first = _slow_element(buf, path, buf.skip_ws(start))
-    return _learn(buf, first) if isinstance(first.value, dict) else None
 
 
 def iter_records(path: Path, fmt: str, start: int, stop: int) -> Iterator[RawRecord]:

@@ -155,6 +155,11 @@ def _check_region(job: tuple[str, str, str, int, int]) -> RegionResult:
     return result
 
 
+def _in_process(labels: LabelSchema, corpus: Corpus | None, job: tuple[str, str, str, int, int]) -> RegionResult:
+    _init(labels, corpus)
+    return _check_region(job)
+
+
 # ---- files --------------------------------------------------------------------------------------------------
 
 def display_name(path: Path, root: Path | None) -> str:
@@ -206,12 +211,16 @@ def _validate_file(path: Path, name: str, report: FileReport, problems: list[Pro
     fmt = reader.detect_format(path)
     report.format = fmt
     jobs = [(str(path), name, fmt, a, b) for a, b in reader.regions(path, fmt, workers)]
-    results = list(map_batches(_check_region, jobs, workers=min(workers, len(jobs)), initializer=_init,
-                               initargs=(labels, corpus)))
-    if fmt == reader.ARRAY and any(r.next_offset > nxt.start for r, nxt in zip(results, results[1:])):
-        # a region cut fell inside an element: read the file again in one piece
-        results = list(map_batches(_check_region, [(str(path), name, fmt, jobs[0][3], path.stat().st_size)],
-                                   workers=1, initializer=_init, initargs=(labels, corpus)))
+    try:
+        results = list(map_batches(_check_region, jobs, workers=min(workers, len(jobs)), initializer=_init,
+                                   initargs=(labels, corpus)))
+        misplaced = any(r.next_offset > nxt.start for r, nxt in zip(results, results[1:]))
+    except InputError:
+        if len(jobs) == 1:
+            raise
+        misplaced = True
+    if misplaced:  # a region cut fell inside an element: read the file again in one piece
+        results = [_in_process(labels, corpus, (str(path), name, fmt, jobs[0][3], path.stat().st_size))]
     _merge(path, name, results, report, problems, quarantine, out_dir, keep_valid)
 
 
