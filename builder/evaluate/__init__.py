@@ -14,9 +14,9 @@ from typing import Any
 from builder import __version__
 from builder.errors import ConfigError
 from builder.evaluate.claims import evaluate_claims
-from builder.evaluate.common import DECODINGS, EvalOptions
+from builder.evaluate.common import DECODINGS, EvalOptions, paused_gc
 from builder.evaluate.documents import evaluate_documents
-from builder.evaluate.gold import CONFIGS, open_release
+from builder.evaluate.gold import CONFIGS, Release, open_release
 from builder.evaluate.ner import evaluate_ner
 from builder.evaluate.report import now
 from builder.labels import LabelSchema, class_label_names
@@ -37,8 +37,12 @@ def evaluate(release: str | Path, config: str, predictions: str | Path, options:
         raise ConfigError(f"unknown config '{config}'", fix=f"use one of {', '.join(CONFIGS)}")
     if options.decoding not in DECODINGS:
         raise ConfigError(f"unknown decoding '{options.decoding}'", fix=f"use one of {', '.join(DECODINGS)}")
-    rel = open_release(release)
-    predictions = Path(predictions)
+    with paused_gc():
+        return _evaluate(open_release(release), config, Path(predictions), options, schema, system)
+
+
+def _evaluate(rel: Release, config: str, predictions: Path, options: EvalOptions, schema: LabelSchema,
+              system: str | None) -> dict[str, Any]:
     names = class_label_names(schema)
     if config == "ner":
         body = evaluate_ner(rel, predictions, options, names["ner_tags"])

@@ -84,10 +84,10 @@ def class_names(table: pa.Table, column: str, *path: str) -> list[str] | None:
     return None
 
 
-def _factorize(values: list[str]) -> tuple[np.ndarray, list[str]]:
-    index: dict[str, int] = {}
-    codes = np.fromiter((index.setdefault(v, len(index)) for v in values), dtype=np.int64, count=len(values))
-    return codes, list(index)
+def _factorize(column: pa.ChunkedArray) -> tuple[np.ndarray, list[str]]:
+    """(code per row, distinct values in order of first appearance)."""
+    encoded = column.combine_chunks().dictionary_encode()
+    return encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64), encoded.dictionary.to_pylist()
 
 
 def _flat_list(column: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
@@ -120,23 +120,26 @@ class TokenGold:
 
 
 def token_gold(release: Release, config: str, split: str, tag_column: str, fallback_names: list[str],
-               extra: list[str] = ()) -> tuple[TokenGold, pa.Table]:
-    """The sentences of `config`/`split` with the tags of `tag_column`; also the table with `extra` columns."""
-    table = release.read(config, split, ["id", "document_id", "token_offsets", tag_column, *extra])
+               extra: list[str] = (), *, offsets: bool = True) -> tuple[TokenGold, pa.Table]:
+    """The sentences of `config`/`split` with the tags of `tag_column`; also the table with `extra` columns.
+
+    Without `offsets` the character offsets of the tokens are not read (tag predictions do not need them)."""
+    columns = ["id", "document_id", tag_column, *(["token_offsets"] if offsets else []), *extra]
+    table = release.read(config, split, columns)
     names = class_names(table, tag_column) or list(fallback_names)
     vocab = TagVocab.of()
     to_code = np.array([vocab.add(n) for n in names], dtype=np.int64)
     tags, lengths = _flat_list(table[tag_column])
-    offsets, _ = _flat_list(table["token_offsets"])
-    offsets = np.asarray(offsets.tolist() if offsets.dtype == object else offsets).reshape(-1, 2).astype(np.int64)
+    pairs = np.zeros((0, 2), dtype=np.int64)
+    if offsets:
+        pairs = table["token_offsets"].combine_chunks().flatten().flatten().to_numpy(zero_copy_only=False)
+        pairs = pairs.astype(np.int64).reshape(-1, 2)
     ids = table["id"].to_pylist()
-    doc, doc_ids = _factorize(table["document_id"].to_pylist())
-    first = np.zeros(len(ids), dtype=np.int64)
-    if len(ids):
-        np.cumsum(lengths[:-1], out=first[1:])
+    doc, doc_ids = _factorize(table["document_id"])
+    first = np.cumsum(lengths) - lengths
     labels = tuple(dict.fromkeys(n.split("-", 1)[1] for n in names if n != "O" and "-" in n))
-    gold = TokenGold(ids, {s: i for i, s in enumerate(ids)}, doc, doc_ids, lengths, first,
-                     to_code[tags.astype(np.int64)], vocab, frozenset(names), offsets[:, 0], offsets[:, 1], labels)
+    gold = TokenGold(ids, dict(zip(ids, range(len(ids)))), doc, doc_ids, lengths, first,
+                     to_code[tags.astype(np.int64)], vocab, frozenset(names), pairs[:, 0], pairs[:, 1], labels)
     if len(gold.index) != len(ids):
         raise InputError(f"sentence ids repeat in {config}/{split}", where=str(release.path),
                          fix="rebuild the release; sentence ids must be unique")

@@ -112,11 +112,14 @@ def score_ner(gold: TokenGold, preds: NerPredictions, options: EvalOptions,
 
 
 def evaluate_ner(release: Release, predictions: Path, options: EvalOptions, fallback_tags: list[str]) -> dict:
-    gold, _ = token_gold(release, "ner", options.split, "ner_tags", fallback_tags)
-    lengths: np.ndarray | None = None
-    if _first_format(predictions) == "spans":
-        lengths = document_lengths(release, options.split, gold)
-    preds = read_ner(predictions, gold, gold.labels, lengths, allow_missing=options.allow_missing)
+    spans = _first_format(predictions) == "spans"
+    for _ in range(2):
+        gold, _ = token_gold(release, "ner", options.split, "ner_tags", fallback_tags, offsets=spans)
+        lengths = document_lengths(release, options.split, gold) if spans else None
+        preds = read_ner(predictions, gold, gold.labels, lengths, allow_missing=options.allow_missing)
+        if preds.format == "tags" or spans:
+            break
+        spans = True  # the first line misled the guess: read the offsets that character spans need
     return score_ner(gold, preds, options, lengths)
 
 

@@ -16,9 +16,9 @@ without a prediction, wrong tag counts, unknown labels, offsets out of range, wr
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+import re
 from itertools import chain
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +26,11 @@ import numpy as np
 import orjson
 
 from builder.errors import DataInvalidError, InputError
+from builder.evaluate.common import paused_gc
 from builder.evaluate.gold import DocumentGold, TokenGold
 
 MAX_SHOWN = 50
+_BLANK_LINE = re.compile(rb"\n[ \t\r]*\n")
 
 
 class PredictionsInvalid(DataInvalidError):
@@ -60,24 +62,43 @@ class Problems:
             raise PredictionsInvalid(self.path, self.items, self.total)
 
 
-def read_lines(path: Path, problems: Problems) -> Iterator[tuple[int, dict[str, Any]]]:
+def read_lines(path: Path, problems: Problems) -> list[tuple[int, dict[str, Any]]]:
+    """(line number, record) of every non-blank line that holds a JSON object; the others are problems.
+
+    The file is parsed as one JSON array when it can be (one call instead of one per line); a file with a bad
+    line is parsed line by line to say which."""
     try:
-        fh = open(path, "rb")
+        data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"cannot open the predictions: {exc.strerror}", where=str(path), fix="check the path") from exc
-    with fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
+    body = data.strip()
+    if not _BLANK_LINE.search(body):  # the usual file: line k is record k, joined in one copy
+        numbered = range(1, body.count(b"\n") + 2) if body else range(0)
+        joined = b"[" + body.replace(b"\n", b",") + b"]"
+    else:
+        pairs = [(n, line) for n, line in enumerate(data.splitlines(), 1) if line.strip()]
+        numbered = [n for n, _ in pairs]
+        joined = b"[" + b",".join(line for _, line in pairs) + b"]"
+    try:
+        records = orjson.loads(joined)
+        if len(records) != len(numbered):  # a line holding "1, 2" parses as two values
+            raise orjson.JSONDecodeError("", "", 0)
+    except orjson.JSONDecodeError:
+        lines = data.splitlines()
+        records = []
+        for n in numbered:
             try:
-                record = orjson.loads(line)
+                records.append(orjson.loads(lines[n - 1]))
             except orjson.JSONDecodeError as exc:
-                problems.add(lineno, f"not valid JSON ({exc})")
-                continue
-            if not isinstance(record, dict):
-                problems.add(lineno, f"a JSON {type(record).__name__}, not an object")
-                continue
-            yield lineno, record
+                problems.add(n, f"not valid JSON ({exc})")
+                records.append(None)
+    out = []
+    for n, record in zip(numbered, records):
+        if type(record) is dict:
+            out.append((n, record))
+        elif record is not None:
+            problems.add(n, f"a JSON {type(record).__name__}, not an object")
+    return out
 
 
 def _is_int(v: Any) -> bool:
@@ -133,83 +154,149 @@ class NerPredictions:
 def read_ner(path: Path, gold: TokenGold, entity_types: tuple[str, ...], doc_lengths: np.ndarray | None = None,
              *, allow_missing: bool = False) -> NerPredictions:
     """Parse and check NER predictions in either format; raises PredictionsInvalid with every problem."""
+    with paused_gc():
+        return _read_ner(path, gold, entity_types, doc_lengths, allow_missing)
+
+
+def _read_ner(path: Path, gold: TokenGold, entity_types: tuple[str, ...], doc_lengths: np.ndarray | None,
+              allow_missing: bool) -> NerPredictions:
     problems = Problems(path)
-    fmt: str | None = None
-    seen: dict[int, int] = {}
-    tag_lines: list[tuple[int, list[str]]] = []
-    spans: list[tuple[int, int, int, str]] = []
-    doc_index = {d: i for i, d in enumerate(gold.doc_ids)}
-    types = set(entity_types)
-    lines = 0
-    for lineno, record in read_lines(path, problems):
-        lines += 1
-        kind = "tags" if "sentence_id" in record else "spans" if "document_id" in record else None
-        if kind is None:
-            problems.add(lineno, "neither 'sentence_id' (tags format) nor 'document_id' (spans format)")
+    rows = read_lines(path, problems)
+    fmt = next(("tags" if "sentence_id" in r else "spans" for _, r in rows if "sentence_id" in r or "document_id" in r),
+               None)
+    key = "sentence_id" if fmt == "tags" else "document_id"
+    other = "document_id" if fmt == "tags" else "sentence_id"
+    mine = [(lineno, record) for lineno, record in rows if key in record]
+    for lineno, record in rows if len(mine) < len(rows) else ():
+        if key in record:
             continue
-        if fmt is None:
-            fmt = kind
-        elif kind != fmt:
-            problems.add(lineno, f"{kind} format, but earlier lines use the {fmt} format (use one per file)")
-            continue
-        if kind == "tags":
-            i = _unit(record, "sentence_id", gold.index, seen, lineno, problems, "sentence")
-            tags = record.get("tags")
-            if i is None:
-                continue
-            if not isinstance(tags, list):
-                problems.add(lineno, "'tags' is missing or not a list")
-                continue
-            if len(tags) != gold.lengths[i]:
-                problems.add(lineno, f"{len(tags)} tags for {gold.lengths[i]} tokens of sentence '{gold.ids[i]}'")
-                continue
-            if not gold.allowed.issuperset(tags):
-                bad = next(t for t in tags if t not in gold.allowed)
-                problems.add(lineno, f"unknown tag {bad!r} at position {tags.index(bad)} "
-                                     f"(allowed: {', '.join(sorted(gold.allowed))})")
-                continue
-            tag_lines.append((i, tags))
+        if other in record:
+            problems.add(lineno, f"{'spans' if fmt == 'tags' else 'tags'} format, but earlier lines use the {fmt} "
+                                 "format (use one per file)")
         else:
-            d = _unit(record, "document_id", doc_index, seen, lineno, problems, "document")
-            ents = record.get("entities")
-            if d is None:
-                continue
-            if not isinstance(ents, list):
-                problems.add(lineno, "'entities' is missing or not a list")
-                continue
-            limit = int(doc_lengths[d]) if doc_lengths is not None else None
-            for k, e in enumerate(ents):
-                if not isinstance(e, dict):
-                    problems.add(lineno, f"entities[{k}] is not an object with start, end, label")
-                    continue
-                start, end, label = e.get("start"), e.get("end"), e.get("label")
-                if not (_is_int(start) and _is_int(end)):
-                    problems.add(lineno, f"entities[{k}]: start and end must be integers")
-                elif not 0 <= start < end or (limit is not None and end > limit):
-                    problems.add(lineno, f"entities[{k}]: offsets [{start}, {end}) out of range for a text of "
-                                         f"{limit} characters (need 0 <= start < end <= length)")
-                elif label not in types:
-                    problems.add(lineno, f"entities[{k}]: unknown label {label!r} (allowed: {', '.join(entity_types)})")
-                else:
-                    spans.append((d, start, end, label))
+            problems.add(lineno, "neither 'sentence_id' (tags format) nor 'document_id' (spans format)")
+    seen: dict[int, int] = {}
+    if fmt == "spans":
+        spans = _read_spans(mine, gold, entity_types, doc_lengths, problems, seen)
+        _missing(problems, gold.doc_ids, seen, "document", allow_missing)
+        problems.raise_if_any()
+        arr = np.array([x[:3] for x in spans], dtype=np.int64).reshape(-1, 3)
+        return NerPredictions("spans", doc=arr[:, 0], start=arr[:, 1], end=arr[:, 2], label=[x[3] for x in spans],
+                              lines=len(rows))
+    codes = _read_tags(mine, gold, problems, seen)
     if fmt is None and not problems.total:
         problems.add(None, "no predictions in the file")
-    units = gold.ids if fmt != "spans" else gold.doc_ids
-    _missing(problems, units, seen, "sentence" if fmt != "spans" else "document", allow_missing)
+    _missing(problems, gold.ids, seen, "sentence", allow_missing)
     problems.raise_if_any()
-    if fmt == "tags":
-        codes = np.zeros(gold.codes.size, dtype=np.int64)
-        if tag_lines:
-            index = gold.vocab.index
-            sent = np.fromiter((i for i, _ in tag_lines), dtype=np.int64, count=len(tag_lines))
-            flat = np.fromiter((index[t] for t in chain.from_iterable(t for _, t in tag_lines)), dtype=np.int64)
-            lengths = gold.lengths[sent]
-            line_first = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-            codes[np.repeat(gold.first[sent] - line_first, lengths) + np.arange(flat.size)] = flat
-        return NerPredictions("tags", codes=codes, lines=lines)
-    arr = np.array([s[:3] for s in spans], dtype=np.int64).reshape(-1, 3)
-    return NerPredictions("spans", doc=arr[:, 0], start=arr[:, 1], end=arr[:, 2], label=[s[3] for s in spans],
-                          lines=lines)
+    return NerPredictions("tags", codes=codes, lines=len(rows))
+
+
+def _read_tags(rows: list[tuple[int, dict[str, Any]]], gold: TokenGold, problems: Problems,
+               seen: dict[int, int]) -> np.ndarray:
+    """Tag codes aligned with the gold tokens (O where a sentence has no prediction).
+
+    The hot path of evaluation: ids, lengths and tags are checked for all lines at once and every tag is
+    mapped in one call; only a file with a problem is walked line by line to say where it is."""
+    found = _tag_lines_at_once(rows, gold, seen)
+    sents, lines, flat = found if found is not None else _tag_lines_one_by_one(rows, gold, problems, seen)
+    allowed = {t: c for t, c in gold.vocab.index.items() if t in gold.allowed}
+    get = allowed.get
+    sent = np.array(sents, dtype=np.int64)
+    n_tags = gold.lengths[sent]
+    line_first = np.cumsum(n_tags) - n_tags
+    try:
+        mapped = np.fromiter(map(get, flat), dtype=np.int64, count=len(flat))
+    except TypeError:  # an unknown tag (None), or a tag that is a list or an object
+        found = [get(t) if isinstance(t, str) else None for t in flat]
+        bad = np.flatnonzero(np.array([c is None for c in found], dtype=bool))
+        for k in np.unique(np.searchsorted(line_first, bad, side="right") - 1):
+            pos = int(bad[np.searchsorted(bad, line_first[k])] - line_first[k])
+            problems.add(lines[k], f"unknown tag {flat[line_first[k] + pos]!r} at position {pos} "
+                                   f"(allowed: {', '.join(sorted(gold.allowed))})")
+        return np.zeros(0, dtype=np.int64)
+    codes = np.zeros(gold.codes.size, dtype=np.int64)
+    codes[np.repeat(gold.first[sent] - line_first, n_tags) + np.arange(mapped.size)] = mapped
+    return codes
+
+
+def _tag_lines_at_once(rows: list[tuple[int, dict[str, Any]]], gold: TokenGold,
+                       seen: dict[int, int]) -> tuple[list[int], list[int], list[Any]] | None:
+    """(sentence indices, line numbers, all tags) when every line is right as far as ids and lengths go."""
+    try:
+        idx = list(map(gold.index.get, [r.get("sentence_id") for _, r in rows]))
+    except TypeError:  # an id that is a list or an object
+        return None
+    tags = [r.get("tags") for _, r in rows]
+    if None in idx or any(type(t) is not list for t in tags):
+        return None
+    sents = np.array(idx, dtype=np.int64)
+    if np.unique(sents).size != sents.size:
+        return None
+    if (np.fromiter(map(len, tags), dtype=np.int64, count=len(tags)) != gold.lengths[sents]).any():
+        return None
+    lines = [n for n, _ in rows]
+    seen.update(zip(idx, lines))
+    return idx, lines, list(chain.from_iterable(tags))
+
+
+def _tag_lines_one_by_one(rows: list[tuple[int, dict[str, Any]]], gold: TokenGold, problems: Problems,
+                          seen: dict[int, int]) -> tuple[list[int], list[int], list[Any]]:
+    """The same as `_tag_lines_at_once`, keeping the good lines and locating every problem."""
+    index, lengths = gold.index, gold.lengths.tolist()
+    sents: list[int] = []
+    lines: list[int] = []
+    flat: list[Any] = []
+    for lineno, record in rows:
+        sid, tags = record.get("sentence_id"), record.get("tags")
+        i = index.get(sid) if type(sid) is str else None
+        if i is None:
+            problems.add(lineno, f"unknown sentence id {sid!r} (not in this split of the release)"
+                         if type(sid) is str else "'sentence_id' is not a string")
+        elif i in seen:
+            problems.add(lineno, f"sentence id '{sid}' repeated (first on line {seen[i]})")
+        elif type(tags) is not list:
+            seen[i] = lineno
+            problems.add(lineno, "'tags' is missing or not a list")
+        elif len(tags) != lengths[i]:
+            seen[i] = lineno
+            problems.add(lineno, f"{len(tags)} tags for {lengths[i]} tokens of sentence '{sid}'")
+        else:
+            seen[i] = lineno
+            sents.append(i)
+            lines.append(lineno)
+            flat.extend(tags)
+    return sents, lines, flat
+
+
+def _read_spans(rows: list[tuple[int, dict[str, Any]]], gold: TokenGold, entity_types: tuple[str, ...],
+                doc_lengths: np.ndarray | None, problems: Problems, seen: dict[int, int]) -> list[tuple]:
+    doc_index = {d: i for i, d in enumerate(gold.doc_ids)}
+    types = set(entity_types)
+    spans: list[tuple[int, int, int, str]] = []
+    for lineno, record in rows:
+        d = _unit(record, "document_id", doc_index, seen, lineno, problems, "document")
+        ents = record.get("entities")
+        if d is None:
+            continue
+        if not isinstance(ents, list):
+            problems.add(lineno, "'entities' is missing or not a list")
+            continue
+        limit = int(doc_lengths[d]) if doc_lengths is not None else None
+        for k, e in enumerate(ents):
+            if not isinstance(e, dict):
+                problems.add(lineno, f"entities[{k}] is not an object with start, end, label")
+                continue
+            start, end, label = e.get("start"), e.get("end"), e.get("label")
+            if not (_is_int(start) and _is_int(end)):
+                problems.add(lineno, f"entities[{k}]: start and end must be integers")
+            elif not 0 <= start < end or (limit is not None and end > limit):
+                problems.add(lineno, f"entities[{k}]: offsets [{start}, {end}) out of range for a text of "
+                                     f"{limit} characters (need 0 <= start < end <= length)")
+            elif label not in types:
+                problems.add(lineno, f"entities[{k}]: unknown label {label!r} (allowed: {', '.join(entity_types)})")
+            else:
+                spans.append((d, start, end, label))
+    return spans
 
 
 # ---- claims ------------------------------------------------------------------------------------------------
