@@ -12,7 +12,7 @@ Four configs, each a `datasets` config with train/validation/test splits:
 Spans that IOB2 cannot hold (discontinuous, not on token boundaries, crossing a sentence, nested or
 overlapping) stay in `documents` and are counted per config, label and reason.
 Rows are built in batches (Python per document, then Arrow arrays from flat columns), so the work can run on
-several processes; row order is fixed by sorting on ids when the tables are written.
+several processes; rows keep the corpus order (documents, then sentences in document order).
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from datasets import ClassLabel, Features, List, Value
 
@@ -130,15 +129,6 @@ def split_order(names: Any) -> list[str]:
     """Splits in the usual order (train, validation, test), any others after them by name."""
     order = {"train": 0, "validation": 1, "test": 2}
     return sorted(names, key=lambda s: (order.get(s, 9), s))
-
-
-def sort_keys(config: str) -> list[tuple[str, str]]:
-    """The row order of a config: by document, then sentence or annotation; fixed so that builds reproduce."""
-    if config == "documents":
-        return [("id", "ascending")]
-    if config == "raw_annotations":
-        return [("document_id", "ascending"), ("id", "ascending")]
-    return [("document_id", "ascending"), ("sentence_index", "ascending")]
 
 
 # ---- IOB2 --------------------------------------------------------------------------------------------------
@@ -247,27 +237,59 @@ def _normalized(value: Any) -> list[dict[str, str]]:
 
 
 class RowBuilder:
-    """Collects the rows of a batch of documents and raw annotation records, split by split."""
+    """Collects the rows of a batch of documents and raw annotation records, one accumulator per split."""
 
     def __init__(self, labels: ReleaseLabels, features: dict[str, Features]) -> None:
+        self.labels = labels
+        self.features = features
+        self.stats = BatchStats()
+        self.parts: dict[str, _SplitRows] = {}
+
+    def _part(self, split: str) -> _SplitRows:
+        if split not in self.parts:
+            self.parts[split] = _SplitRows(self.labels, self.features, self.stats)
+        return self.parts[split]
+
+    def add_document(self, doc: dict[str, Any], split: str, layers: tuple[str, ...]) -> None:
+        """A corpus document (with its gold layers laid over it); `layers` are the span layers annotated."""
+        self._part(split).add_document(doc, split, layers)
+
+    def add_raw(self, record: dict[str, Any], split: str) -> None:
+        """A canonical annotation record of a document in `split`."""
+        self._part(split).add_raw(record, split)
+
+    def tables(self) -> dict[str, dict[str, pa.Table]]:
+        """config -> split -> table of this batch (configs without rows are absent)."""
+        out: dict[str, dict[str, pa.Table]] = {}
+        for split, part in self.parts.items():
+            for config, table in part.tables().items():
+                out.setdefault(config, {})[split] = table
+        return out
+
+
+_EMPTY: list[Any] = []  # shared by rows without claims or speakers; never mutated
+
+
+class _SplitRows:
+    """The rows of one split of a batch, as flat columns that become Arrow arrays in one step."""
+
+    def __init__(self, labels: ReleaseLabels, features: dict[str, Features], stats: BatchStats) -> None:
         self.labels = labels
         self.schemas = {name: f.arrow_schema for name, f in features.items()}
         self.ner_ids = tag_index(labels.ner_tags)
         self.claim_ids = tag_index(labels.claim_tags)
         self.docs: list[dict[str, Any]] = []
-        self.doc_splits: list[str] = []
         self.raw: list[dict[str, Any]] = []
-        self.raw_splits: list[str] = []
         self.sent: dict[str, list[Any]] = {k: [] for k in (
             "id", "document_id", "sentence_index", "start", "end", "text", "has_claim", "checkworthy", "speakers",
-            "claims", "split", "in_ner", "in_claims")}
+            "claims", "in_ner", "in_claims")}
         self.tok_strings: list[str] = []
         self.tok_starts: list[int] = []
         self.tok_ends: list[int] = []
         self.ner_tags = bytearray()
         self.claim_tags = bytearray()
         self.sent_offsets: list[int] = [0]
-        self.stats = BatchStats()
+        self.stats = stats
 
     # -- documents --
 
@@ -317,7 +339,6 @@ class RowBuilder:
                 for name, values in self.labels.doc_labels.items()
             }
         self.docs.append(row)
-        self.doc_splits.append(split)
         self._count_document(row, split, layers, doc)
         if layers:
             self._add_sentences(doc, split, layers, entities, claims)
@@ -379,24 +400,30 @@ class RowBuilder:
         self.tok_strings.extend([text[a:b] for a, b in zip(index.starts, index.ends)])
         per_sentence = self._claims_by_sentence(sentences, claims, entities) if in_claims else {}
         positive = self.labels.positive_checkworthy
-        base = self.sent_offsets[-1]
+        n = len(sentences)
         s_ = self.sent
-        for k, s in enumerate(sentences):
-            found = per_sentence.get(k, [])
-            s_["id"].append(s["id"])
-            s_["document_id"].append(doc["id"])
-            s_["sentence_index"].append(k)
-            s_["start"].append(s["start"])
-            s_["end"].append(s["end"])
-            s_["text"].append(text[s["start"]:s["end"]])
-            s_["has_claim"].append(bool(found))
-            s_["checkworthy"].append(any(c["checkworthy"] == positive for c in found))
-            s_["speakers"].append([c["speaker"] for c in found if c["speaker"]])
-            s_["claims"].append(found)
-            s_["split"].append(split)
-            s_["in_ner"].append(in_ner)
-            s_["in_claims"].append(in_claims)
-            self.sent_offsets.append(base + index.bounds[k][1])
+        starts = [s["start"] for s in sentences]
+        ends = [s["end"] for s in sentences]
+        s_["id"].extend([s["id"] for s in sentences])
+        s_["document_id"].extend([doc["id"]] * n)
+        s_["sentence_index"].extend(range(n))
+        s_["start"].extend(starts)
+        s_["end"].extend(ends)
+        s_["text"].extend([text[a:b] for a, b in zip(starts, ends)])
+        s_["in_ner"].extend([in_ner] * n)
+        s_["in_claims"].extend([in_claims] * n)
+        has_claim, worthy, speakers, found = [False] * n, [False] * n, [_EMPTY] * n, [_EMPTY] * n
+        for k, items in per_sentence.items():
+            has_claim[k] = True
+            worthy[k] = any(c["checkworthy"] == positive for c in items)
+            speakers[k] = [c["speaker"] for c in items if c["speaker"]]
+            found[k] = items
+        s_["has_claim"].extend(has_claim)
+        s_["checkworthy"].extend(worthy)
+        s_["speakers"].extend(speakers)
+        s_["claims"].extend(found)
+        base = self.sent_offsets[-1]
+        self.sent_offsets.extend([base + b for _, b in index.bounds])
         for config, present in (("ner", in_ner), ("claims", in_claims)):
             if present:
                 self.stats.counts[("sentences", split, config, "")] += len(sentences)
@@ -456,25 +483,21 @@ class RowBuilder:
                     "unmapped": [json.dumps(u, sort_keys=True, ensure_ascii=False) for u in a.get("unmapped") or []],
                 }
                 self.raw.append(row)
-                self.raw_splits.append(split)
                 self.stats.counts[("raw", split, kind, "")] += 1
 
     # -- Arrow --
 
-    def tables(self) -> dict[str, dict[str, pa.Table]]:
-        """config -> split -> table of this batch (configs without rows are absent)."""
-        out: dict[str, dict[str, pa.Table]] = {}
+    def tables(self) -> dict[str, pa.Table]:
+        out: dict[str, pa.Table] = {}
         if self.docs:
-            out["documents"] = _by_split(pa.Table.from_pylist(self.docs, schema=self.schemas["documents"]),
-                                         self.doc_splits)
+            out["documents"] = pa.Table.from_pylist(self.docs, schema=self.schemas["documents"])
         if self.raw:
-            out["raw_annotations"] = _by_split(pa.Table.from_pylist(self.raw, schema=self.schemas["raw_annotations"]),
-                                               self.raw_splits)
+            out["raw_annotations"] = pa.Table.from_pylist(self.raw, schema=self.schemas["raw_annotations"])
         if self.sent["id"]:
             out.update(self._sentence_tables())
         return out
 
-    def _sentence_tables(self) -> dict[str, dict[str, pa.Table]]:
+    def _sentence_tables(self) -> dict[str, pa.Table]:
         s = self.sent
         offsets = pa.array(np.asarray(self.sent_offsets, dtype=np.int32))
         tokens = pa.ListArray.from_arrays(offsets, pa.array(self.tok_strings, type=pa.string()))
@@ -493,8 +516,7 @@ class RowBuilder:
         }
         tags = lambda buf: pa.ListArray.from_arrays(  # noqa: E731
             offsets, pa.array(np.frombuffer(bytes(buf), dtype=np.uint8).astype(np.int64)))
-        out: dict[str, dict[str, pa.Table]] = {}
-        splits = s["split"]
+        out: dict[str, pa.Table] = {}
         for name, mask_key, extra in (
             ("ner", "in_ner", lambda: {"ner_tags": tags(self.ner_tags)}),
             ("claims", "in_claims", lambda: {
@@ -511,11 +533,8 @@ class RowBuilder:
             schema = self.schemas[name]
             columns = {**common, **extra()}
             table = pa.Table.from_arrays([columns[f.name] for f in schema], schema=schema)
-            keep_splits = splits
-            if not all(mask):
-                table = table.filter(pa.array(mask))
-                keep_splits = [sp for sp, m in zip(splits, mask) if m]
-            out[name] = _by_split(table, keep_splits)
+            # a document with only one layer annotated gives rows to that layer's config only
+            out[name] = table if all(mask) else table.filter(pa.array(mask))
         return out
 
 
@@ -532,21 +551,17 @@ def _choice(value: Any) -> str | None:
     return value
 
 
-def _by_split(table: pa.Table, splits: list[str]) -> dict[str, pa.Table]:
-    names = sorted(set(splits))
-    if len(names) == 1:
-        return {names[0]: table}
-    column = pa.array(splits, pa.string())
-    return {name: table.filter(pc.equal(column, name)) for name in names}
-
-
 # ---- writing -----------------------------------------------------------------------------------------------
 
 
-def sorted_table(batches: list[pa.Table], schema: pa.Schema, config: str) -> pa.Table:
-    """One table from the batch tables, in the config's fixed row order."""
+def concat_table(batches: list[pa.Table], schema: pa.Schema) -> pa.Table:
+    """One contiguous table from the batch tables, rows in corpus order (the batches come back in order).
+
+    The order follows the corpus file, which is an input of the build, so the same inputs give the same rows
+    in the same order; contiguous chunks make the Parquet pages independent of the batch size.
+    """
     table = pa.concat_tables(batches) if batches else schema.empty_table()
-    return table.sort_by(sort_keys(config)).combine_chunks()
+    return table.combine_chunks()
 
 
 def write_split(table: pa.Table, folder: Path, split: str) -> list[Path]:

@@ -18,6 +18,7 @@ import shutil
 import stat
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,13 +29,14 @@ import pyarrow as pa
 from builder import __version__
 from builder.config import Config
 from builder.card import annotations_creators
-from builder.dataset import CONFIGS, release_features, sorted_table, split_order, write_split
+from builder.dataset import CONFIGS, concat_table, release_features, split_order, write_split
 from builder.diff import Changes, compare, read_documents, with_split
 from builder.errors import ConfigError, DataInvalidError, InputError
 from builder.jsonl import write_json
 from builder.labels import label_schema_of
 from builder.release_inputs import ReleaseInputs, ReleaseRows, collect_inputs, input_digests, read_release_rows
 from builder.release_labels import release_labels
+from builder.parallel import worker_count
 from builder.stage import file_digest, fingerprint
 
 MANIFEST = "manifest.json"
@@ -127,9 +129,15 @@ def release_config(config: Config, include_restricted: bool) -> dict[str, Any]:
     }
 
 
+# Inputs recorded in the manifest but not part of a release's identity: the prepare statistics describe the
+# corpus (whose own hash counts) and hold machine-specific values such as absolute paths.
+INFORMATIONAL_INPUTS = ("stage_stats",)
+
+
 def identity(digests: dict[str, list[dict[str, str]]], settings: dict[str, Any]) -> str:
     """A hash of input contents and settings; paths count only by file name (moving a file is no change)."""
-    contents = {role: sorted((Path(f["path"]).name, f["sha256"]) for f in files) for role, files in digests.items()}
+    contents = {role: sorted((Path(f["path"]).name, f["sha256"]) for f in files) for role, files in digests.items()
+                if role not in INFORMATIONAL_INPUTS}
     return fingerprint(contents, settings)
 
 
@@ -219,7 +227,7 @@ def build_release(config: Config, *, version: str | None = None, documents: str 
                              progress=bar.update if bar else None)
     if bar:
         bar.close()
-    tables = {c: {s: sorted_table(rows.tables[c][s], features[c].arrow_schema, c) for s in split_order(rows.tables[c])}
+    tables = {c: {s: concat_table(rows.tables[c][s], features[c].arrow_schema) for s in split_order(rows.tables[c])}
               for c in CONFIGS if c in rows.tables}
     if "documents" not in tables:
         raise DataInvalidError("no document may go into the release", where=str(inputs.documents),
@@ -359,13 +367,15 @@ def _write(root: Path, version: str, tables: dict[str, dict[str, pa.Table]], fea
     tmp.mkdir(parents=True)
     try:
         layout: dict[str, dict[str, Any]] = {}
-        for config_name in CONFIGS:
-            for split, table in tables.get(config_name, {}).items():
-                paths = write_split(table, tmp / "data" / config_name, split)
-                layout.setdefault(config_name, {})[split] = {
-                    "rows": table.num_rows, "num_bytes": table.nbytes,
-                    "download_bytes": sum(p.stat().st_size for p in paths),
-                    "files": [p.relative_to(tmp).as_posix() for p in paths]}
+        jobs = [(c, split, table) for c in CONFIGS for split, table in tables.get(c, {}).items()]
+        # Parquet encoding runs in C++ without the GIL: one thread per core writes a config/split each.
+        with ThreadPoolExecutor(worker_count(int(config.get("release.workers", 0)))) as pool:
+            written = list(pool.map(lambda job: write_split(job[2], tmp / "data" / job[0], job[1]), jobs))
+        for (config_name, split, table), paths in zip(jobs, written):
+            layout.setdefault(config_name, {})[split] = {
+                "rows": table.num_rows, "num_bytes": table.nbytes,
+                "download_bytes": sum(p.stat().st_size for p in paths),
+                "files": [p.relative_to(tmp).as_posix() for p in paths]}
         manifest["configs"] = layout
         if inputs.results:
             shutil.copyfile(inputs.results, tmp / RESULTS)

@@ -13,8 +13,11 @@ Gold records are checked before any row is built; any problem stops the build wi
 
 from __future__ import annotations
 
+import gc
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import lru_cache
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,13 +28,15 @@ from datasets import Features
 
 from builder.config import Config
 from builder.dataset import CLAIM_LAYER, ENTITY_LAYER, BatchStats, RowBuilder
-from builder.document import SCHEMA_DIR, document_errors, load_schema
+from builder.document import SCHEMA_DIR
 from builder.errors import DataInvalidError, InputError
 from builder.jsonl import batched, read_jsonl, write_json
 from builder.labels import LabelSchema
 from builder.parallel import map_batches, worker_count
 from builder.release_labels import ReleaseLabels
 from builder.stage import RejectSink, file_digest
+from builder.validate import RecordValidator
+from builder.validate.problems import ERROR
 
 STAGES = ("ingest", "clean", "dedup", "split", "segment")
 UNKNOWN_LICENCES = {"", "unknown", "none", "proprietary", "all rights reserved"}
@@ -133,94 +138,80 @@ def may_redistribute(source: dict[str, Any], declared: dict[str, dict[str, Any]]
 
 
 # ---- checks of annotation layers ---------------------------------------------------------------------------
+# Gold records and corpus documents that carry spans are checked by `builder.validate.RecordValidator` (document
+# schema, labels and attribute values of the label schema, offsets, stated texts, speakers, relations, text hash).
 
 
-def layer_problems(doc: dict[str, Any], schema: LabelSchema) -> list[str]:
-    """Semantic problems of a document's entities, claims, relations and document labels, each with its pointer.
-
-    The checks a release cannot do without: labels in the label schema, offsets inside the text, stated span
-    text equal to the slice, unique ids, speakers and relation arguments that exist.
-    """
-    text = doc.get("text") or ""
-    out: list[str] = []
-    ids: Counter[str] = Counter()
-    entity_ids = set()
-    types = set(schema.entity_names)
-
-    def spans(kind: str, i: int, item: dict[str, Any]) -> None:
-        ids[str(item.get("id"))] += 1
-        pieces = item.get("text") or []
-        for k, (a, b) in enumerate(item.get("offsets") or []):
-            if not 0 <= a < b <= len(text):
-                out.append(f"/{kind}/{i}/offsets/{k}: [{a}, {b}] is outside the text (length {len(text)})")
-            elif k < len(pieces) and pieces[k] != text[a:b]:
-                out.append(f"/{kind}/{i}/text/{k}: states {pieces[k]!r} but the text holds {text[a:b]!r}")
-
-    for i, e in enumerate(doc.get("entities") or []):
-        spans("entities", i, e)
-        entity_ids.add(str(e.get("id")))
-        if e.get("type") not in types:
-            out.append(f"/entities/{i}/type: '{e.get('type')}' is not an entity type of the label schema "
-                       f"({', '.join(schema.entity_names)})")
-    for i, c in enumerate(doc.get("claims") or []):
-        spans("claims", i, c)
-        for attr in schema.claim_attributes:
-            value = c.get(attr.name)
-            if value is not None and value not in attr.values:
-                out.append(f"/claims/{i}/{attr.name}: '{value}' is not one of {', '.join(attr.values)}")
-        if c.get("speaker_id") is not None and str(c["speaker_id"]) not in entity_ids:
-            out.append(f"/claims/{i}/speaker_id: '{c['speaker_id']}' is not an entity of this document")
-    relation_types = {r.name for r in schema.relations}
-    for i, r in enumerate(doc.get("relations") or []):
-        ids[str(r.get("id"))] += 1
-        if r.get("type") not in relation_types:
-            out.append(f"/relations/{i}/type: '{r.get('type')}' is not a relation of the label schema")
-        for key in ("arg1_id", "arg2_id"):
-            if str(r.get(key)) not in ids:
-                out.append(f"/relations/{i}/{key}: '{r.get(key)}' is not a span of this document")
-    doc_values = {d.name: d.values for d in schema.doc_labels}
-    for i, d in enumerate(doc.get("doc_labels") or []):
-        if d.get("name") not in doc_values:
-            out.append(f"/doc_labels/{i}/name: '{d.get('name')}' is not a document label of the label schema")
-        elif d.get("value") not in doc_values[d["name"]]:
-            out.append(f"/doc_labels/{i}/value: '{d.get('value')}' is not one of {', '.join(doc_values[d['name']])}")
-    out += [f"/: id '{k}' is used {n} times" for k, n in ids.items() if n > 1]
-    return out
+@lru_cache(maxsize=4)
+def _validator(schema: LabelSchema) -> RecordValidator:
+    return RecordValidator(schema, None)
 
 
-def _schema_checker() -> Callable[[dict[str, Any]], list[str]]:
-    """Document-schema problems of a record: a compiled validator for the pass, `jsonschema` for the messages."""
-    try:
-        import jsonschema_rs
-    except ImportError:  # pragma: no cover - the compiled validator is optional
-        return document_errors
-    fast = jsonschema_rs.validator_for(load_schema("document"))
-    return lambda record: [] if fast.is_valid(record) else document_errors(record)
+def record_problems(record: dict[str, Any], schema: LabelSchema, file: str, line: int) -> list[dict[str, Any]]:
+    """The validator's errors of one record, located (file, line, document, pointer) with their fix."""
+    _, problems = _validator(schema).check(record, {"file": file, "record": line})
+    return [{"file": file, "line": line, "document_id": p.document_id, "problem": p.line(), "check": p.check,
+             "pointer": p.pointer} for p in problems if p.severity == ERROR]
 
 
 LAYER_KEYS = ("entities", "claims", "relations", "doc_labels")
 
 
-def load_gold(paths: tuple[Path, ...], schema: LabelSchema, report: Path) -> dict[str, dict[str, Any]]:
-    """Document id -> the gold layers of its record. Every record is checked; any problem stops the build.
+_GOLD_SCHEMA: LabelSchema | None = None
+
+
+def _init_gold(schema: LabelSchema) -> None:
+    global _GOLD_SCHEMA
+    _GOLD_SCHEMA = schema
+
+
+def _mine(file: str, line: int, what: str, document_id: str | None = None) -> dict[str, Any]:
+    """A problem found by the build itself, in the validator's one-line form."""
+    where = f"{file} record {line}" + (f" doc {document_id}" if document_id else "")
+    return {"file": file, "line": line, "document_id": document_id, "problem": f"error: {where}: {what}"}
+
+
+def _gold_batch(lines: list[tuple[str, int, bytes]]) -> list[tuple[str, str, str, bytes, list[dict[str, Any]]]]:
+    """Per gold record: (id, where, text_sha256, its layers as JSON, problems); the text is not kept."""
+    out = []
+    with paused_gc():
+        for path, line, raw in lines:
+            try:
+                record = orjson.loads(raw)
+            except orjson.JSONDecodeError as exc:
+                out.append(("", f"{path}:{line}", "", b"", [_mine(path, line, f"the line is not valid JSON ({exc})")]))
+                continue
+            if not isinstance(record, dict):
+                out.append(("", f"{path}:{line}", "", b"", [_mine(path, line, "the line is not a JSON object")]))
+                continue
+            problems = record_problems(record, _GOLD_SCHEMA, path, line)
+            layers = {k: record[k] for k in LAYER_KEYS if k in record}
+            out.append((str(record.get("id")), f"{path}:{line}", str(record.get("text_sha256")),
+                        orjson.dumps(layers), problems))
+    return out
+
+
+def load_gold(paths: tuple[Path, ...], schema: LabelSchema, report: Path, *, workers: int = 1,
+              batch_size: int = 1000) -> dict[str, dict[str, Any]]:
+    """Document id -> {where, text_sha256, layers (JSON bytes)}. Every record is checked; any problem stops
+    the build with the full report.
 
     The layers a record holds (an `entities` or `claims` key, even an empty list) are the layers that were
     annotated; a document's text must match the corpus (`text_sha256`), which the row pass checks.
     """
     gold: dict[str, dict[str, Any]] = {}
     problems: list[dict[str, Any]] = []
-    check_schema = _schema_checker()
-    for path in paths:
-        for line, record in enumerate(read_jsonl(path), 1):
-            where = {"file": str(path), "line": line, "document_id": record.get("id")}
-            found = check_schema(record) or layer_problems(record, schema)
-            if record.get("id") in gold:
-                found.append(f"/id: document '{record['id']}' has a second gold record (the first is in "
-                             f"{gold[record['id']]['_where']})")
-            problems += [{**where, "problem": p} for p in found]
+    lines = ((str(path), n, raw) for path in paths for batch in _numbered(path, batch_size) for n, raw in batch)
+    for results in map_batches(_gold_batch, batched(lines, batch_size), workers=workers, initializer=_init_gold,
+                               initargs=(schema,)):
+        for doc_id, where, text_sha256, layers, found in results:
+            file, line = where.rsplit(":", 1)
+            if doc_id in gold:
+                found = [*found, _mine(file, int(line), f"/id: a second gold record of the document (the first is "
+                                                       f"{gold[doc_id]['_where']})", doc_id)]
+            problems += found
             if not found:
-                gold[record["id"]] = {"_where": f"{path}:{line}", "text_sha256": record["text_sha256"],
-                                      **{k: record[k] for k in LAYER_KEYS if k in record}}
+                gold[doc_id] = {"_where": where, "text_sha256": text_sha256, "layers": layers}
     if problems:
         stop(problems, report, "gold record", "fix the gold layer (newsbench validate / adjudicate) and build again")
     return gold
@@ -229,8 +220,7 @@ def load_gold(paths: tuple[Path, ...], schema: LabelSchema, report: Path) -> dic
 def stop(problems: list[dict[str, Any]], report: Path, what: str, fix: str) -> None:
     """Write every problem to the report and raise one located error quoting the first ones."""
     write_json(report, {"problems": problems, "count": len(problems)})
-    shown = "; ".join(f"{p['file']}:{p['line']} {p.get('document_id')}: {p['problem']}"
-                      for p in problems[:_MAX_REPORTED])
+    shown = "; ".join(p["problem"] for p in problems[:_MAX_REPORTED])
     more = f" (and {len(problems) - _MAX_REPORTED} more)" if len(problems) > _MAX_REPORTED else ""
     raise DataInvalidError(f"{len(problems)} {what} problem(s): {shown}{more}; full report: {report}",
                            where=problems[0]["file"], fix=fix)
@@ -272,6 +262,7 @@ def _layers(doc: dict[str, Any], gold: dict[str, Any] | None) -> tuple[dict[str,
     """The document with its gold layers laid over it, and which span layers were annotated."""
     if gold is None:
         return doc, tuple(k for k in (ENTITY_LAYER, CLAIM_LAYER) if k in doc)
+    gold = orjson.loads(gold["layers"])
     merged = {**doc, **{k: gold[k] for k in ("entities", "claims", "relations") if k in gold}}
     if "doc_labels" in gold:
         names = {d["name"] for d in gold["doc_labels"]}
@@ -279,7 +270,28 @@ def _layers(doc: dict[str, Any], gold: dict[str, Any] | None) -> tuple[dict[str,
     return merged, tuple(k for k in (ENTITY_LAYER, CLAIM_LAYER) if k in gold)
 
 
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """No cyclic garbage collection while millions of small lists (offsets, tokens) are made and kept.
+
+    The records hold no reference cycles; a collector pass every few thousand allocations would otherwise
+    rescan every live list, which made the row pass several times slower.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _row_batch(lines: list[tuple[int, bytes]]) -> BatchResult:
+    with paused_gc():
+        return _rows_of(lines)
+
+
+def _rows_of(lines: list[tuple[int, bytes]]) -> BatchResult:
     ctx = _CTX
     assert ctx is not None
     rows = RowBuilder(ctx.labels, ctx.features)
@@ -300,16 +312,16 @@ def _row_batch(lines: list[tuple[int, bytes]]) -> BatchResult:
             result.rejects.append(("no_split", doc_id, "the document has no split; run `newsbench prepare`", source))
             continue
         gold = ctx.gold.get(doc_id)
-        where = {"file": ctx.documents, "line": line, "document_id": doc_id}
         if gold is not None and gold["text_sha256"] != doc.get("text_sha256"):
-            result.problems.append({**where, "problem": f"the gold record ({gold['_where']}) was annotated on a "
-                                    "different text (text_sha256 differs); re-adjudicate on the current corpus"})
+            result.problems.append(_mine(ctx.documents, line, f"/text_sha256: the gold record ({gold['_where']}) "
+                                         "was annotated on a different text; re-adjudicate on the current corpus",
+                                         doc_id))
             continue
         doc, layers = _layers(doc, gold)
         if gold is None and layers:  # spans that came with the corpus (imported corpora) are checked here
-            found = layer_problems(doc, ctx.schema)
+            found = record_problems(doc, ctx.schema, ctx.documents, line)
             if found:
-                result.problems += [{**where, "problem": p} for p in found]
+                result.problems += found
                 continue
         rows.add_document(doc, split, layers)
         result.included[doc_id] = split
@@ -350,10 +362,13 @@ def read_release_rows(config: Config, inputs: ReleaseInputs, schema: LabelSchema
                       features: dict[str, Features], work: Path, *, include_restricted: bool,
                       progress: Callable[[int], None] | None = None) -> ReleaseRows:
     """Run the corpus (with gold laid over it) and the raw annotations through the row builders."""
-    gold = load_gold(inputs.gold, schema, work / "gold_problems.json")
+    rel = config["release"]
+    workers = worker_count(int(rel["workers"]))
+    with paused_gc():
+        gold = load_gold(inputs.gold, schema, work / "gold_problems.json", workers=workers,
+                         batch_size=int(rel["batch_size"]))
     ctx = PassContext(labels, schema, features, gold, source_terms(config), include_restricted,
                       str(inputs.documents))
-    rel = config["release"]
     out = ReleaseRows(gold_documents=len(gold))
     problems: list[dict[str, Any]] = []
     seen: set[str] = set()
@@ -361,7 +376,7 @@ def read_release_rows(config: Config, inputs: ReleaseInputs, schema: LabelSchema
     ok = False
     try:
         for result in map_batches(_row_batch, _numbered(inputs.documents, int(rel["batch_size"])),
-                                  workers=worker_count(int(rel["workers"])), initializer=_init, initargs=(ctx,)):
+                                  workers=workers, initializer=_init, initargs=(ctx,)):
             out.add_tables(result.tables)
             out.stats.update(result.stats)
             out.sources.update(result.sources)
@@ -380,9 +395,9 @@ def read_release_rows(config: Config, inputs: ReleaseInputs, schema: LabelSchema
                  "re-adjudicate the listed documents on the current corpus, or correct the spans")
         missing = sorted(set(gold) - seen)
         if missing:
-            stop([{"file": gold[d]["_where"].rsplit(":", 1)[0], "line": gold[d]["_where"].rsplit(":", 1)[1],
-                   "document_id": d, "problem": f"gold record of a document that is not in the corpus "
-                   f"{inputs.documents}"} for d in missing], work / "gold_problems.json", "gold record",
+            stop([_mine(gold[d]["_where"].rsplit(":", 1)[0], int(gold[d]["_where"].rsplit(":", 1)[1]),
+                        f"/id: the document is not in the corpus {inputs.documents}", d) for d in missing],
+                 work / "gold_problems.json", "gold record",
                  "run `newsbench prepare` on the corpus the gold was made from, or remove the stale records")
         out.gold_unused = sorted(set(gold) - set(out.included))
         _raw_rows(inputs.raw, out, labels, features, sink)

@@ -193,8 +193,10 @@ def test_release_bad_gold_stops_the_build_with_the_located_report(tmp_path):
         build_release(config)
     message = err.value.message
     assert "2 gold record problem(s)" in message
-    assert f"{gold}:1 {records[0]['id']}: /entities/0/type: 'PERSON' is not an entity type" in message
-    assert "/entities/0/offsets/0: [5, 99999] is outside the text" in message
+    # the checks are builder.validate's: located to file, record, document, region and JSON pointer
+    assert f"{gold} record 1 doc {records[0]['id']} region e0 /entities/0/offsets/0: [unknown-label]" in message
+    assert "found 'PERSON'" in message
+    assert f"{gold} record 2 doc {records[1]['id']} region e0 /entities/0/offsets/0: [offset-range]" in message
     report = json.loads((tmp_path / "work" / "build" / "gold_problems.json").read_text())
     assert report["count"] == 2
     assert not (tmp_path / "releases").exists()
