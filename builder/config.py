@@ -92,6 +92,16 @@ DEFAULTS: dict[str, Any] = {
         "workers": 0,  # 0 = all cores; a file under ~32 MB is read by one
         "print_problems": 20,  # problems printed; the reports hold all of them
     },
+    "agreement": {
+        "output": "work/agreement/agreement.json",  # the tables as JSON (the release card shows them)
+        "claim_match": "overlap",  # claims are the same unit for attribute kappa when their spans: overlap | exact
+    },
+    "adjudicate": {
+        "ground_truth_wins": True,  # a ground-truth annotation in Label Studio is the gold of its document
+        "min_share": 0.5,  # keep an item when MORE than this share of the document's annotators gave it
+        "min_annotators": 1,  # documents with fewer annotators (who did not skip) get no gold
+        "name": "gold",  # annotations/gold/<name>.jsonl
+    },
     "release": {
         "documents": "",  # corpus JSONL; empty = work/segment/documents.jsonl
         "gold_dir": "",  # gold layer (*.jsonl canonical documents); empty = <annotations_dir>/gold

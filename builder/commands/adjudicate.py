@@ -1,0 +1,42 @@
+"""`newsbench adjudicate`: the gold layer by the configured policy; ties and conflicts listed for review."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from builder.adjudicate import Policy, run_adjudicate
+from builder.commands._common import add_config_option, config_of
+from builder.commands.agreement import input_files
+from builder.errors import EXIT_INVALID_DATA, EXIT_OK
+from builder.labels import label_schema_of
+from builder.validate import Corpus, default_corpus
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("adjudicate", help="adjudicate annotations into the gold layer (annotations/gold/)",
+                       description="Ground truth wins; otherwise an item is kept when more than [adjudicate] "
+                       "min_share of the document's annotators gave it. Writes annotations/gold/<name>.jsonl, "
+                       "review items and Label Studio review tasks under annotations/gold/review/, and "
+                       "adjudication.json. Invalid records are left out and make the exit code 1.")
+    add_config_option(p)
+    p.add_argument("files", nargs="*", type=Path,
+                   help="canonical records or Label Studio exports (default: annotations/canonical/*.jsonl)")
+    p.add_argument("--corpus", type=Path, default=None, help="documents (default: work/segment/documents.jsonl)")
+    p.add_argument("--out", type=Path, default=None, help="gold folder (default: annotations/gold)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    config = config_of(args)
+    labels = label_schema_of(config)
+    policy = Policy.from_config(config)
+    files = input_files(config, args.files)
+    corpus = Corpus(args.corpus or default_corpus(config))
+    out = args.out or config.resolve(config.get("project.annotations_dir", "annotations")) / "gold"
+    summary = run_adjudicate(files, labels, corpus, out, policy, name=str(config.get("adjudicate.name", "gold")))
+    print(json.dumps({k: v for k, v in summary.items() if k != "outputs"}, indent=2, ensure_ascii=False))
+    print(f"wrote {summary['outputs']['gold']} and the review under {out / 'review'}", file=sys.stderr)
+    return EXIT_INVALID_DATA if summary["rejected_records"] else EXIT_OK
