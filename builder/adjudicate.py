@@ -159,13 +159,13 @@ def adjudicate_document(doc: DocAnnotations, labels: LabelSchema, policy: Policy
     decision.claims = sorted((k for k in kept_spans if k[0] == CLAIM_LAYER), key=lambda k: (k[1], k[2], k[3]))
     for claim in decision.claims:
         for attr in labels.claim_attributes:
-            group = _values(voters, lambda v: v.attributes.get(claim, {}).get(attr.name) if claim in v.claims else None)
+            group = _values(voters, lambda v, c=claim, a=attr.name: v.attributes.get(c, {}).get(a) if c in v.claims else None)
             kept = vote.decide(doc_id, "attribute", attr.name, group, decision) if group else []
             if kept:
                 decision.attributes.setdefault(claim, {})[attr.name] = kept[0]
     decision.relations = _relations(voters, labels, vote, decision, kept_spans)
     for d in labels.doc_labels:
-        group = _values(voters, lambda v: v.doc_labels.get(d.name))
+        group = _values(voters, lambda v, name=d.name: v.doc_labels.get(name))
         kept = vote.decide(doc_id, "doc_label", d.name, group, decision) if group else []
         if kept:
             decision.doc_labels[d.name] = kept[0]

@@ -98,12 +98,12 @@ def test_adjudicate_claim_attributes_by_majority_of_the_annotators():
 
 
 def test_adjudicate_relations_need_a_majority_and_kept_ends():
-    both = dict(entities=[JOKO2], claims=[CLAIM], relations=[(CLAIM, JOKO2)])
+    both = {"entities": [JOKO2], "claims": [CLAIM], "relations": [(CLAIM, JOKO2)]}
     d = decide(layer("a", **both), layer("b", **both), layer("c", entities=[JOKO2], claims=[CLAIM]))
     assert [r[0] for r in d.relations] == ["said_by"]
     d = decide(layer("a", **both), layer("b", entities=[JOKO2], claims=[CLAIM]), layer("c", entities=[JOKO2]))
     assert d.relations == [] and d.dropped["relation"] == 1
-    rival = dict(entities=[JOKO, JOKO2], claims=[CLAIM], relations=[(CLAIM, JOKO)])
+    rival = {"entities": [JOKO, JOKO2], "claims": [CLAIM], "relations": [(CLAIM, JOKO)]}
     d = decide(layer("a", **{**both, "entities": [JOKO, JOKO2]}), layer("b", **rival))
     assert d.relations == [] and kinds(d) == [("tie", "relation", "said_by")]
     assert len(d.review[0].candidates) == 2  # one speaker per claim: the two are rivals
@@ -194,11 +194,11 @@ def _document(text: str = TEXT) -> dict:
 
 
 def test_adjudicate_gold_record_is_a_valid_canonical_document():
-    both = dict(entities=[JOKO, JOKO2], claims=[CLAIM], attributes={CLAIM: {"checkworthy": "yes", "kind": "quote"}},
-                relations=[(CLAIM, JOKO2)], doc_labels={"veracity": "hoax"})
+    both = {"entities": [JOKO, JOKO2], "claims": [CLAIM], "attributes": {CLAIM: {"checkworthy": "yes", "kind": "quote"}},
+                "relations": [(CLAIM, JOKO2)], "doc_labels": {"veracity": "hoax"}}
     d = decide(layer("a", **both), layer("b", **both))
     gold = gold_record(d, _document(), [{"id": 1}, {"id": 2}], LABELS)
-    view, problems = RecordValidator(LABELS, None).check(gold, {})
+    _view, problems = RecordValidator(LABELS, None).check(gold, {})
     assert problems == []
     assert [e["text"] for e in gold["entities"]] == [["Joko Widodo"], ["Joko Widodo"]]
     claim = gold["claims"][0]

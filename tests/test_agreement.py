@@ -9,8 +9,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from builder.agreement import (cohen_kappa, fleiss_kappa, krippendorff_alpha, measure, report, span_counts,
-                               token_spans, token_values)
+from builder.agreement import (
+    cohen_kappa,
+    fleiss_kappa,
+    krippendorff_alpha,
+    measure,
+    report,
+    span_counts,
+    token_spans,
+    token_values,
+)
 from builder.cli import main
 from builder.labels import load_label_schema
 from builder.validate.layers import DocAnnotations, Layer

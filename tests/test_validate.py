@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import orjson
 import pytest
 
 from builder.cli import main
 from builder.labels import load_label_schema, parse_label_schema
-from builder.validate import Corpus, RecordValidator, export_schema, validate_files
-from builder.validate import reader
+from builder.validate import Corpus, RecordValidator, export_schema, reader, validate_files
 from builder.validate.export_schema import EXPORT_SCHEMA_PATH, render
 
 REPO = Path(__file__).resolve().parent.parent
@@ -170,7 +170,7 @@ def _stated_text(t):
 
 
 def _duplicate_region(t):
-    result = t["annotations"][0]["result"]
+    t["annotations"][0]["result"]
     i, r = _result(t, _span("entity", "LOC"))
     _, first = _result(t, _span("entity", "PER"))
     r["id"] = first["id"]
@@ -230,7 +230,7 @@ def _unknown_relation(t):
 
 def _two_speakers(t):
     result = t["annotations"][0]["result"]
-    i, rel = _result(t, _is_relation)
+    _i, rel = _result(t, _is_relation)
     _, other = _result(t, _span("entity", "LOC"))
     result.append({**rel, "to_id": other["id"]})
     return "relation-count", f"/annotations/0/result/{len(result) - 1}", rel["from_id"]
@@ -267,7 +267,7 @@ def _overlap(t):
 
 def _missing_attribute(t):
     result = t["annotations"][0]["result"]
-    i, r = _result(t, _attribute)
+    i, _r = _result(t, _attribute)
     del result[i]
     _, claim_i_r = None, _result(t, _span("claim"))
     return "missing-attribute", f"/annotations/0/result/{claim_i_r[0]}", claim_i_r[1]["id"]
@@ -275,7 +275,7 @@ def _missing_attribute(t):
 
 def _two_doc_labels(t):
     result = t["annotations"][1]["result"]
-    i, r = _result(t, _doc_label, ann=1)
+    _i, r = _result(t, _doc_label, ann=1)
     result.append({**r, "id": "again", "value": {"choices": ["hoax"]}})
     return "duplicate-choice", f"/annotations/1/result/{len(result) - 1}", None
 
@@ -340,7 +340,7 @@ def test_validate_duplicate_task_of_a_document(tmp_path):
 def test_validate_readable_and_json_reports(tmp_path):
     tasks = clean_tasks()
     pointer = _unknown_label(tasks[0])[1]
-    report = run_validate(tmp_path, tasks)
+    run_validate(tmp_path, tasks)
     text = (tmp_path / "report/report.txt").read_text()
     assert "tasks.jsonl record 1 doc seed:" in text and "'PERSON' is not one of" in text and "(fix: use one of: PER" in text
     data = json.loads((tmp_path / "report/report.json").read_text())

@@ -5,11 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
 from builder.adjudicate import Policy, run_adjudicate
-from builder.commands._common import add_config_option, config_of
-from builder.commands.agreement import input_files
+from builder.commands._common import config_of
+from builder.commands.agreement import add_inputs, input_files
 from builder.errors import EXIT_INVALID_DATA, EXIT_OK
 from builder.labels import label_schema_of
 from builder.validate import Corpus, default_corpus
@@ -21,11 +20,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                        "min_share of the document's annotators gave it. Writes annotations/gold/<name>.jsonl, "
                        "review items and Label Studio review tasks under annotations/gold/review/, and "
                        "adjudication.json. Invalid records are left out and make the exit code 1.")
-    add_config_option(p)
-    p.add_argument("files", nargs="*", type=Path,
-                   help="canonical records or Label Studio exports (default: annotations/canonical/*.jsonl)")
-    p.add_argument("--corpus", type=Path, default=None, help="documents (default: work/segment/documents.jsonl)")
-    p.add_argument("--out", type=Path, default=None, help="gold folder (default: annotations/gold)")
+    add_inputs(p, out_help="gold folder (default: annotations/gold)")
     p.set_defaults(func=run)
 
 

@@ -23,12 +23,17 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                        "Krippendorff's alpha for entities and claims; Cohen's/Fleiss' kappa for claim attributes "
                        "and document labels. Invalid records are left out, written beside the output and make "
                        "the exit code 1.")
+    add_inputs(p, out_help="JSON output (default: [agreement] output)")
+    p.set_defaults(func=run)
+
+
+def add_inputs(p: argparse.ArgumentParser, *, out_help: str) -> None:
+    """Options shared with `adjudicate`: the records files, the corpus and the output."""
     add_config_option(p)
     p.add_argument("files", nargs="*", type=Path,
                    help="canonical records or Label Studio exports (default: annotations/canonical/*.jsonl)")
     p.add_argument("--corpus", type=Path, default=None, help="documents (default: work/segment/documents.jsonl)")
-    p.add_argument("--out", type=Path, default=None, help="JSON output (default: [agreement] output)")
-    p.set_defaults(func=run)
+    p.add_argument("--out", type=Path, default=None, help=out_help)
 
 
 def input_files(config, files: list[Path]) -> list[Path]:

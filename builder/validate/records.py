@@ -7,7 +7,7 @@ fails is run through `jsonschema` for its detailed, located messages. Semantic c
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 import jsonschema_rs
@@ -25,7 +25,7 @@ SCHEMA_FILES = {LABELSTUDIO: "labelstudio-export.schema.json", CANONICAL: "annot
                 DOCUMENT: "document.schema.json"}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _schemas(labels: LabelSchema) -> dict[str, dict[str, Any]]:
     return {LABELSTUDIO: export_schema(labels), CANONICAL: load_schema("annotation"), DOCUMENT: load_schema("document")}
 
