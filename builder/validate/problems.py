@@ -45,7 +45,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                          "make speaker_id and the claim's relation name the same entity"),
     "unknown-document": ("document is not in the corpus ({detail})",
                          "validate against the corpus the tasks were pushed from (--corpus), or re-push"),
-    "text-hash": ("the task's text differs from the corpus text (sha256 {found} vs {expected})",
+    "text-hash": ("the text differs from the corpus text of this document (sha256 found vs expected)",
                   "re-push the current text (annotations on the old text must be redone), or use the old corpus"),
     "duplicate-document": ("document also appears in record {detail} of this file",
                            "remove the duplicate task in Label Studio (`annotate push` reconciles them)"),

@@ -1,13 +1,14 @@
 """Stream the records of a JSON array file (a Label Studio export) or a JSON Lines file, one at a time.
 
 A JSON array is not read whole (a 50,000-task export would take GBs as Python objects, mostly in the cyclic
-garbage collector's way). Each element is parsed on its own: a candidate end is found with a byte search for
-the separator between elements (`}` + separator + the first key of an element, learnt from the first two
-elements) where the count of braces since the element's start is zero, and the candidate is accepted only when
-orjson parses exactly that slice as one value. JSON values are self-delimiting, so an accepted slice is the
-element. When no candidate works (braces inside strings, other key orders), the element's end is taken from
-where orjson stops parsing a window of the file. Reading goes through a buffer of a few MB, so memory holds
-the buffer and one element.
+garbage collector's way). Each element is parsed on its own: its end is looked for with a byte search for the
+separator between elements (`}` + separator + the first key of an element, learnt from the first two elements),
+and a candidate end is accepted only when orjson parses exactly that slice as one value. JSON values are
+self-delimiting, so an accepted slice is the element. The first candidate is tried directly; once one has
+proved wrong (the separator also occurs inside elements, as in `json.dumps` output), only candidates where the
+braces counted since the element's start balance are tried. When no candidate works (braces inside strings,
+other key orders), the element's end is taken from where orjson stops parsing a window of the file. Reading
+goes through a buffer of a few MB, so memory holds the buffer and one element.
 
 Files can be cut into regions that start at record boundaries, one per worker (`regions`). A region of an
 array is only trusted when the region before it ends exactly where it starts (checked by the caller).
