@@ -131,12 +131,16 @@ def remove_duplicates(client: Client, index: dict[str, list[TaskRef]], report: P
 
 
 def _replace_task(client: Client, ref: TaskRef, data: dict[str, Any]) -> None:
-    """New text for a task nobody annotated: new data, and its old predictions go (their offsets broke)."""
-    client.request("PATCH", f"api/tasks/{ref.id}", json_body={"data": data})
+    """New text for a task nobody annotated: its old predictions go (their offsets broke), then the new data.
+
+    In this order a push killed in between leaves either the old text (replaced again by the rerun) or the new
+    text without predictions (given one by the rerun), never old predictions on a new text.
+    """
     preds = client.get("api/predictions/", task=ref.id)
     for p in preds.get("results", preds) if isinstance(preds, dict) else preds:
         client.request("DELETE", f"api/predictions/{p['id']}")
     ref.model_versions.clear()
+    client.request("PATCH", f"api/tasks/{ref.id}", json_body={"data": data})
 
 
 def _import(client: Client, project_id: int, tasks: list[dict[str, Any]], attempts: int = 3) -> list[int] | None:
