@@ -400,7 +400,6 @@ def draw_charts(folder: Path, stats: BatchStats, manifest: dict[str, Any]) -> li
         for name, values in names.items():
             for value, n in values.items():
                 bars.setdefault(f"{name}={value}", {})[split] = n
-    meta = {"Software": None}  # no version string: the bytes depend on the data only
     if bars:
         fig, ax = plt.subplots(figsize=(8, 4), dpi=100)
         width = 0.8 / max(1, len(splits))
@@ -410,12 +409,7 @@ def draw_charts(folder: Path, stats: BatchStats, manifest: dict[str, Any]) -> li
         ax.set_xticks([i + width * (len(splits) - 1) / 2 for i in range(len(bars))], list(bars), rotation=30,
                       ha="right")
         ax.set_ylabel("count")
-        ax.set_title("Labels per split")
-        ax.legend()
-        fig.tight_layout()
-        fig.savefig(folder / CHARTS[0], metadata=meta)
-        plt.close(fig)
-        drawn.append(CHARTS[0])
+        drawn.append(_save(plt, fig, ax, folder / CHARTS[0], "Labels per split"))
     lengths = {s: v for s, v in stats.doc_tokens.items() if v}
     if lengths:
         fig, ax = plt.subplots(figsize=(8, 4), dpi=100)
@@ -427,10 +421,15 @@ def draw_charts(folder: Path, stats: BatchStats, manifest: dict[str, Any]) -> li
                         weights=[1 / len(values)] * len(values))
         ax.set_xlabel("tokens per document")
         ax.set_ylabel("share of the split's documents")
-        ax.set_title("Document lengths per split")
-        ax.legend()
-        fig.tight_layout()
-        fig.savefig(folder / CHARTS[1], metadata=meta)
-        plt.close(fig)
-        drawn.append(CHARTS[1])
+        drawn.append(_save(plt, fig, ax, folder / CHARTS[1], "Document lengths per split"))
     return drawn
+
+
+def _save(plt: Any, fig: Any, ax: Any, path: Path, title: str) -> str:
+    """Title, legend, and a PNG without a version string, so that its bytes depend on the data only."""
+    ax.set_title(title)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, metadata={"Software": None})
+    plt.close(fig)
+    return path.name

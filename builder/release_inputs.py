@@ -40,7 +40,7 @@ from builder.validate.problems import ERROR
 
 STAGES = ("ingest", "clean", "dedup", "split", "segment")
 UNKNOWN_LICENCES = {"", "unknown", "none", "proprietary", "all rights reserved"}
-_MAX_REPORTED = 20  # problems quoted in the error message; all of them go to the report file
+_MAX_REPORTED = 5  # problems quoted in the error message; all of them go to the report file
 
 
 @dataclass(frozen=True)

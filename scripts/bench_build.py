@@ -8,7 +8,7 @@ What it does
    Pratiwi articles (`--sentences` per document, so 100k documents ~ 1M sentences), with sentence and token
    offsets, and the gold layer `annotations/gold/gold.jsonl`: canonical documents with entities on capitalised
    words (one in 50 nested in another, so that the IOB2 left-out counting runs), one or two claims per
-   document with check-worthiness, kind and, for half of them, a speaker entity.
+   document with check-worthiness, kind and, for half of them, a speaker entity (and its said_by relation).
 2. Runs `newsbench build` on it in a fresh subprocess (`--runs` times, each into a new releases folder) and
    reports wall time, CPU time (user + system of the build and its workers) and peak RSS.
 3. Loads every config of the release with `datasets.load_dataset` in a fresh process, timed, and prints the
@@ -98,19 +98,21 @@ def make_document(k: int, rng: random.Random, sentences: list[str], per_doc: int
             first = m.group().split(" ")[0]
             entities.append({"id": f"e{len(entities)}", "type": "LOC", "offsets": [[a, a + len(first)]],
                              "text": [first]})
-    claims = []
+    claims, relations = [], []
     for c, s in enumerate(rng.sample(sents, min(len(sents), rng.choice([1, 2])))):
         speaker = entities[0]["id"] if entities and rng.random() < 0.5 else None
         claims.append({"id": f"c{c}", "offsets": [[s["start"], s["end"]]], "text": [text[s["start"]:s["end"]]],
                        "checkworthy": rng.choice(["yes", "no"]), "kind": rng.choice(["quote", "reported", "assertion"]),
                        "speaker_id": speaker})
+        if speaker:
+            relations.append({"id": f"r{c}", "type": "said_by", "arg1_id": f"c{c}", "arg2_id": speaker})
     gold = {k2: doc[k2] for k2 in ("schema_version", "id", "document_id", "source", "language", "text", "text_sha256")}
-    gold.update(entities=entities, claims=claims, relations=[])
+    gold.update(entities=entities, claims=claims, relations=relations)
     return doc, gold
 
 
 def generate(out: Path, docs: int, per_doc: int, seed: int) -> None:
-    params = {"docs": docs, "sentences": per_doc, "seed": seed, "version": 2}
+    params = {"docs": docs, "sentences": per_doc, "seed": seed, "version": 3}
     marker = out / "params.json"
     if marker.is_file() and json.loads(marker.read_text()) == params:
         print(f"reusing the generated project in {out}", file=sys.stderr)
