@@ -164,25 +164,37 @@ def _array_start(fh: Any, path: Path) -> int:
     return pos + 1
 
 
-def iter_records(path: Path, fmt: str, start: int, stop: int) -> Iterator[RawRecord]:
-    """Records starting in [start, stop) of a file; for arrays `start` is a record's first byte (or the '[')."""
+def iter_records(path: Path, fmt: str, start: int, stop: int, *, first_line: int | None = None,
+                 lines_seen: list[int] | None = None) -> Iterator[RawRecord]:
+    """Records starting in [start, stop) of a file; for arrays `start` is a record's first byte (or the '[').
+
+    JSON Lines records carry their line number, counted from the file's start, or from `first_line` at
+    `start` when given (workers number their region's lines from 1 and the caller adds the lines before it;
+    `lines_seen` receives the count of lines read, blank ones included).
+    """
     with open(path, "rb") as fh:
         if fmt == JSONL:
-            yield from _jsonl_records(fh, path, start, stop)
+            yield from _jsonl_records(fh, path, start, stop, first_line, lines_seen)
         else:
             yield from _array_records(fh, path, start, stop)
 
 
-def _jsonl_records(fh: Any, path: Path, start: int, stop: int) -> Iterator[RawRecord]:
+def _lines_before(fh: Any, start: int) -> int:
     fh.seek(0)
-    lineno = 1
-    pos = 0
-    while pos < start:  # count the lines before the region (the buffer is only for this)
+    count, pos = 0, 0
+    while pos < start:
         chunk = fh.read(min(CHUNK, start - pos))
         if not chunk:
             break
-        lineno += chunk.count(b"\n")
+        count += chunk.count(b"\n")
         pos += len(chunk)
+    return count
+
+
+def _jsonl_records(fh: Any, path: Path, start: int, stop: int, first_line: int | None,
+                   lines_seen: list[int] | None) -> Iterator[RawRecord]:
+    lineno = first_line if first_line is not None else _lines_before(fh, start) + 1
+    first = lineno
     buf = _Buffer(fh, start)
     pos = start
     while pos < stop:
@@ -199,11 +211,14 @@ def _jsonl_records(fh: Any, path: Path, start: int, stop: int) -> Iterator[RawRe
             try:
                 value = orjson.loads(line)
             except orjson.JSONDecodeError as exc:
-                raise InputError(f"line is not valid JSON ({exc.msg})", where=f"{path}:{lineno}",
+                line_no = lineno if first_line is None else _lines_before(fh, pos) + 1
+                raise InputError(f"line is not valid JSON ({exc.msg})", where=f"{path}:{line_no}",
                                  fix="repair the line; a JSON Lines file holds one JSON object per line") from exc
             yield RawRecord(pos, end, lineno, value)
         lineno += 1
         pos = end
+    if lines_seen is not None:
+        lines_seen.append(lineno - first)
 
 
 def _array_records(fh: Any, path: Path, start: int, stop: int) -> Iterator[RawRecord]:

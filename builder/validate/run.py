@@ -48,7 +48,8 @@ class RegionResult:
     invalid: list[tuple[int, int, int, list[Problem]]] = field(default_factory=list)
     warnings: list[tuple[int, Problem]] = field(default_factory=list)  # problems that do not invalidate
     documents: list[tuple[int, Any, Any]] = field(default_factory=list)  # local index, document id, task id
-    lines: dict[int, int] = field(default_factory=dict)  # local index -> JSONL line
+    lines: dict[int, int] = field(default_factory=dict)  # local index -> JSONL line, counted from the region's start
+    line_count: int = 0  # lines in the region (JSON Lines)
 
 
 @dataclass
@@ -152,8 +153,9 @@ def _check_records(validator: RecordValidator, path: Path, name: str, fmt: str, 
                    result: RegionResult) -> None:
     valid = result.valid
     i = -1
-    for i, rec in enumerate(reader.iter_records(path, fmt, start, stop)):
-        base = {"file": name, "record": rec.line}
+    seen: list[int] = []
+    for i, rec in enumerate(reader.iter_records(path, fmt, start, stop, first_line=1, lines_seen=seen)):
+        base = {"file": name, "record": None}  # numbered across regions by `_merge`
         view, problems = validator.check(rec.value, base)
         if view is not None:
             result.documents.append((i, view.document_id, view.task_id))
@@ -166,6 +168,7 @@ def _check_records(validator: RecordValidator, path: Path, name: str, fmt: str, 
             result.warnings.extend((i, p) for p in problems)
         result.next_offset = rec.end
     result.count = i + 1
+    result.line_count = seen[0] if seen else 0
 
 
 def _in_process(labels: LabelSchema, corpus: Corpus | None, job: tuple[str, str, str, int, int]) -> RegionResult:
@@ -245,7 +248,7 @@ def _merge(path: Path, name: str, results: list[RegionResult], report: FileRepor
     numbered: list[tuple[int, Problem]] = []
     lines: dict[int, int] = {}
     first_of: dict[Any, int] = {}
-    offset = 0
+    offset = line_offset = 0
     for r in results:
         v = r.valid
         for k in range(0, len(v), 3):
@@ -253,7 +256,8 @@ def _merge(path: Path, name: str, results: list[RegionResult], report: FileRepor
         for i, a, b, probs in r.invalid:
             invalid[offset + i] = (a, b, probs)
         numbered += [(offset + i, p) for i, p in r.warnings]
-        lines.update({offset + i: line for i, line in r.lines.items()})
+        lines.update({offset + i: line_offset + line for i, line in r.lines.items()})
+        line_offset += r.line_count
         for i, doc_id, task_id in r.documents:
             n = offset + i
             if not isinstance(doc_id, str):
