@@ -217,10 +217,20 @@ def build_release(config: Config, *, version: str | None = None, documents: str 
         if read_manifest(latest).get("identity") == ident:
             return _existing(latest, ident, digests, config)
 
+    work = config.stage_dir("build")
+    try:
+        return _build(config, inputs, digests, settings, ident, version, root, versions, restricted, work, progress)
+    finally:
+        shutil.rmtree(work / "parts", ignore_errors=True)  # the workers' batch tables
+
+
+def _build(config: Config, inputs: ReleaseInputs, digests: dict[str, Any], settings: dict[str, Any], ident: str,
+           version: str | None, root: Path, versions: list[str], restricted: bool, work: Path,
+           progress: bool) -> BuildResult:
+    """Rows, version, manifest and folder of a new release."""
     schema = label_schema_of(config)
     labels = release_labels(schema)
     features = release_features(labels)
-    work = config.stage_dir("build")
     work.mkdir(parents=True, exist_ok=True)
     bar = _progress(progress)
     rows = read_release_rows(config, inputs, schema, labels, features, work, include_restricted=restricted,
@@ -238,13 +248,14 @@ def build_release(config: Config, *, version: str | None = None, documents: str 
     if previous is not None:
         changes = compare(read_documents(previous), with_split(tables["documents"]), claim_label=labels.claim_label)
         bump, reasons = required_bump(read_manifest(previous), digests, changes)
-    version = _choose_version(version, previous.name if previous else None, bump, reasons, rel["first_version"])
-
+    version = _choose_version(version, previous.name if previous else None, bump, reasons,
+                              config["release"]["first_version"])
     manifest = {
         "name": config.get("project.name"),
         "version": version,
         "identity": ident,
         "public": not _restricted_sources(rows),
+        "restricted_sources": _restricted_sources(rows),
         "previous": previous.name if previous else None,
         "bump": bump if previous else None,
         "bump_reasons": reasons,
@@ -256,7 +267,6 @@ def build_release(config: Config, *, version: str | None = None, documents: str 
                    "ner_tags": list(labels.ner_tags), "claim_tags": list(labels.claim_tags)},
         "statistics": statistics(rows, tables),
     }
-    manifest["restricted_sources"] = _restricted_sources(rows)
     manifest["annotations_creators"] = annotations_creators(config, manifest["statistics"])
     path = _write(root, version, tables, features, manifest, inputs, config, schema, rows)
     return BuildResult(version, path, "built", read_manifest(path))

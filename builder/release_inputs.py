@@ -14,6 +14,7 @@ Gold records are checked before any row is built; any problem stops the build wi
 from __future__ import annotations
 
 import gc
+import shutil
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -238,6 +239,7 @@ class PassContext:
     declared: dict[str, dict[str, Any]]
     include_restricted: bool
     documents: str
+    parts: str  # folder where workers leave each batch's tables as Arrow IPC files
 
 
 _CTX: PassContext | None = None
@@ -250,7 +252,7 @@ def _init(ctx: PassContext) -> None:
 
 @dataclass
 class BatchResult:
-    tables: dict[str, dict[str, pa.Table]]
+    tables: dict[str, dict[str, str]]  # config -> split -> Arrow IPC file of this batch's rows
     stats: BatchStats
     rejects: list[tuple[str, str, str, dict[str, Any]]]  # reason, doc id, detail, source
     problems: list[dict[str, Any]]
@@ -325,8 +327,25 @@ def _rows_of(lines: list[tuple[int, bytes]]) -> BatchResult:
                 continue
         rows.add_document(doc, split, layers)
         result.included[doc_id] = split
-    result.tables = rows.tables()
+    result.tables = _spill(rows.tables(), Path(ctx.parts), lines[0][0] if lines else 0)
     return result
+
+
+def _spill(tables: dict[str, dict[str, pa.Table]], folder: Path, first_line: int) -> dict[str, dict[str, str]]:
+    """Write a batch's tables as uncompressed Arrow IPC files; the parent maps them instead of unpickling."""
+    out: dict[str, dict[str, str]] = {}
+    for config, splits in tables.items():
+        for split, table in splits.items():
+            path = folder / f"{first_line:012d}-{config}-{split}.arrow"
+            with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+                writer.write_table(table)
+            out.setdefault(config, {})[split] = str(path)
+    return out
+
+
+def _mapped(path: str) -> pa.Table:
+    with pa.memory_map(path) as source:
+        return pa.ipc.open_file(source).read_all()
 
 
 @dataclass
@@ -367,8 +386,11 @@ def read_release_rows(config: Config, inputs: ReleaseInputs, schema: LabelSchema
     with paused_gc():
         gold = load_gold(inputs.gold, schema, work / "gold_problems.json", workers=workers,
                          batch_size=int(rel["batch_size"]))
+    parts = work / "parts"
+    shutil.rmtree(parts, ignore_errors=True)
+    parts.mkdir(parents=True)
     ctx = PassContext(labels, schema, features, gold, source_terms(config), include_restricted,
-                      str(inputs.documents))
+                      str(inputs.documents), str(parts))
     out = ReleaseRows(gold_documents=len(gold))
     problems: list[dict[str, Any]] = []
     seen: set[str] = set()
@@ -377,7 +399,8 @@ def read_release_rows(config: Config, inputs: ReleaseInputs, schema: LabelSchema
     try:
         for result in map_batches(_row_batch, _numbered(inputs.documents, int(rel["batch_size"])),
                                   workers=workers, initializer=_init, initargs=(ctx,)):
-            out.add_tables(result.tables)
+            out.add_tables({c: {sp: _mapped(path) for sp, path in splits.items()}
+                            for c, splits in result.tables.items()})
             out.stats.update(result.stats)
             out.sources.update(result.sources)
             out.included.update(result.included)
