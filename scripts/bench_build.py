@@ -22,6 +22,7 @@ import argparse
 import csv
 import hashlib
 import json
+import os
 import random
 import re
 import resource
@@ -160,7 +161,8 @@ def run_build(out: Path, releases: Path, workers: int) -> dict:
         sys.exit(f"build failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
     return {"wall_s": round(wall, 1), "cpu_s": round((after.ru_utime - before.ru_utime)
                                                      + (after.ru_stime - before.ru_stime), 1),
-            "peak_rss_mb": round(after.ru_maxrss / 1024), "stdout": proc.stdout}
+            "peak_rss_mb": round(after.ru_maxrss / 1024), "load": round(os.getloadavg()[0], 1),
+            "stdout": proc.stdout}
 
 
 def main() -> None:
@@ -188,10 +190,10 @@ def main() -> None:
     loaded = json.loads(proc.stdout.strip().splitlines()[-1])
     size = sum(p.stat().st_size for p in release.rglob("*.parquet")) / 1e6
     print(f"\n## newsbench build: {args.docs} documents, {args.sentences} sentences each\n")
-    print("| run | wall s | CPU s (user+sys, all processes) | peak RSS MB |")
-    print("|---|---:|---:|---:|")
+    print("| run | wall s | CPU s (user+sys, all processes) | peak RSS MB | load average after |")
+    print("|---|---:|---:|---:|---:|")
     for n, r in enumerate(runs):
-        print(f"| {n + 1} | {r['wall_s']} | {r['cpu_s']} | {r['peak_rss_mb']} |")
+        print(f"| {n + 1} | {r['wall_s']} | {r['cpu_s']} | {r['peak_rss_mb']} | {r['load']} |")
     print(f"\nParquet: {size:.0f} MB; identical bytes across runs: {all(h == hashes[0] for h in hashes)}")
     print(f"load_dataset of every config, fresh process: {load_wall:.1f} s wall "
           f"({loaded['total_seconds']} s inside, first load builds the cache)\n")
