@@ -15,7 +15,7 @@ from builder import __version__
 from builder.config import parse_value
 from builder.errors import EXIT_USAGE, NewsbenchError
 
-COMMANDS: list[str] = ["ingest", "clean", "dedup", "split", "segment", "prepare", "annotate", "validate", "agreement", "adjudicate", "import_", "evaluate", "build", "diff", "publish"]  # module names under builder/commands, in help order
+COMMANDS: list[str] = ["ingest", "clean", "dedup", "split", "segment", "prepare", "annotate", "validate", "agreement", "adjudicate", "import_", "evaluate", "baseline", "build", "diff", "publish"]  # module names under builder/commands, in help order
 
 
 def split_overrides(argv: list[str]) -> tuple[list[str], dict[str, Any]]:

@@ -119,6 +119,15 @@ DEFAULTS: dict[str, Any] = {
         "workers": 0,  # 0 = all cores
         "batch_size": 1000,  # documents per worker task
     },
+    "evaluate": {
+        "samples": 1000,  # bootstrap samples over documents; 0 = no confidence intervals
+        "decoding": "conlleval",  # conlleval (seqeval's default mode) | iob2 (seqeval's strict IOB2 mode)
+        "leaderboard": "",  # leaderboard JSON; empty = <releases_dir>/leaderboard.json
+    },
+    "baselines": {
+        "models_dir": "models",  # models, predictions, reports and results.json under <models_dir>/<version>/
+        "samples": 1000,  # bootstrap samples of every baseline report
+    },
 }
 
 

@@ -51,17 +51,24 @@ def _tags(sentence: dict[str, Any], spans: list[tuple[int, int, str]]) -> list[s
 
 
 def rows(doc: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
-    """The ner, claims and documents rows of one canonical document (with sentences, entities, claims)."""
+    """The ner, claims and documents rows of one canonical document (with sentences, entities, claims).
+
+    A document without an `entities` (or `claims`) key was not annotated for that layer: it gets no ner (or
+    claims) rows, as in releases built by `newsbench build`."""
     text = doc["text"]
     entities = [(e["offsets"][0][0], e["offsets"][0][1], e["type"]) for e in doc.get("entities", [])]
     names = {e["id"]: text[e["offsets"][0][0]:e["offsets"][0][1]] for e in doc.get("entities", [])}
     claims = doc.get("claims", [])
     out: dict[str, list[dict[str, Any]]] = {"ner": [], "claims": []}
-    for k, s in enumerate(doc["sentences"]):
+    for k, s in enumerate(doc["sentences"]):  # like `newsbench build`: only the layers that were annotated
+
         base = {"id": s["id"], "document_id": doc["id"], "sentence_index": k, "start": s["start"], "end": s["end"],
                 "tokens": [text[a:b] for a, b in s["tokens"]], "token_offsets": s["tokens"]}
         inside = [(a, b, t) for a, b, t in entities if s["start"] <= a and b <= s["end"]]
-        out["ner"].append({**base, "ner_tags": [NER_TAGS.index(t) for t in _tags(s, inside)]})
+        if "entities" in doc:
+            out["ner"].append({**base, "ner_tags": [NER_TAGS.index(t) for t in _tags(s, inside)]})
+        if "claims" not in doc:
+            continue
         found = [c for c in claims if any(a < s["end"] and s["start"] < b for a, b in c["offsets"])]
         pieces = [(max(a, s["start"]), min(b, s["end"]), "CLAIM") for c in found for a, b in c["offsets"]]
         out["claims"].append({
@@ -97,6 +104,7 @@ def write_release(root: Path, docs: list[dict[str, Any]], *, version: str = "0.1
         for config, config_rows in rows(doc).items():
             tables.setdefault(config, {}).setdefault(doc["split"], []).extend(config_rows)
     for config, splits in tables.items():
+        splits = {split: r for split, r in splits.items() if r}
         schema = FEATURES[config].arrow_schema
         for split, split_rows in splits.items():
             path = folder / "data" / config / f"{split}-00000-of-00001.parquet"

@@ -30,9 +30,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--predictions", required=True, type=Path, help="predictions JSONL")
     p.add_argument("--split", default="test")
     p.add_argument("--system", default=None, help="system name for the report and leaderboard (default: file name)")
-    p.add_argument("--decoding", choices=DECODINGS, default="conlleval",
-                   help="read tags as seqeval's default (conlleval) or strict IOB2 mode")
-    p.add_argument("--samples", type=int, default=1000, help="bootstrap samples (0: no intervals)")
+    p.add_argument("--decoding", choices=DECODINGS, default=None,
+                   help="read tags as seqeval's default (conlleval) or strict IOB2 mode (default evaluate.decoding)")
+    p.add_argument("--samples", type=int, default=None,
+                   help="bootstrap samples, 0 for no intervals (default evaluate.samples)")
     p.add_argument("--seed", type=int, default=None, help="bootstrap seed (default project.seed)")
     p.add_argument("--threshold", type=float, default=0.5, help="claims: check-worthy when score >= threshold")
     p.add_argument("--k", default="1,3,5", help="claims: P@k cut-offs, comma-separated")
@@ -42,10 +43,17 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--output", type=Path, default=None,
                    help="report path prefix: writes PREFIX.json and PREFIX.md (default: beside the predictions)")
     p.add_argument("--leaderboard", type=Path, default=None,
-                   help="leaderboard JSON to add the result to (default releases/leaderboard.json)")
+                   help="leaderboard JSON to add the result to (default evaluate.leaderboard)")
     p.add_argument("--no-leaderboard", action="store_true", help="do not touch the leaderboard")
     p.add_argument("--project-config", default=None, help="project config (default: the nearest newsbench.toml)")
     p.set_defaults(func=run)
+
+
+def leaderboard_path(config) -> Path:
+    """evaluate.leaderboard, else <releases_dir>/leaderboard.json."""
+    if config.get("evaluate.leaderboard"):
+        return config.resolve(config.get("evaluate.leaderboard"))
+    return config.resolve(config.get("project.releases_dir", "releases")) / "leaderboard.json"
 
 
 def _ks(text: str) -> tuple[int, ...]:
@@ -68,8 +76,10 @@ def _release_path(config, value: str) -> Path:
 
 def run(args: argparse.Namespace) -> int:
     config = load_config(args.project_config, getattr(args, "overrides", None))
+    samples = int(config.get("evaluate.samples", 1000)) if args.samples is None else args.samples
     options = EvalOptions(
-        split=args.split, decoding=args.decoding, samples=0 if args.check else args.samples,
+        split=args.split, decoding=args.decoding or str(config.get("evaluate.decoding", "conlleval")),
+        samples=0 if args.check else samples,
         seed=config.seed if args.seed is None else args.seed, threshold=args.threshold, ks=_ks(args.k),
         label_name=args.label, allow_missing=args.allow_missing,
     )
@@ -97,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
     print(text)
     print(f"wrote {json_path} and {md_path}", file=sys.stderr)
     if not args.no_leaderboard:
-        board = args.leaderboard or config.resolve(config.get("project.releases_dir", "releases")) / "leaderboard.json"
+        board = args.leaderboard or leaderboard_path(config)
         update_leaderboard(board, report)
         print(f"updated {board}", file=sys.stderr)
     print(json.dumps(report["primary"]), file=sys.stderr)

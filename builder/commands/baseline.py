@@ -1,0 +1,50 @@
+"""`newsbench baseline --release DIR`: train and score every baseline; save models and results by version."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from builder.baselines.run import BaselineOptions, results_markdown, run_baselines
+from builder.commands.evaluate import leaderboard_path
+from builder.config import load_config
+from builder.errors import EXIT_OK
+from builder.evaluate.gold import open_release
+from builder.labels import label_schema_of
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("baseline", help="train and score the CPU baselines on a release",
+                              description="Train the NER, claim and document baselines on a release's train "
+                                          "split (tuned on validation), score them on a split with bootstrap "
+                                          "intervals, and save models, predictions, reports and results.")
+    p.add_argument("--release", required=True, help="release folder, or a version under releases/")
+    p.add_argument("--out", type=Path, default=None,
+                   help="output folder (default <baselines.models_dir>/<release version>/)")
+    p.add_argument("--split", default="test", help="split to score (default test)")
+    p.add_argument("--samples", type=int, default=None, help="bootstrap samples (default baselines.samples)")
+    p.add_argument("--seed", type=int, default=None, help="seed of models and bootstrap (default project.seed)")
+    p.add_argument("--leaderboard", type=Path, default=None,
+                   help="leaderboard JSON to add the baselines to (default evaluate.leaderboard)")
+    p.add_argument("--no-leaderboard", action="store_true")
+    p.add_argument("--project-config", default=None, help="project config (default: the nearest newsbench.toml)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    config = load_config(args.project_config, getattr(args, "overrides", None))
+    release_arg = Path(args.release)
+    releases = config.resolve(config.get("project.releases_dir", "releases"))
+    release = release_arg if release_arg.is_dir() or not (releases / args.release).is_dir() else releases / args.release
+    version = open_release(release).version
+    out = args.out or config.resolve(config.get("baselines.models_dir", "models")) / version
+    options = BaselineOptions(split=args.split, seed=config.seed if args.seed is None else args.seed,
+                              samples=int(config.get("baselines.samples", 1000)) if args.samples is None
+                              else args.samples)
+    board = None if args.no_leaderboard else (args.leaderboard or leaderboard_path(config))
+    results = run_baselines(release, out, label_schema_of(config), options, leaderboard=board)
+    print(results_markdown(results))
+    print(f"wrote {out / 'results.json'} (pass it to `newsbench build --results`) and the models in {out}",
+          file=sys.stderr)
+    return EXIT_OK
