@@ -50,11 +50,13 @@ def test_baselines_gazetteer_is_out_of_fold_on_training_sentences():
     tags = [["B-PER", "I-PER", "O"], ["B-PER", "I-PER", "O"], ["O", "B-LOC"]]
     gaz = Gazetteer.build(sents, tags)
     assert gaz.match(["kata", "joko", "widodo"]) == [(1, 3, "PER", 1.0)]
+    assert gaz.words["widodo"] == ("PER", 1.0) and gaz.words["bandung"] == ("LOC", 1.0)
     marks = out_of_fold_marks(sents, tags, folds=3)
-    assert marks[0][:2] == ["B-PER:hi", "I-PER:hi"]  # learned from sentence 1 only
-    assert marks[2] == [None, None]  # "Bandung" occurs in no other fold
-    feats = sentence_features(["Presiden", "Joko"], [None, "B-PER:hi"])
+    assert marks[0][0] == ["B-PER:hi", "I-PER:hi", None]  # learned from sentence 1 only
+    assert marks[2] == ([None, None], [None, None])  # "Bandung" occurs in no other fold
+    feats = sentence_features(["Presiden", "Joko"], [None, "B-PER:hi"], [None, "PER:hi"])
     assert feats[1]["gaz"] == "B-PER:hi" and feats[1]["-1:w"] == "presiden" and feats[0]["+1:gaz"] == "B-PER:hi"
+    assert feats[0]["+1:wgaz"] == "PER:hi" and feats[1]["+0:wgaz"] == "PER:hi"
 
 
 # ---- NER on real sentences ----------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from typing import Any
 
 import sklearn_crfsuite
 
-from builder.baselines.features import Gazetteer, gazetteer_marks, out_of_fold_marks, sentence_features, spans_of
+from builder.baselines.features import Gazetteer, marks_of, out_of_fold_marks, sentence_features, spans_of
 from builder.evaluate.ner import tag_scores
 
 GRID = ((0.05, 0.01), (0.05, 0.1), (0.2, 0.01), (0.2, 0.1))  # (c1, c2)
@@ -60,7 +60,7 @@ class CrfTagger:
     def fit(self, sentences: Sequence[Sequence[str]], tags: Sequence[Sequence[str]],
             dev_sentences: Sequence[Sequence[str]] = (), dev_tags: Sequence[Sequence[str]] = ()) -> CrfTagger:
         self.gazetteer = Gazetteer.build(sentences, tags)
-        x = [sentence_features(w, m) for w, m in zip(sentences, out_of_fold_marks(sentences, tags))]
+        x = [sentence_features(w, *m) for w, m in zip(sentences, out_of_fold_marks(sentences, tags))]
         y = [list(t) for t in tags]
         grid = self.grid if dev_sentences else self.grid[:1]
         best = -1.0
@@ -80,7 +80,7 @@ class CrfTagger:
         return self
 
     def features(self, sentences: Sequence[Sequence[str]]) -> list[list[dict[str, object]]]:
-        return [sentence_features(w, gazetteer_marks(self.gazetteer, w)) for w in sentences]
+        return [sentence_features(w, *marks_of(self.gazetteer, w)) for w in sentences]
 
     def predict(self, sentences: Sequence[Sequence[str]]) -> list[list[str]]:
         return [list(t) for t in self.crf.predict(self.features(sentences))] if sentences else []
