@@ -263,3 +263,13 @@ def test_conll_spans_round_trip_through_every_scheme(tmp_path_factory, sents, sc
     for sent, (n, spans) in zip(docs[0]["sentences"], sents):
         want += [(sent["tokens"][a][0], sent["tokens"][b - 1][1], label) for a, b, label in sorted(spans)]
     assert got == want and all(text[a:b] for a, b, _ in got)
+
+
+def test_conll_imported_entities_become_predictions_for_review(idner):
+    from builder.conll import ImportedEntities
+
+    _, docs, _ = idner
+    (pre,) = ImportedEntities("idner-news-2k-gold").predict(docs[:1])
+    assert pre.model_version == "idner-news-2k-gold" and pre.doc_id == docs[0]["id"]
+    assert [(docs[0]["text"][r.start:r.end], r.label, r.layer) for r in pre.regions] == \
+           [(t, label, "entity") for t, label in entities(docs[0])]
