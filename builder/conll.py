@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -35,7 +35,7 @@ DELIMITERS = ("auto", "tab", "space")
 SCHEMES = ("auto", "iob1", "iob2", "bioes")
 _SPLIT_NAMES = {"train": "train", "dev": "validation", "valid": "validation", "validation": "validation",
                 "test": "test"}
-_SPLIT_IN_NAME = re.compile(r"(?<![a-z])(train|dev|valid|validation|test)(?![a-z])", re.I)
+_SPLIT_IN_NAME = re.compile(r"(?<![a-z])(train|dev|valid|validation|test)(?![a-z])", re.IGNORECASE)
 
 
 @dataclass
@@ -178,19 +178,22 @@ def sentence_entities(sentences: Sequence[Sentence]) -> list[list[tuple[int, int
     return out
 
 
+# How a chunk may not open, per scheme: (prefix, does it open a chunk, previous prefix) -> ill-formed.
+ILL_FORMED: dict[str, Callable[[str, bool, str], bool]] = {
+    "iob2": lambda prefix, opens, prev: prefix == "I" and opens,  # I- must follow B-/I- of its type
+    "iob1": lambda prefix, opens, prev: prefix == "B" and opens,  # B- only splits two chunks of one type
+    "bioes": lambda prefix, opens, prev: prefix in "IE" and (opens or prev in "ES"),
+}
+
+
 def ill_formed(tags: Sequence[str], scheme: str) -> int:
     """How many chunks open in a way the scheme does not allow (IOB2: an I- that opens; IOB1: a B- that does)."""
+    rule = ILL_FORMED[scheme]
     bad = 0
     prev_prefix, prev_type = "O", ""
     for tag in tags:
         prefix, kind = split_tag(tag)
-        opens = prev_prefix == "O" or prev_type != kind
-        if scheme == "iob2" and prefix == "I" and opens:
-            bad += 1
-        elif scheme == "iob1" and prefix == "B" and opens:
-            bad += 1
-        elif scheme == "bioes" and prefix in "IE" and (opens or prev_prefix in "ES"):
-            bad += 1
+        bad += rule(prefix, prev_prefix == "O" or prev_type != kind, prev_prefix)
         prev_prefix, prev_type = prefix, kind
     return bad
 
@@ -315,8 +318,8 @@ def import_conll(
         raise ConfigError(f"unknown split {options.split!r}", fix="use train, validation or test")
     label_map = resolve_label_map(options.label_map, schema)
     types = set(schema.entity_names)
-    read = dict(token_column=options.token_column, tag_column=options.tag_column, delimiter=options.delimiter,
-                encoding=options.encoding)
+    read = {"token_column": options.token_column, "tag_column": options.tag_column,
+            "delimiter": options.delimiter, "encoding": options.encoding}
     sink = RejectSink("import", out.rejects)
     stats: dict[str, Any] = {"files": {}, "documents": 0, "sentences": 0, "tokens": 0}
     entity_counts: Counter[str] = Counter()

@@ -29,14 +29,14 @@ import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from builder.config import config_from_dict  # noqa: E402
-from builder.evaluate import EvalOptions, evaluate  # noqa: E402
-from builder.evaluate.common import paused_gc  # noqa: E402
-from builder.evaluate.gold import open_release, token_gold  # noqa: E402
-from builder.evaluate.ner import token_spans  # noqa: E402
-from builder.evaluate.predictions import read_ner  # noqa: E402
-from builder.evaluate.spans import seqeval_counts, seqeval_scores  # noqa: E402
-from builder.labels import class_label_names, label_schema_of  # noqa: E402
+from builder.config import config_from_dict
+from builder.evaluate import EvalOptions, evaluate
+from builder.evaluate.common import paused_gc
+from builder.evaluate.gold import open_release, token_gold
+from builder.evaluate.ner import token_spans
+from builder.evaluate.predictions import read_ner
+from builder.evaluate.spans import seqeval_counts, seqeval_scores
+from builder.labels import class_label_names, label_schema_of
 
 REPO = Path(__file__).resolve().parent.parent
 SCHEMA = label_schema_of(config_from_dict({}, REPO))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -245,7 +246,7 @@ def sentences(draw):
     for _ in range(draw(st.integers(1, 4))):
         length = draw(st.integers(1, 12))
         cuts = sorted(draw(st.sets(st.integers(0, length), max_size=8)) | {0, length})
-        spans = [(a, b, draw(st.sampled_from(TYPES))) for a, b in zip(cuts, cuts[1:]) if draw(st.booleans())]
+        spans = [(a, b, draw(st.sampled_from(TYPES))) for a, b in pairwise(cuts) if draw(st.booleans())]
         out.append((length, spans))
     return out
 

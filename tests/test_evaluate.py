@@ -4,6 +4,7 @@ bootstrap properties, documents and claims end to end, the command and the leade
 from __future__ import annotations
 
 import json
+import math
 import random
 import re
 import warnings
@@ -21,6 +22,7 @@ from builder.evaluate.bootstrap import Family, bootstrap
 from builder.evaluate.ner import tag_scores
 from builder.evaluate.predictions import PredictionsInvalid
 from builder.evaluate.ranking import ranking_counts, ranking_scores, roc_auc
+from builder.evaluate.report import markdown
 from builder.evaluate.spans import SpanSet, semeval_counts, semeval_scores
 from builder.labels import label_schema_of
 from tests.handmade_release import sentence_doc, write_release
@@ -67,7 +69,7 @@ def test_evaluate_span_scores_equal_seqeval_on_random_ill_formed_tags(mode):
         for avg in ("micro", "macro", "weighted"):
             for ours, theirs in (("precision", "precision"), ("recall", "recall"), ("f1", "f1-score")):
                 expected = ref[f"{avg} avg"][theirs]
-                expected = 0.0 if expected != expected else expected  # seqeval: nan when there is no span at all
+                expected = 0.0 if math.isnan(expected) else expected  # seqeval: nan when there is no span at all
                 assert abs(float(scores[f"{avg}.{ours}"]) - expected) <= 1e-9
         compared += bool(labels)
     assert compared > 350
@@ -131,7 +133,7 @@ def test_evaluate_roc_auc_by_hand():
 
 # ---- a small release ----------------------------------------------------------------------------------------
 
-WORDS = "Presiden Joko Widodo tiba di Jakarta pada Senin bersama KPK".split()
+WORDS = ["Presiden", "Joko", "Widodo", "tiba", "di", "Jakarta", "pada", "Senin", "bersama", "KPK"]
 GOLD_ENTS = [(1, 3, "PER"), (5, 6, "LOC"), (7, 8, "DATE"), (9, 10, "ORG")]
 
 
@@ -376,3 +378,14 @@ def test_evaluate_gold_copied_from_a_built_release_scores_one(built_release, tmp
         {"document_id": r["id"], "label": r["doc_labels"][0]["value"]} for r in rows("documents", "test")
         if r["doc_labels"]])
     assert evaluate(built_release, "documents", docs, NO_CI, SCHEMA)["metrics"]["labels"]["accuracy"] == 1.0
+
+
+def test_evaluate_ranking_without_any_check_worthy_sentence_is_undefined(tmp_path):
+    docs = [sentence_doc(f"news:u{k}", "test", ["Warga", "berkumpul", "di", "alun-alun", "."],
+                         claims=[]) for k in range(3)]
+    release = write_release(tmp_path / "rel", docs)
+    lines = [{"sentence_id": f"news:u{k}-s0", "score": 0.1, "checkworthy": "no"} for k in range(3)]
+    report = evaluate(release, "claims", write_jsonl(tmp_path / "c.jsonl", lines), EvalOptions(samples=50), SCHEMA)
+    ranking = report["metrics"]["ranking"]
+    assert ranking["map"] is None and ranking["documents_ranked"] == 0 and ranking["ci"]["map"] == [None, None]
+    assert "| check-worthiness | map | undefined |" in markdown(report)

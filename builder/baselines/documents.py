@@ -63,5 +63,5 @@ class MajorityLabel:
         if not labels:
             raise BaselineSkipped("the training split holds no document labels")
         counts = Counter(labels)
-        self.label = sorted(counts, key=lambda v: (-counts[v], v))[0]
+        self.label = min(counts, key=lambda v: (-counts[v], v))
         return self

@@ -92,4 +92,4 @@ def _load(path: Path) -> dict[str, Any]:
     return saved
 
 
-__all__ = ["BaselinePreAnnotator", "NER_MODEL", "CHECKWORTHY_MODEL"]
+__all__ = ["CHECKWORTHY_MODEL", "NER_MODEL", "BaselinePreAnnotator"]

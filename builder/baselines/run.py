@@ -278,8 +278,8 @@ def results_markdown(results: dict[str, Any]) -> str:
              f"| config | system | primary score | value [{level}% CI] | train wall s | train CPU s |",
              "|---|---|---|---|---|---|"]
     for r in results["systems"]:
-        ci = r["primary"]["ci"]
-        value = f"{r['primary']['value']:.4f}" + (f" [{ci[0]:.4f}, {ci[1]:.4f}]" if ci else "")
+        ci, v = r["primary"]["ci"], r["primary"]["value"]
+        value = "undefined" if v is None else f"{v:.4f}" + (f" [{ci[0]:.4f}, {ci[1]:.4f}]" if ci and None not in ci else "")
         lines.append(f"| {r['config']} | {r['system']} | {r['primary']['name']} | {value} | "
                      f"{r['train_seconds']['wall']} | {r['train_seconds']['cpu']} |")
     for s in results["skipped"]:

@@ -9,6 +9,7 @@ seed and the number of documents.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -60,6 +61,8 @@ def bootstrap(families: list[Family], n_docs: int, *, samples: int = 1000, seed:
         out[fam] = {}
         for name, parts in scores.items():
             values = np.concatenate(parts, axis=0)
-            low, high = np.percentile(values, [tail, 100 - tail], axis=0)
+            with warnings.catch_warnings():  # samples where a score is undefined (NaN) are left out
+                warnings.simplefilter("ignore", RuntimeWarning)
+                low, high = np.nanpercentile(values, [tail, 100 - tail], axis=0)
             out[fam][name] = (low, high)
     return out

@@ -32,9 +32,11 @@ class EvalOptions:
 COUNTS = frozenset({"support", "COR", "INC", "PAR", "MIS", "SPU", "POS", "ACT", "documents_ranked"})
 
 
-def _value(x: np.ndarray | float, metric: str) -> float | int:
+def _value(x: np.ndarray | float, metric: str) -> float | int | None:
     v = float(x)
-    return int(round(v)) if metric in COUNTS else round(v, 12)
+    if not np.isfinite(v):
+        return None  # undefined, e.g. MAP of a split without a single check-worthy sentence
+    return round(v) if metric in COUNTS else round(v, 12)
 
 
 def nest(point: dict[str, np.ndarray], ci: dict[str, tuple[np.ndarray, np.ndarray]], labels: tuple[str, ...],

@@ -12,7 +12,13 @@ from builder.evaluate.common import EvalOptions, nest, score_families
 from builder.evaluate.gold import Release, TokenGold, document_lengths, token_gold
 from builder.evaluate.predictions import NerPredictions, read_ner
 from builder.evaluate.spans import (
-    SpanSet, semeval_counts, semeval_scores, seqeval_counts, seqeval_scores, token_counts, token_scores,
+    SpanSet,
+    semeval_counts,
+    semeval_scores,
+    seqeval_counts,
+    seqeval_scores,
+    token_counts,
+    token_scores,
 )
 from builder.scheme import Spans, TagVocab, decode_codes, split_tag
 

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import math
 import re
-from itertools import chain
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import Any
 

@@ -33,10 +33,15 @@ def ranking_counts(doc: np.ndarray, position: np.ndarray, score: np.ndarray, rel
 
 
 def ranking_scores(sums: np.ndarray, ks: tuple[int, ...]) -> dict[str, np.ndarray]:
+    """Means over the documents with something to find; NaN (null in reports) when there is none."""
     n = sums[..., -1]
-    out = {"map": _divide(sums[..., 0], n), "r_precision": _divide(sums[..., 1], n)}
+
+    def mean(total: np.ndarray) -> np.ndarray:
+        return np.where(n > 0, _divide(total, n), np.nan)
+
+    out = {"map": mean(sums[..., 0]), "r_precision": mean(sums[..., 1])}
     for j, k in enumerate(ks):
-        out[f"p@{k}"] = _divide(sums[..., 2 + j], n)
+        out[f"p@{k}"] = mean(sums[..., 2 + j])
     out["documents_ranked"] = n
     return out
 

@@ -39,19 +39,19 @@ def _with_ci(node: dict, metric: str) -> str:
     value = node.get(metric)
     ci = (node.get("ci") or {}).get(metric)
     if value is None:
-        return ""
-    return f"{_fmt(value)} [{_fmt(ci[0])}, {_fmt(ci[1])}]" if ci else _fmt(value)
+        return "undefined" if metric in node else ""
+    return f"{_fmt(value)} [{_fmt(ci[0])}, {_fmt(ci[1])}]" if ci and None not in ci else _fmt(value)
 
 
 def markdown(report: dict[str, Any]) -> str:
     """A short Markdown report: what was scored, the main scores with intervals, per-label tables."""
-    level = int(round(report["bootstrap"]["level"] * 100))
+    level = round(report["bootstrap"]["level"] * 100)
     lines = [
         f"# {report['system']} on {report['dataset']} {report['version']} ({report['config']}, {report['split']})",
         "",
-        f"Predictions `{report['predictions']['path']}` (sha256 `{report['predictions']['sha256'][:12]}`), "
-        f"scored {report['evaluated_at']}. Intervals: {level}% bootstrap over documents "
-        f"({report['bootstrap']['samples']} samples, seed {report['bootstrap']['seed']}).",
+        (f"Predictions `{report['predictions']['path']}` (sha256 `{report['predictions']['sha256'][:12]}`), "
+         f"scored {report['evaluated_at']}. Intervals: {level}% bootstrap over documents "
+         f"({report['bootstrap']['samples']} samples, seed {report['bootstrap']['seed']})."),
         "",
         f"Units: {', '.join(f'{k} {v}' for k, v in report['units'].items())}.",
         "",
