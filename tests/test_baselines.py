@@ -184,6 +184,13 @@ def test_baselines_run_trains_scores_and_beats_the_majority(baseline_run):
     assert saved["release"] == "0.3.0"
     assert set(saved["models"]) == {"ner-crf", "checkworthy-tfidf-lr", "documents-tfidf-lr"}
     assert (out / "results.md").read_text().count("| ner-crf |") == 1
+    written = json.loads((out / "results.json").read_text())  # compact: what `newsbench build --results` shows
+    assert "systems" not in written and written["version"] == "0.3.0"
+    crf_rows = [r for r in written["scores"] if r["system"] == "ner-crf"]
+    assert crf_rows[0]["score"] == "spans.micro.f1" and crf_rows[0]["ci95_low"] <= crf_rows[0]["value"]
+    from builder.card import json_markdown
+
+    assert "| ner | ner-crf | spans.micro.f1 |" in json_markdown(written)
     board = json.loads((root / "board.json").read_text())
     assert {e["system"] for e in board["0.3.0"]["ner"]["test"]} == {"ner-crf", "ner-dictionary"}
 

@@ -1,8 +1,9 @@
 """`newsbench baseline`: train every baseline on a release, score it with `evaluate`, save models and results.
 
 Into `models/<version>/` (one folder per release version, never inside the release, which never changes):
-- `results.json` / `results.md`: per system its primary score with the bootstrap interval, key scores, the
-  chosen parameters and the training time (wall and CPU); the file `newsbench build --results` takes;
+- `results.json` / `results.md`: one row per system and score (primary first) with its 95% bootstrap interval
+  and training CPU time: the file `newsbench build --results` takes and the card shows;
+- `systems.json`: per system the chosen parameters, validation tuning, wall and CPU training time;
 - `predictions/<system>.jsonl` and `reports/<system>.{json,md}`: what was scored and the full reports;
 - `*.joblib` and `models.json`: the trained models with the release version they came from (sha256 listed),
   which `BaselinePreAnnotator.load` turns into a Label Studio pre-annotator.
@@ -12,7 +13,6 @@ A baseline that cannot be trained (no such split, one class only) is listed unde
 from __future__ import annotations
 
 import time
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +36,7 @@ from builder.labels import LabelSchema, class_label_names
 from builder.stage import file_digest
 
 RESULTS = "results.json"
+SYSTEMS = "systems.json"
 # The scores each config's results list beside the primary one.
 KEY_SCORES = {
     "ner": ("spans.micro.f1", "spans.macro.f1", "semeval.partial.micro.f1", "tokens.micro.f1"),
@@ -272,6 +273,19 @@ def document_baselines(run: Runner) -> None:
 # ---- the run -----------------------------------------------------------------------------------------------
 
 
+def score_rows(systems: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One flat row per system and score (the primary first): what a card's table shows."""
+    rows = []
+    for r in systems:
+        names = [r["primary"]["name"], *(n for n in r["scores"] if n != r["primary"]["name"])]
+        for name in names:
+            node = r["primary"] if name == r["primary"]["name"] else r["scores"][name]
+            ci = node.get("ci") or [None, None]
+            rows.append({"config": r["config"], "system": r["system"], "score": name, "value": node["value"],
+                         "ci95_low": ci[0], "ci95_high": ci[1], "train_cpu_s": r["train_seconds"]["cpu"]})
+    return rows
+
+
 def results_markdown(results: dict[str, Any]) -> str:
     level = 95
     lines = [f"# Baselines on {results['dataset']} {results['version']} ({results['split']})", "",
@@ -298,14 +312,15 @@ def run_baselines(release: str | Path, out_dir: str | Path, schema: LabelSchema,
     run.attempt("claims", "claims-*", lambda: claims_baselines(run))
     run.attempt("documents", "documents-*", lambda: document_baselines(run))
     results = {
-        "dataset": rel.name, "version": rel.version, "release": str(rel.path), "split": options.split,
-        "seed": options.seed, "bootstrap_samples": options.samples, "created_at": now(), "newsbench": __version__,
-        "systems": run.results, "skipped": run.skipped,
-        "counts": dict(Counter(r["config"] for r in run.results)),
+        "dataset": rel.name, "version": rel.version, "split": options.split, "seed": options.seed,
+        "bootstrap_samples": options.samples, "created_at": now(), "newsbench": __version__,
+        "scores": score_rows(run.results), "skipped": run.skipped,
     }
-    write_json(out / RESULTS, results)
+    write_json(out / RESULTS, results)  # compact: the card shows it as tables
+    write_json(out / SYSTEMS, {"release": str(rel.path), "version": rel.version, "systems": run.results})
     write_json(out / "models.json", {"release": rel.version, "dataset": rel.name, "newsbench": __version__,
                                      "models": run.models})
+    results = {**results, "systems": run.results}
     with AtomicWriter(out / "results.md") as fh:
         fh.write_bytes(results_markdown(results).encode("utf-8"))
     return results
