@@ -13,11 +13,9 @@ Gold records are checked before any row is built; any problem stops the build wi
 
 from __future__ import annotations
 
-import gc
 import shutil
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from functools import lru_cache
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +29,7 @@ from builder.config import Config
 from builder.dataset import CLAIM_LAYER, ENTITY_LAYER, BatchStats, RowBuilder
 from builder.document import SCHEMA_DIR
 from builder.errors import DataInvalidError, InputError
-from builder.jsonl import batched, read_jsonl, write_json
+from builder.jsonl import batched, paused_gc, read_jsonl, write_json
 from builder.labels import LabelSchema
 from builder.parallel import map_batches, worker_count
 from builder.release_labels import ReleaseLabels
@@ -270,22 +268,6 @@ def _layers(doc: dict[str, Any], gold: dict[str, Any] | None) -> tuple[dict[str,
         names = {d["name"] for d in gold["doc_labels"]}
         merged["doc_labels"] = [d for d in doc.get("doc_labels") or [] if d["name"] not in names] + gold["doc_labels"]
     return merged, tuple(k for k in (ENTITY_LAYER, CLAIM_LAYER) if k in gold)
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """No cyclic garbage collection while millions of small lists (offsets, tokens) are made and kept.
-
-    The records hold no reference cycles; a collector pass every few thousand allocations would otherwise
-    rescan every live list, which made the row pass several times slower.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _row_batch(lines: list[tuple[int, bytes]]) -> BatchResult:
