@@ -31,11 +31,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from builder.config import config_from_dict
 from builder.evaluate import EvalOptions, evaluate
-from builder.evaluate.common import paused_gc
 from builder.evaluate.gold import open_release, token_gold
 from builder.evaluate.ner import token_spans
 from builder.evaluate.predictions import read_ner
 from builder.evaluate.spans import seqeval_counts, seqeval_scores
+from builder.jsonl import paused_gc
 from builder.labels import class_label_names, label_schema_of
 
 REPO = Path(__file__).resolve().parent.parent

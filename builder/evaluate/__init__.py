@@ -14,11 +14,12 @@ from typing import Any
 from builder import __version__
 from builder.errors import ConfigError
 from builder.evaluate.claims import evaluate_claims
-from builder.evaluate.common import DECODINGS, EvalOptions, paused_gc
+from builder.evaluate.common import DECODINGS, EvalOptions
 from builder.evaluate.documents import evaluate_documents
 from builder.evaluate.gold import CONFIGS, Release, open_release
 from builder.evaluate.ner import evaluate_ner
 from builder.evaluate.report import now
+from builder.jsonl import paused_gc
 from builder.labels import LabelSchema, class_label_names
 from builder.stage import file_digest
 

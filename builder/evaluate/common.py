@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -75,15 +72,3 @@ def score_families(families: list[Family], n_docs: int, options: EvalOptions) ->
     cis = bootstrap(families, n_docs, samples=options.samples, seed=options.seed, level=options.level)
     return {f.name: (f.point(), cis.get(f.name, {})) for f in families}
 
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector while millions of small objects are built: it would scan them again
-    and again for nothing (parsed JSON and tag lists hold no cycles), which triples the time of a large file."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()

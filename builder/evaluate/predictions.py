@@ -26,8 +26,8 @@ import numpy as np
 import orjson
 
 from builder.errors import DataInvalidError, InputError
-from builder.evaluate.common import paused_gc
 from builder.evaluate.gold import DocumentGold, TokenGold
+from builder.jsonl import paused_gc
 
 MAX_SHOWN = 50
 _BLANK_LINE = re.compile(rb"\n[ \t\r]*\n")
