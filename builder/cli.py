@@ -15,7 +15,12 @@ from builder import __version__
 from builder.config import parse_value
 from builder.errors import EXIT_USAGE, NewsbenchError
 
-COMMANDS: list[str] = ["ingest", "clean", "dedup", "split", "segment", "prepare", "annotate", "validate", "agreement", "adjudicate", "import_", "evaluate", "baseline", "build", "diff", "publish"]  # module names under builder/commands, in help order
+# Module names under builder/commands, in help order; the command is the module name without a trailing "_"
+# ("import_" is `newsbench import`, since `import` is a Python keyword).
+COMMANDS: list[str] = [
+    "ingest", "clean", "dedup", "split", "segment", "prepare", "annotate", "validate", "agreement", "adjudicate",
+    "import_", "evaluate", "baseline", "build", "diff", "publish",
+]
 
 
 def split_overrides(argv: list[str]) -> tuple[list[str], dict[str, Any]]:
@@ -46,7 +51,16 @@ def split_overrides(argv: list[str]) -> tuple[list[str], dict[str, Any]]:
     return rest, overrides
 
 
-def build_parser() -> argparse.ArgumentParser:
+def command_name(module: str) -> str:
+    return module.rstrip("_")
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser; with `only`, just that subcommand's module is imported.
+
+    Some commands import heavy libraries (scikit-learn, datasets); loading them all would cost every command
+    a second or more of start-up, so a known command loads only its own module.
+    """
     parser = argparse.ArgumentParser(
         prog="newsbench",
         description="Turn raw news articles into a published, annotated NLP benchmark.",
@@ -54,17 +68,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"newsbench {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMANDS:
-        module = importlib.import_module(f"builder.commands.{name}")
-        module.add_parser(sub)
+    for module_name in COMMANDS:
+        if only is None or command_name(module_name) == only:
+            importlib.import_module(f"builder.commands.{module_name}").add_parser(sub)
     return parser
+
+
+def _chosen_command(argv: list[str]) -> str | None:
+    """The subcommand named in argv, when it is a known one (else the full parser reports the error)."""
+    first = next((a for a in argv if not a.startswith("-")), None)
+    return first if first in {command_name(m) for m in COMMANDS} else None
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         rest, overrides = split_overrides(argv)
-        parser = build_parser()
+        parser = build_parser(_chosen_command(rest))
         args = parser.parse_args(rest)
         if args.command is None:
             parser.print_help()
