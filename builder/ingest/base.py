@@ -18,9 +18,11 @@ from builder.document import make_doc_id, new_document, sha256_bytes
 from builder.errors import InputError
 from builder.stage import RejectSink
 
-# Mojibake and C1 controls only ever show up in text with characters from these ranges, so a cheap scan
-# decides which texts the (slow) ftfy pass runs on.
-_SUSPECT = re.compile(r"[\u0080-\u00ff\u2018-\u203a\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\ufffd]")
+# Mojibake of UTF-8 read as Latin-1/Windows-1252 is a lead byte (U+00C2-U+00F4) followed by a continuation byte
+# (U+0080-U+00BF, or the character Windows-1252 puts at 0x80-0x9F); C1 controls and U+FFFD are suspect alone.
+# Only texts this cheap scan flags go through ftfy, which is slow; curly quotes alone do not trigger it.
+_CP1252_HIGH = "\u20ac\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u017d\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u017e\u0178"
+_SUSPECT = re.compile(f"[\u00c2-\u00f4][\u0080-\u00bf{_CP1252_HIGH}]|[\u00c2\u00c3] |[\u0080-\u009f\ufffd]")
 _FTFY_CONFIG = ftfy.TextFixerConfig(
     unescape_html=False,
     fix_latin_ligatures=False,
