@@ -613,7 +613,7 @@ def ensure_corpus(out: Path, docs: int, seed: int, workers: int) -> dict[str, An
     truth_file = folder / "truth.json"
     if truth_file.is_file() and (folder / "corpus.jsonl").is_file():
         truth = orjson.loads(truth_file.read_bytes())
-        if truth["params"] == asdict(params):
+        if truth["params"] == asdict(params) and truth.get("generator_sha256") == gen_corpus.generator_digest():
             print(f"corpus: reusing {folder}", flush=True)
             return truth
     print(f"corpus: generating {docs:,} articles ...", flush=True)

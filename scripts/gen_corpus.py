@@ -36,7 +36,7 @@ What is planted
   their whole text's UTF-8 bytes decoded as Windows-1252 (bytes it leaves undefined as Latin-1), the usual
   mojibake: “ becomes â€œ, – becomes â€“. Copies in planted pairs can be broken too, so repair is part of recall.
 
-`truth.json` holds: `params`, `counts`, `pairs` (`a`, `b` ids; `jaccard`; `target`; `exact_body`), and the ids of
+`truth.json` holds: `params`, `generator_sha256`, `counts`, `pairs` (`a`, `b` ids; `jaccard`; `target`; `exact_body`), and the ids of
 the `mojibake`, `short` and `empty` articles.
 """
 
@@ -45,6 +45,7 @@ from __future__ import annotations
 import argparse
 import codecs
 import csv
+import hashlib
 import math
 import re
 import sys
@@ -436,6 +437,11 @@ def _generate_range(bounds: tuple[int, int]) -> tuple[bytes, list[dict[str, Any]
     return b"".join(lines), pairs
 
 
+def generator_digest() -> str:
+    """sha256 of this file: a corpus made by another version of the generator is not reused."""
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+
+
 def generate(p: Params, out: Path, *, workers: int = 1, raw: Path = RAW) -> dict[str, Any]:
     """Write `out/corpus.jsonl` and `out/truth.json`; return the truth summary (without the pair list)."""
     t0 = time.perf_counter()
@@ -464,6 +470,7 @@ def generate(p: Params, out: Path, *, workers: int = 1, raw: Path = RAW) -> dict
     bands = Counter(band(r["jaccard"]) for r in pairs)
     truth = {
         "params": asdict(p),
+        "generator_sha256": generator_digest(),
         "bytes": corpus.stat().st_size,
         "counts": {
             "docs": p.docs,
