@@ -30,7 +30,7 @@ def make_doc_id(source_name: str, key: str) -> str:
     The key is hashed so that ids stay short and safe whatever the key holds (paths with spaces, URLs);
     the key itself is kept in `source.key`. A change in cleaning rules therefore keeps the id.
     """
-    prefix = _ID_UNSAFE.sub("-", source_name).strip("-") or "source"
+    prefix = _ID_UNSAFE.sub("-", source_name).strip("-._") or "source"
     digest = hashlib.sha256(f"{source_name}\x00{key}".encode()).hexdigest()[:16]
     return f"{prefix}:{digest}"
 
