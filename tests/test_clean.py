@@ -108,6 +108,7 @@ def test_clean_inline_rule_keeps_the_rest_of_the_line():
         ("JAKARTA \u2013 Polisi menangkap pelaku.", "JAKARTA", None, "Polisi menangkap pelaku."),
         ("TEMPO.CO, Jakarta - Polisi menangkap pelaku.", "Jakarta", "TEMPO.CO", "Polisi menangkap pelaku."),
         ("KOMPAS.com - Polisi menangkap pelaku.", None, "KOMPAS.com", "Polisi menangkap pelaku."),
+        ("JAKARTA (ANTARA) - Polisi menangkap pelaku.", "JAKARTA", "ANTARA", "Polisi menangkap pelaku."),
         ("Namun, Polisi menangkap pelaku.", None, None, "Namun, Polisi menangkap pelaku."),
         ("Presiden Joko Widodo, Senin, meresmikan jalan.", None, None, "Presiden Joko Widodo, Senin, meresmikan jalan."),
     ],
