@@ -294,13 +294,23 @@ class RulePreAnnotator:
                 self._claim(d, s_start, s_end, "reported", 0.4, None)
 
 
-PREANNOTATORS = ("rules", "none")
+PREANNOTATORS = ("rules", "none", "imported", "model:<models/VERSION folder>")
 
 
 def make_preannotator(name: str, *, gazetteer: str | Path | None = None, claim_label: str = "CLAIM") -> PreAnnotator | None:
-    """The pre-annotator a config names: "rules" (built-in) or "none"."""
+    """The pre-annotator a config names: "rules" (built-in), "none", "imported" (the gold entities that
+    `newsbench import conll` put on the documents, offered for review) or "model:DIR" (the baselines that
+    `newsbench baseline` saved in DIR)."""
     if name == "none":
         return None
     if name == "rules":
         return RulePreAnnotator(load_gazetteer(gazetteer), claim_label=claim_label)
+    if name == "imported":
+        from builder.conll import ImportedEntities
+
+        return ImportedEntities()
+    if name.startswith("model:"):
+        from builder.baselines.preannotator import BaselinePreAnnotator  # scikit-learn only when asked for
+
+        return BaselinePreAnnotator.load(name.split(":", 1)[1])
     raise ConfigError(f"unknown pre-annotator '{name}'", fix=f"use one of {', '.join(PREANNOTATORS)}")

@@ -219,6 +219,17 @@ def test_baselines_saved_models_pre_annotate_documents(baseline_run):
     assert 0 <= result.score <= 1
 
 
+def test_baselines_models_serve_label_studio_push_by_name(baseline_run):
+    from builder.errors import InputError
+    from builder.preannotate import make_preannotator
+
+    root, _, _ = baseline_run
+    pre = make_preannotator(f"model:{root / 'models' / '0.3.0'}")
+    assert isinstance(pre, BaselinePreAnnotator) and pre.model_version == "newsbench-baselines-0.3.0"
+    with pytest.raises(InputError, match="no trained baseline models here"):
+        make_preannotator(f"model:{root / 'no-such-models'}")
+
+
 def test_baselines_skips_what_the_release_cannot_train(tmp_path, idner_dev):
     release = write_release(tmp_path / "releases", _ner_docs(idner_dev))  # no claims, no document labels
     results = run_baselines(release, tmp_path / "out", SCHEMA, BaselineOptions(

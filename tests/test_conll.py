@@ -274,3 +274,10 @@ def test_conll_imported_entities_become_predictions_for_review(idner):
     assert pre.model_version == "idner-news-2k-gold" and pre.doc_id == docs[0]["id"]
     assert [(docs[0]["text"][r.start:r.end], r.label, r.layer) for r in pre.regions] == \
            [(t, label, "entity") for t, label in entities(docs[0])]
+
+
+def test_conll_imported_entities_are_a_named_preannotator():
+    from builder.conll import ImportedEntities
+    from builder.preannotate import make_preannotator
+
+    assert isinstance(make_preannotator("imported"), ImportedEntities)

@@ -38,7 +38,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     push.add_argument("--order", choices=["input", "least-confident"], default="input",
                       help="least-confident: choose the N documents the pre-annotator is least sure of, and "
                            "serve annotators the least confident first")
-    push.add_argument("--preannotator", default=None, help="rules | none (default annotate.preannotator)")
+    push.add_argument("--preannotator", default=None, help="rules | none | imported | model:models/VERSION (default annotate.preannotator)")
     push.add_argument("--label-map", action="append", default=[], metavar="CONTROL:OLD=NEW",
                       help="migrate existing annotations when the label schema renames a label")
     push.add_argument("--report", default=None, help="write the push report as JSON here")
