@@ -263,11 +263,10 @@ def build_cleaners(config: Config) -> dict[str, Cleaner]:
         return cache[name]
 
     generic = [get(n) for n in cfg["rule_sets"]]
-    cleaners = {}
-    for src in config["sources"]:
-        own = [get(n) for n in src.get("rule_sets", [])]
-        cleaners[src["name"]] = Cleaner(
-            own + [g for g in generic if g not in own],
+
+    def cleaner(rule_sets: list[RuleSet]) -> Cleaner:
+        return Cleaner(
+            rule_sets,
             unwrap=bool(cfg["unwrap_lines"]),
             min_words=int(cfg["min_words"]),
             languages=cfg["languages"],
@@ -275,15 +274,12 @@ def build_cleaners(config: Config) -> dict[str, Cleaner]:
             min_language_chars=int(cfg["min_language_chars"]),
             language_sample_chars=int(cfg["language_sample_chars"]),
         )
-    cleaners[""] = Cleaner(
-        generic,
-        unwrap=bool(cfg["unwrap_lines"]),
-        min_words=int(cfg["min_words"]),
-        languages=cfg["languages"],
-        language_check=bool(cfg["language_check"]),
-        min_language_chars=int(cfg["min_language_chars"]),
-        language_sample_chars=int(cfg["language_sample_chars"]),
-    )
+
+    cleaners = {}
+    for src in config["sources"]:
+        own = [get(n) for n in src.get("rule_sets", [])]
+        cleaners[src["name"]] = cleaner(own + [g for g in generic if g not in own])
+    cleaners[""] = cleaner(generic)
     return cleaners
 
 

@@ -138,6 +138,22 @@ def decode_bytes(
     return text, encoding
 
 
+def read_decoded(file: Path, source: dict[str, Any], encoding: str, ctx: IngestContext) -> tuple[bytes, str, str] | None:
+    """A file's raw bytes, text and encoding; None when it cannot be read or decoded (reported to `ctx`)."""
+    where = str(file)
+    try:
+        raw = file.read_bytes()
+    except OSError as exc:
+        ctx.problem("unreadable_file", f"cannot read: {exc.strerror}", where, "check the path and permissions")
+        return None
+    try:
+        text, used = decode_bytes(raw, encoding, where, encoding_candidates(source))
+    except InputError as exc:
+        ctx.problem("undecodable_file", exc.what, where, exc.fix or "")
+        return None
+    return raw, text, used
+
+
 def repair_text(text: str) -> tuple[str, list[str]]:
     """Repair mojibake and C1 controls with ftfy, only where a cheap scan finds suspect characters."""
     if not _SUSPECT.search(text):

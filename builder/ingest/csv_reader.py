@@ -15,14 +15,12 @@ from collections.abc import Iterator
 from typing import Any
 
 from builder.config import Config
-from builder.errors import InputError
 from builder.ingest.base import (
     IngestContext,
     KeyTracker,
     build_document,
     check_encoding_name,
-    decode_bytes,
-    encoding_candidates,
+    read_decoded,
     map_labels,
     relative_key,
     source_files,
@@ -39,17 +37,10 @@ def read_csv(config: Config, source: dict[str, Any], ctx: IngestContext) -> Iter
     columns.setdefault("text", "text")
     delimiter = source.get("delimiter", ",")
     for file in source_files(config, source):
-        where = str(file)
-        try:
-            raw = file.read_bytes()
-        except OSError as exc:
-            ctx.problem("unreadable_file", f"cannot read: {exc.strerror}", where, "check the path and permissions")
+        read = read_decoded(file, source, encoding, ctx)
+        if read is None:
             continue
-        try:
-            text, used = decode_bytes(raw, encoding, where, encoding_candidates(source))
-        except InputError as exc:
-            ctx.problem("undecodable_file", exc.what, where, exc.fix or "")
-            continue
+        raw, text, used = read
         yield from _rows(config, source, ctx, file, text, raw, used, columns, delimiter)
 
 

@@ -6,13 +6,11 @@ from collections.abc import Iterator
 from typing import Any
 
 from builder.config import Config
-from builder.errors import InputError
 from builder.ingest.base import (
     IngestContext,
     build_document,
     check_encoding_name,
-    decode_bytes,
-    encoding_candidates,
+    read_decoded,
     relative_key,
     source_files,
 )
@@ -37,16 +35,10 @@ def read_html(config: Config, source: dict[str, Any], ctx: IngestContext) -> Ite
     encoding = check_encoding_name(source)
     for file in source_files(config, source):
         where = str(file)
-        try:
-            raw = file.read_bytes()
-        except OSError as exc:
-            ctx.problem("unreadable_file", f"cannot read: {exc.strerror}", where, "check the path and permissions")
+        read = read_decoded(file, source, encoding, ctx)
+        if read is None:
             continue
-        try:
-            html, used = decode_bytes(raw, encoding, where, encoding_candidates(source))
-        except InputError as exc:
-            ctx.problem("undecodable_file", exc.what, where, exc.fix or "")
-            continue
+        raw, html, used = read
         data = extract_html(html)
         if data is None:
             ctx.problem("no_main_text", "no article text found in the page", where,

@@ -6,13 +6,11 @@ from collections.abc import Iterator
 from typing import Any
 
 from builder.config import Config
-from builder.errors import InputError
 from builder.ingest.base import (
     IngestContext,
     build_document,
     check_encoding_name,
-    decode_bytes,
-    encoding_candidates,
+    read_decoded,
     relative_key,
     source_files,
 )
@@ -31,16 +29,10 @@ def read_text(config: Config, source: dict[str, Any], ctx: IngestContext) -> Ite
     first_line_title = bool(source.get("first_line_title", False))
     for file in files:
         where = str(file)
-        try:
-            raw = file.read_bytes()
-        except OSError as exc:
-            ctx.problem("unreadable_file", f"cannot read: {exc.strerror}", where, "check the file's permissions")
+        read = read_decoded(file, source, encoding, ctx)
+        if read is None:
             continue
-        try:
-            text, used = decode_bytes(raw, encoding, where, encoding_candidates(source))
-        except InputError as exc:
-            ctx.problem("undecodable_file", exc.what, where, exc.fix or "")
-            continue
+        raw, text, used = read
         title = None
         if first_line_title:
             head, _, rest = text.lstrip().partition("\n")
