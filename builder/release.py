@@ -234,8 +234,8 @@ def _build(config: Config, inputs: ReleaseInputs, digests: dict[str, Any], setti
     work.mkdir(parents=True, exist_ok=True)
     bar = _progress(progress)
     rows = read_release_rows(config, inputs, schema, labels, features, work, include_restricted=restricted,
-                             progress=bar.update if bar else None)
-    if bar:
+                             progress=bar.update if bar is not None else None)
+    if bar is not None:
         bar.close()
     tables = {c: {s: concat_table(rows.tables[c][s], features[c].arrow_schema) for s in split_order(rows.tables[c])}
               for c in CONFIGS if c in rows.tables}
