@@ -240,3 +240,11 @@ def test_release_tampered_folder_is_reported(tmp_path):
 
 def test_release_bumped_versions():
     assert [bumped("1.2.3", level) for level in ("patch", "minor", "major")] == ["1.2.4", "1.3.0", "2.0.0"]
+
+
+def test_release_build_command_with_progress_bar(tmp_path, capsys):
+    """The CLI path shows a progress bar (tqdm without a total) and prints where the release went."""
+    config_path = release_project(tmp_path)
+    assert main(["build", "--config", str(config_path)]) == 0
+    out = capsys.readouterr().out
+    assert "release 1.0.0 built:" in out and (tmp_path / "releases/1.0.0/manifest.json").is_file()
