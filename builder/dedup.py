@@ -32,7 +32,7 @@ from tqdm import tqdm
 
 from builder.config import Config
 from builder.errors import ConfigError, InputError
-from builder.jsonl import AtomicWriter
+from builder.jsonl import AtomicWriter, iter_lines
 from builder.minhash import (
     LshParams,
     MinHasher,
@@ -44,7 +44,7 @@ from builder.minhash import (
     shingle_sets,
 )
 from builder.parallel import map_batches, worker_count
-from builder.stage import RejectSink, StageDir
+from builder.stage import RejectSink, StageDir, require_input
 
 CLUSTERS = "clusters.jsonl"
 DROP_POLICIES = ("none", "exact", "near")
@@ -296,25 +296,13 @@ def _batches(items: Iterable[tuple[int, Any]], max_items: int) -> Iterator[list[
         yield batch
 
 
-def _raw_lines(path: Path) -> Iterator[tuple[int, bytes]]:
-    """(line number, line) of every non-blank line."""
-    try:
-        fh = open(path, "rb")
-    except OSError as exc:
-        raise InputError(f"cannot open: {exc.strerror}", where=str(path), fix="check the path") from exc
-    with fh:
-        for lineno, line in enumerate(fh, 1):
-            if line.strip():
-                yield lineno, line
-
-
 def _pass_signatures(in_path: Path, opts: DedupOptions, progress: bool) -> _Corpus:
     corpus = _Corpus()
     seen_exact: dict[bytes, int] = {}
     seen_ids: dict[str, int] = {}
     bar = tqdm(desc="dedup: hashing", unit="doc", disable=not progress, leave=False)
     init = (opts.ngram, opts.lsh.num_perm, opts.seed, opts.lsh.bands, opts.lsh.rows)
-    for parsed in map_batches(_signature_batch, _batches(_raw_lines(in_path), opts.batch_size),
+    for parsed in map_batches(_signature_batch, _batches(iter_lines(in_path), opts.batch_size),
                               workers=opts.workers, initializer=_init_worker, initargs=init):
         if parsed.error is not None:
             lineno, message = parsed.error
@@ -365,7 +353,7 @@ def _pass_verify(
 
     def texts() -> Iterator[tuple[int, str]]:
         index = 0
-        for _, line in _raw_lines(in_path):
+        for _, line in iter_lines(in_path):
             if index in wanted:
                 yield index, orjson.loads(line)["text"]
             index += 1
@@ -396,9 +384,7 @@ def run_dedup(config: Config, in_path: Path, out: StageDir, *, progress: bool = 
     """Find exact and near-duplicate clusters in `in_path`, write them to `out`; return the stats."""
     opts = DedupOptions.from_config(config)
     in_path = Path(in_path)
-    if not in_path.is_file():
-        raise InputError("input documents not found", where=str(in_path),
-                         fix="run `newsbench clean` first, or pass the path of a documents JSONL file")
+    require_input(in_path, "clean")
     corpus = _pass_signatures(in_path, opts, progress)
     text_len = np.concatenate(corpus.text_len) if corpus.text_len else np.zeros(0, np.int64)
     if corpus.lsh_bands:
@@ -417,7 +403,7 @@ def run_dedup(config: Config, in_path: Path, out: StageDir, *, progress: bool = 
             for entry in report:
                 clusters.write(entry)
             bar = tqdm(desc="dedup: writing", unit="doc", total=len(corpus.ids), disable=not progress, leave=False)
-            for index, (lineno, line) in enumerate(_raw_lines(in_path)):
+            for index, (lineno, line) in enumerate(iter_lines(in_path)):
                 n_in += 1
                 bar.update(1)
                 record = orjson.loads(line)

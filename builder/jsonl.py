@@ -20,32 +20,37 @@ import orjson
 from builder.errors import InputError
 
 
-def read_jsonl(path: str | Path) -> Iterator[dict[str, Any]]:
-    """Yield the records of a JSONL file; a line that is not a JSON object raises a located InputError."""
-    path = Path(path)
+def iter_lines(path: str | Path) -> Iterator[tuple[int, bytes]]:
+    """(line number, raw line) of every non-blank line; a file that cannot be opened raises a located InputError."""
     try:
         fh = open(path, "rb")
     except OSError as exc:
         raise InputError(f"cannot open: {exc.strerror}", where=str(path), fix="check the path") from exc
     with fh:
         for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                record = orjson.loads(line)
-            except orjson.JSONDecodeError as exc:
-                raise InputError(
-                    f"line is not valid JSON ({exc})",
-                    where=f"{path}:{lineno}",
-                    fix="repair or remove the line; every line must be one JSON object",
-                ) from exc
-            if not isinstance(record, dict):
-                raise InputError(
-                    f"line holds a JSON {type(record).__name__}, not an object",
-                    where=f"{path}:{lineno}",
-                    fix="write one JSON object per line",
-                )
-            yield record
+            if line.strip():
+                yield lineno, line
+
+
+def read_jsonl(path: str | Path) -> Iterator[dict[str, Any]]:
+    """Yield the records of a JSONL file; a line that is not a JSON object raises a located InputError."""
+    path = Path(path)
+    for lineno, line in iter_lines(path):
+        try:
+            record = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            raise InputError(
+                f"line is not valid JSON ({exc})",
+                where=f"{path}:{lineno}",
+                fix="repair or remove the line; every line must be one JSON object",
+            ) from exc
+        if not isinstance(record, dict):
+            raise InputError(
+                f"line holds a JSON {type(record).__name__}, not an object",
+                where=f"{path}:{lineno}",
+                fix="write one JSON object per line",
+            )
+        yield record
 
 
 def dumps(record: Any) -> bytes:

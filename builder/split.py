@@ -29,7 +29,7 @@ from builder.config import Config
 from builder.dedup import CLUSTERS
 from builder.errors import ConfigError, DataInvalidError, InputError
 from builder.jsonl import AtomicWriter, read_jsonl, write_json
-from builder.stage import RejectSink, StageDir
+from builder.stage import RejectSink, StageDir, require_input
 
 LEAKAGE = "leakage.json"
 _MAX_LISTED = 100  # pairs and clusters listed by id in leakage.json (all are counted)
@@ -325,9 +325,7 @@ def run_split(config: Config, in_path: Path, out: StageDir, *, progress: bool = 
     """Give every document of `in_path` a split; write documents, rejects, leakage.json, stats and the ledger."""
     opts = SplitOptions.from_config(config)
     in_path = Path(in_path)
-    if not in_path.is_file():
-        raise InputError("input documents not found", where=str(in_path),
-                         fix="run `newsbench dedup` first, or pass the path of a documents JSONL file")
+    require_input(in_path, "dedup")
     ledger = read_ledger(opts.ledger, opts.names) if opts.ledger else {}
 
     # Pass 1: a few facts per document, grouped by cluster.

@@ -15,6 +15,8 @@ from typing import Any
 
 import orjson
 
+from builder.errors import InputError
+
 from builder.jsonl import AtomicWriter, write_json
 
 DOCUMENTS = "documents.jsonl"
@@ -103,6 +105,16 @@ class StageDir:
             return json.loads(self.done.read_text())["fingerprint"] == fingerprint
         except (ValueError, KeyError):
             return False
+
+
+def require_input(path: str | Path, previous: str) -> None:
+    """Stop with a located error when the previous stage's documents are not there."""
+    if not Path(path).is_file():
+        raise InputError(
+            "input documents not found",
+            where=str(path),
+            fix=f"run `newsbench {previous}` first, or pass --input FILE",
+        )
 
 
 def file_digest(path: str | Path) -> str:

@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 from builder.commands._common import add_config_option, config_of
-from builder.errors import EXIT_OK, EXIT_USAGE, InputError
+from builder.errors import EXIT_OK, EXIT_USAGE
 from builder.prepare import STAGE_NAMES, StageSpec, STAGES
-from builder.stage import StageDir
+from builder.stage import StageDir, require_input
 
 
 def add_stage_parser(sub: argparse._SubParsersAction, name: str, help_text: str) -> argparse.ArgumentParser:
@@ -35,12 +35,7 @@ def run_stage_command(args: argparse.Namespace, name: str) -> int:
     else:
         previous = STAGE_NAMES[STAGE_NAMES.index(name) - 1]
         in_path = args.input or StageDir(config.stage_dir(previous)).documents
-        if not Path(in_path).is_file():
-            raise InputError(
-                "input documents not found",
-                where=str(in_path),
-                fix=f"run `newsbench {previous}` first, or pass --input FILE",
-            )
+        require_input(in_path, previous)
         stats = func(config, Path(in_path), out, progress=not args.no_progress)
     print(json.dumps({k: v for k, v in stats.items() if k != "input_errors"}, indent=2, ensure_ascii=False))
     print(f"wrote {out.documents}", file=sys.stderr)
