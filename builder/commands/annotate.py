@@ -1,4 +1,4 @@
-"""`newsbench annotate server start|stop|status`, `annotate push`, `annotate pull`, `annotate status`.
+"""`newsbench annotate server start|stop|status`, `annotate push|pull|status`, `annotate sheets|submit`.
 
 The Label Studio URL and key come from LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY (a legacy token or a
 personal access token); when they are not set and `annotate server start` runs a local server, that server's
@@ -50,6 +50,21 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     pull.add_argument("--out", default=None, help="annotations folder (default project.annotations_dir)")
     add_config_option(pull)
     pull.set_defaults(func=run_pull)
+
+    sheets = sub.add_parser("sheets", help="write one annotation sheet per task (from its pre-annotation) to "
+                                           "correct outside the web UI")
+    sheets.add_argument("--project", default=None)
+    sheets.add_argument("--out", required=True, help="folder for <doc>.json sheets and <doc>.txt texts")
+    sheets.add_argument("--document", action="append", default=[], help="only this document id (repeatable)")
+    add_config_option(sheets)
+    sheets.set_defaults(func=run_sheets)
+
+    submit = sub.add_parser("submit", help="send corrected annotation sheets as the signed-in user's annotations")
+    submit.add_argument("sheets", nargs="+", help="sheet files or folders of *.json sheets")
+    submit.add_argument("--project", default=None)
+    submit.add_argument("--report", default=None, help="write the submit report as JSON here")
+    add_config_option(submit)
+    submit.set_defaults(func=run_submit)
 
     status = sub.add_parser("status", help="tasks, annotated, skipped, per annotator, per split")
     status.add_argument("--project", default=None)
@@ -163,6 +178,55 @@ def run_pull(args: argparse.Namespace) -> int:
         # reported, not fatal: `newsbench validate` quarantines what stays wrong
         print(f"offset checks: {c['offsets']} (details in the .report.json beside the records)", file=sys.stderr)
     return EXIT_OK
+
+
+def _project_id(client: Any, config: Config, args: argparse.Namespace) -> int:
+    from builder.labelstudio.project import find_project
+
+    title = _title(config, args)
+    project = find_project(client, title)
+    if project is None:
+        raise InputError(f"no Label Studio project is titled '{title}'", where=client.url,
+                         fix="push documents first (`newsbench annotate push`) or pass --project TITLE")
+    return int(project["id"])
+
+
+def run_sheets(args: argparse.Namespace) -> int:
+    from builder.labels import label_schema_of
+    from builder.labelstudio.submit import write_sheets
+
+    config = config_of(args)
+    client = _client(config)
+    counts = write_sheets(client, label_schema_of(config), _project_id(client, config, args), Path(args.out),
+                          set(args.document) or None)
+    _print_counts(f"sheets in {args.out}", counts, [])
+    return EXIT_OK
+
+
+def run_submit(args: argparse.Namespace) -> int:
+    from builder.labels import label_schema_of
+    from builder.labelstudio.submit import submit_sheets
+
+    config = config_of(args)
+    paths: list[Path] = []
+    for name in args.sheets:
+        p = Path(name)
+        if p.is_dir():
+            paths += sorted(p.glob("*.json"))
+        elif p.is_file():
+            paths.append(p)
+        else:
+            raise InputError("sheet not found", where=name, fix="pass sheet files or folders holding *.json sheets")
+    client = _client(config)
+    report = submit_sheets(client, label_schema_of(config), _project_id(client, config, args), paths)
+    if args.report:
+        from builder.jsonl import write_json
+
+        write_json(args.report, report.as_dict())
+    _print_counts("submitted", dict(report.counts), [])
+    for r in report.refused:
+        print(f"refused {r['sheet']}: {r['reason']}", file=sys.stderr)
+    return EXIT_INVALID_DATA if report.refused else EXIT_OK
 
 
 def run_status(args: argparse.Namespace) -> int:
