@@ -132,7 +132,7 @@ def _entities(text: str, sheet: dict[str, Any], schema: LabelSchema, bad: _Probl
             continue
         if clash[:2] == (s, e) and clash[2] != label:
             bad.add(item, f"{text[s:e]!r} at {s} has two labels ({clash[2]} and {label})", "keep one label")
-        elif explicit and not (clash[0] <= s and e <= clash[1]):
+        elif explicit:
             bad.add(item, f"{text[s:e]!r} at {s} overlaps the entity {text[clash[0]:clash[1]]!r}",
                     "entities may not overlap: mark one of them")
         else:

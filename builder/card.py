@@ -324,6 +324,23 @@ def _agreement(ctx: CardContext) -> str:
             "was given to the build (run `newsbench agreement` and set release.agreement).")
 
 
+def _edits(m: dict[str, Any]) -> str:
+    e = m["statistics"].get("pre_annotation_edits") or {}
+    if not e.get("annotations"):
+        return "No annotation of this release was made on top of a pre-annotation."
+    spans = [[r["label"], r["proposed"], r["final"], r["unchanged"], r["removed_or_changed"], r["added_or_changed"],
+              f"{r['edit_rate']:.1%}"] for r in e["spans"] + e["relations"]]
+    attrs = [[a["attribute"], a["compared"], a["changed"], f"{a['change_rate']:.1%}"] for a in e["attributes"]]
+    return (f"{e['annotations']} annotations of {e['documents']} released documents were made on top of a "
+            "pre-annotation (the newest prediction of the task, shown in Label Studio). Edit rate = 1 - unchanged / "
+            "(proposed + final - unchanged): the share of a label's spans that the annotator did not accept as "
+            "proposed. Every pre-annotation is in the `raw_annotations` config, beside the annotations.\n\n"
+            + table(["label", "proposed", "final", "unchanged", "removed or changed", "added or changed",
+                     "edit rate"], spans)
+            + ("\n\nClaim attributes, on the claims kept with their span:\n\n"
+               + table(["attribute", "compared", "changed", "change rate"], attrs) if attrs else ""))
+
+
 def _changelog(ctx: CardContext) -> str:
     entries = []
     for m in [ctx.manifest, *reversed(ctx.history)]:
@@ -366,6 +383,7 @@ def render_card(ctx: CardContext) -> str:
         "## Charts\n\n" + "\n\n".join(f"![{c.removesuffix('.png').replace('_', ' ')}]({c})" for c in ctx.charts)
         if ctx.charts else "",
         "## Agreement\n\n" + _agreement(ctx),
+        "## Pre-annotation edits\n\n" + _edits(m),
         "## Baseline scores\n\n" + (json_markdown(ctx.results) + "\n\nThe scores are also in `results.json`."
                                     if ctx.results is not None else "No baseline scores were given to this build."),
         "## Limitations\n\n" + ctx.hand["limitations"] if "limitations" in ctx.hand else "",

@@ -115,6 +115,18 @@ def read_sheet(path: Path) -> dict[str, Any]:
     return sheet
 
 
+def _own_annotations(client: Client, task: dict[str, Any], user_id: int) -> list[dict[str, Any]]:
+    """The user's submitted annotations of a task (the task list leaves `completed_by` empty: ask the task)."""
+    if not task.get("annotations"):
+        return []
+    out = []
+    for a in client.get(f"api/tasks/{task['id']}/annotations"):
+        who = a.get("completed_by")
+        if (who.get("id") if isinstance(who, dict) else who) == user_id and not a.get("was_cancelled"):
+            out.append(a)
+    return sorted(out, key=lambda a: a["id"])
+
+
 def submit_sheets(client: Client, schema: LabelSchema, project_id: int, paths: list[Path], *,
                   lead_time: float | None = None) -> SubmitReport:
     """Create or update the signed-in user's annotation of each sheet's task; refuse what does not fit."""
@@ -139,9 +151,7 @@ def submit_sheets(client: Client, schema: LabelSchema, project_id: int, paths: l
             report.refused.append({"sheet": str(path), "document_id": doc_id, "reason": str(exc)})
             continue
         result = annotation_result(resolved, text)
-        mine = [a for a in task.get("annotations") or []
-                if (a.get("completed_by") if not isinstance(a.get("completed_by"), dict)
-                    else a["completed_by"].get("id")) == me and not a.get("was_cancelled")]
+        mine = _own_annotations(client, task, me)
         body: dict[str, Any] = {"result": result, "was_cancelled": False}
         if lead_time is not None:
             body["lead_time"] = lead_time

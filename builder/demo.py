@@ -1,0 +1,115 @@
+"""The whole job on the data that ships in the repository, as one call: what `newsbench demo` runs.
+
+1. `prepare` the configured sources (ingest, clean, dedup, split, segment);
+2. validate every annotation file under `annotations/` against the schemas, the label schema and the corpus
+   (any error stops the demo: nothing unchecked reaches a release);
+3. build the release: when the inputs are those of the newest committed release, that release is verified
+   file by file instead of built again (a release never changes);
+4. rebuild that version from scratch in `work/demo/rebuild/` and compare its data files with the release's,
+   byte for byte, so a fresh clone proves the release is reproducible from the shipped inputs;
+5. train and score the baselines on the release (train split, tuned on validation, scored on test with
+   bootstrap confidence intervals) into `work/demo/models/`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from builder.config import Config, load_config
+from builder.errors import DataInvalidError
+
+Say = Callable[[str], None]
+
+
+@dataclass
+class DemoResult:
+    release: Path
+    version: str
+    status: str  # built | unchanged
+    reproduced: bool
+    differing: list[str]
+    configs: list[str]
+    results: dict[str, Any]
+    seconds: dict[str, float]
+
+
+def _step(seconds: dict[str, float], name: str, say: Say, fn: Callable[[], Any]) -> Any:
+    say(f"== {name}")
+    start = time.perf_counter()
+    out = fn()
+    seconds[name] = round(time.perf_counter() - start, 1)
+    say(f"   {name}: {seconds[name]} s")
+    return out
+
+
+def validate_annotations(config: Config, out_dir: Path) -> Any:
+    from builder.labels import label_schema_of
+    from builder.validate import Corpus, annotation_files, default_corpus, validate_files
+
+    annotations = config.resolve(config.get("project.annotations_dir", "annotations"))
+    files = annotation_files(annotations)
+    report = validate_files(files, label_schema_of(config), corpus=Corpus(default_corpus(config)), out_dir=out_dir,
+                            workers=int(config.get("validate.workers", 0)), root=config.root, keep_valid=False)
+    if report.exit_code != 0:
+        raise DataInvalidError(f"the annotations under {annotations} do not validate",
+                               where=str(out_dir / "report.txt"),
+                               fix="read the report; fix or re-pull the export, then run the demo again")
+    return report
+
+
+def _data_digests(manifest: dict[str, Any]) -> dict[str, str]:
+    """Path -> sha256 of the release's data files (the card names the build's commit, so it is not compared)."""
+    return {path: f["sha256"] for path, f in manifest["files"].items() if path.startswith("data/")}
+
+
+def rebuild_matches(config: Config, version: str, release: Path, scratch: Path) -> tuple[bool, list[str]]:
+    """Build `version` again in `scratch` (no card copied to the repository) and compare the data files."""
+    import shutil
+
+    from builder.release import build_release, read_manifest
+
+    shutil.rmtree(scratch, ignore_errors=True)
+    overrides = {**config.overrides, "project.releases_dir": str(scratch), "release.repo_card": ""}
+    again = build_release(load_config(config.path, overrides), version=version, progress=False)
+    want, got = _data_digests(read_manifest(release)), _data_digests(again.manifest)
+    differing = sorted(p for p in set(want) | set(got) if want.get(p) != got.get(p))
+    return not differing and bool(want), differing
+
+
+def run_demo(config: Config, *, say: Say = print, progress: bool = True) -> DemoResult:
+    from builder.baselines.run import BaselineOptions, run_baselines
+    from builder.labels import label_schema_of
+    from builder.prepare import run_prepare
+    from builder.release import build_release
+
+    if config.path is None:
+        raise DataInvalidError("the demo needs a project config file", fix="run it from the repository root")
+    seconds: dict[str, float] = {}
+    work = config.work_dir / "demo"
+    _step(seconds, "prepare", say, lambda: run_prepare(config, progress=progress))
+    report = _step(seconds, "validate", say, lambda: validate_annotations(config, work / "validate"))
+    say(f"   {report.text(limit=0).splitlines()[0]}")
+    built = _step(seconds, "build", say, lambda: build_release(config, progress=progress))
+    say(f"   release {built.version}: {built.status} ({built.path})")
+    same, differing = _step(seconds, "rebuild check", say,
+                            lambda: rebuild_matches(config, built.version, built.path, work / "rebuild"))
+    say(f"   data files identical to a rebuild from scratch: {'yes' if same else 'NO: ' + ', '.join(differing)}")
+    options = BaselineOptions(split="test", seed=config.seed, samples=int(config.get("baselines.samples", 1000)))
+    results = _step(seconds, "baselines", say, lambda: run_baselines(built.path, work / "models",
+                                                                      label_schema_of(config), options))
+    configs = sorted(built.manifest.get("configs", {}))
+    return DemoResult(built.path, built.version, built.status, same, differing, configs, results, seconds)
+
+
+def loading_snippet(result: DemoResult, root: Path) -> str:
+    try:
+        where = result.release.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        where = result.release.as_posix()
+    lines = ["from datasets import load_dataset", ""]
+    lines += [f'{name} = load_dataset("{where}", "{name}")' for name in result.configs]
+    return "\n".join(lines)
