@@ -299,49 +299,86 @@ def _clean_batch(docs: list[dict[str, Any]]) -> list[tuple[dict[str, Any], Clean
     return out
 
 
+@dataclass
+class CleanTally:
+    """What the clean stage counts while it writes; partitions of one run each keep one and add them up."""
+
+    n_in: int = 0
+    n_out: int = 0
+    removed: Counter[str] = field(default_factory=Counter)
+    dropped: Counter[str] = field(default_factory=Counter)
+    events: Counter[str] = field(default_factory=Counter)
+
+    def add(self, results: list[tuple[dict[str, Any], CleanResult]], writer: AtomicWriter,
+            rejects: RejectSink) -> None:
+        """Write the kept documents of a cleaned batch and reject the rest, with every removed line."""
+        for original, res in results:
+            self.n_in += 1
+            doc_id = original["id"]
+            where = original["source"].get("uri")
+            for rule, line in res.removed:
+                self.removed[rule] += 1
+                rejects.reject(rule, kind="line", doc_id=doc_id, where=where, detail=line)
+            self.events.update(res.events)
+            if res.drop_reason:
+                self.dropped[res.drop_reason] += 1
+                rejects.reject(res.drop_reason, kind="document", doc_id=doc_id, where=where,
+                               detail=res.drop_detail, record=original)
+                continue
+            writer.write(res.doc)
+            self.n_out += 1
+
+    def merge(self, other: CleanTally) -> None:
+        self.n_in += other.n_in
+        self.n_out += other.n_out
+        self.removed.update(other.removed)
+        self.dropped.update(other.dropped)
+        self.events.update(other.events)
+
+    def stats(self) -> dict[str, Any]:
+        return {
+            "stage": "clean",
+            "documents_in": self.n_in,
+            "documents_out": self.n_out,
+            "documents_dropped": dict(self.dropped),
+            "lines_removed": dict(self.removed),
+            "found": dict(self.events),
+        }
+
+
+def clean_records(
+    config: Config,
+    records: Iterable[dict[str, Any]],
+    writer: AtomicWriter,
+    rejects: RejectSink,
+    *,
+    workers: int = 1,
+    progress: bool = False,
+) -> CleanTally:
+    """Clean a stream of documents into `writer` and `rejects`: the whole stage, or one partition of it."""
+    tally = CleanTally()
+    batches = batched(records, int(config.get("clean.batch_size", 256)))
+    bar = tqdm(desc="clean", unit="doc", disable=not progress, leave=False)
+    for results in map_batches(_clean_batch, batches, workers=workers, initializer=_init_worker,
+                               initargs=(config,)):
+        tally.add(results, writer, rejects)
+        bar.update(len(results))
+    bar.close()
+    return tally
+
+
 def run_clean(config: Config, in_path: Path, out: StageDir, *, progress: bool = False) -> dict[str, Any]:
     """Clean the documents of `in_path` into `out`; return the stats (also written to stats.json)."""
     build_cleaners(config)  # fail on a bad rule set before any worker starts
     rejects = RejectSink("clean", out.rejects)
-    removed: Counter[str] = Counter()
-    dropped: Counter[str] = Counter()
-    events: Counter[str] = Counter()
-    n_in = n_out = 0
     workers = worker_count(config.get("clean.workers", 0))
-    batches = batched(read_jsonl(in_path), int(config.get("clean.batch_size", 256)))
     ok = False
     try:
         with AtomicWriter(out.documents) as writer:
-            bar = tqdm(desc="clean", unit="doc", disable=not progress, leave=False)
-            for results in map_batches(_clean_batch, batches, workers=workers, initializer=_init_worker,
-                                       initargs=(config,)):
-                for original, res in results:
-                    n_in += 1
-                    doc_id = original["id"]
-                    where = original["source"].get("uri")
-                    for rule, line in res.removed:
-                        removed[rule] += 1
-                        rejects.reject(rule, kind="line", doc_id=doc_id, where=where, detail=line)
-                    events.update(res.events)
-                    if res.drop_reason:
-                        dropped[res.drop_reason] += 1
-                        rejects.reject(res.drop_reason, kind="document", doc_id=doc_id, where=where,
-                                       detail=res.drop_detail, record=original)
-                        continue
-                    writer.write(res.doc)
-                    n_out += 1
-                bar.update(len(results))
-            bar.close()
+            tally = clean_records(config, read_jsonl(in_path), writer, rejects, workers=workers, progress=progress)
         ok = True
     finally:
         rejects.close(ok)
-    stats = {
-        "stage": "clean",
-        "documents_in": n_in,
-        "documents_out": n_out,
-        "documents_dropped": dict(dropped),
-        "lines_removed": dict(removed),
-        "found": dict(events),
-    }
+    stats = tally.stats()
     out.write_stats(stats)
     return stats

@@ -69,6 +69,12 @@ DEFAULTS: dict[str, Any] = {
         "batch_size": 500,
         "workers": 0,  # 0 = all cores
     },
+    "distributed": {  # `prepare --engine dask`
+        "scheduler": "",  # tcp://host:8786 of a running Dask scheduler; "" = $DASK_SCHEDULER_ADDRESS, else local
+        "workers": 0,  # worker processes of the local cluster; 0 = all cores
+        "partition_mb": 16.0,  # input bytes per task; a few times more tasks than workers balances the load
+        "connect_timeout": 15.0,  # seconds to reach the scheduler and its workers
+    },
     "annotate": {
         "project": "",  # Label Studio project title; empty = project.name
         "documents": "",  # JSONL to push; empty = work/segment/documents.jsonl

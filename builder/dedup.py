@@ -19,7 +19,7 @@ are `exact_of` is chosen by the same rule, so the cluster representative always 
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -167,6 +167,34 @@ class _Corpus:
     lsh_index: list[np.ndarray] = field(default_factory=list)
     lsh_bands: list[np.ndarray] = field(default_factory=list)
     no_words: int = 0
+    seen_exact: dict[bytes, int] = field(default_factory=dict)
+    seen_ids: dict[str, int] = field(default_factory=dict)
+
+    def add(self, parsed: _Parsed) -> list[int]:
+        """Take in the facts of the next batch, in input order; return the positions in the batch of the documents
+        that LSH must see (valid, with words, and not an exact copy of an earlier document)."""
+        base = len(self.ids)
+        eligible = []
+        for k, (doc_id, key, problem) in enumerate(zip(parsed.ids, parsed.exact, parsed.problems)):
+            index = base + k
+            if problem is None and doc_id in self.seen_ids:
+                self.problems[index] = ("duplicate_id", f"id '{doc_id}' is also on record {self.seen_ids[doc_id] + 1}")
+                doc_id = None
+            elif problem is not None:
+                self.problems[index] = ("invalid_record", problem)
+            self.ids.append(doc_id)
+            if index in self.problems:
+                continue
+            self.seen_ids[doc_id] = index
+            if key is None:
+                self.no_words += 1
+            elif key in self.seen_exact:
+                self.exact_head[index] = self.seen_exact[key]
+            else:
+                self.seen_exact[key] = index
+                eligible.append(k)
+        self.text_len.append(parsed.text_len)
+        return eligible
 
 
 def _sort_key(index: int, ids: list[str | None], text_len: np.ndarray) -> tuple[int, str]:
@@ -251,6 +279,11 @@ class DedupOptions:
     batch_size: int
     seed: int
 
+    @property
+    def worker_args(self) -> tuple[int, int, int, int, int]:
+        """The `_init_worker` arguments of the signature pass."""
+        return (self.ngram, self.lsh.num_perm, self.seed, self.lsh.bands, self.lsh.rows)
+
     @classmethod
     def from_config(cls, config: Config) -> DedupOptions:
         section = config["dedup"]
@@ -296,39 +329,22 @@ def _batches(items: Iterable[tuple[int, Any]], max_items: int) -> Iterator[list[
         yield batch
 
 
+def raise_parse_error(parsed: _Parsed, in_path: Path, first_line: int = 1) -> None:
+    """The located InputError for a batch that holds a line which is not a JSON object."""
+    if parsed.error is not None:
+        lineno, message = parsed.error
+        raise InputError(message, where=f"{in_path}:{lineno + first_line - 1}",
+                         fix="repair or remove the line; every line must be one JSON document")
+
+
 def _pass_signatures(in_path: Path, opts: DedupOptions, progress: bool) -> _Corpus:
     corpus = _Corpus()
-    seen_exact: dict[bytes, int] = {}
-    seen_ids: dict[str, int] = {}
     bar = tqdm(desc="dedup: hashing", unit="doc", disable=not progress, leave=False)
-    init = (opts.ngram, opts.lsh.num_perm, opts.seed, opts.lsh.bands, opts.lsh.rows)
     for parsed in map_batches(_signature_batch, _batches(iter_lines(in_path), opts.batch_size),
-                              workers=opts.workers, initializer=_init_worker, initargs=init):
-        if parsed.error is not None:
-            lineno, message = parsed.error
-            raise InputError(message, where=f"{in_path}:{lineno}",
-                             fix="repair or remove the line; every line must be one JSON document")
+                              workers=opts.workers, initializer=_init_worker, initargs=opts.worker_args):
+        raise_parse_error(parsed, in_path)
         base = len(corpus.ids)
-        eligible = []
-        for k, (doc_id, key, problem) in enumerate(zip(parsed.ids, parsed.exact, parsed.problems)):
-            index = base + k
-            if problem is None and doc_id in seen_ids:
-                corpus.problems[index] = ("duplicate_id", f"id '{doc_id}' is also on record {seen_ids[doc_id] + 1}")
-                doc_id = None
-            elif problem is not None:
-                corpus.problems[index] = ("invalid_record", problem)
-            corpus.ids.append(doc_id)
-            if index in corpus.problems:
-                continue
-            seen_ids[doc_id] = index
-            if key is None:
-                corpus.no_words += 1
-            elif key in seen_exact:
-                corpus.exact_head[index] = seen_exact[key]
-            else:
-                seen_exact[key] = index
-                eligible.append(k)
-        corpus.text_len.append(parsed.text_len)
+        eligible = corpus.add(parsed)
         if eligible:
             corpus.lsh_index.append(np.asarray(eligible, dtype=np.int64) + base)
             corpus.lsh_bands.append(parsed.bands[eligible])
@@ -369,15 +385,21 @@ def _pass_verify(
             sets[index] = shingles
             for i in partners.get(index, ()):
                 checked += 1
-                value = jaccard(sets[i], shingles)
-                if value >= opts.threshold:
-                    near[(i, index)] = value
+                check_pair(i, index, sets[i], shingles, opts.threshold, near)
             for i in [*partners.get(index, ()), index]:
                 if last_use.get(i) == index:
                     sets.pop(i, None)  # no later partner needs it
         bar.update(len(results))
     bar.close()
     return near, checked
+
+
+def check_pair(i: int, j: int, a: np.ndarray, b: np.ndarray, threshold: float,
+               near: dict[tuple[int, int], float]) -> None:
+    """Keep candidate pair (i, j) in `near` when the exact Jaccard of its shingle sets reaches the threshold."""
+    value = jaccard(a, b)
+    if value >= threshold:
+        near[(i, j)] = value
 
 
 def run_dedup(config: Config, in_path: Path, out: StageDir, *, progress: bool = False) -> dict[str, Any]:
@@ -395,8 +417,7 @@ def run_dedup(config: Config, in_path: Path, out: StageDir, *, progress: bool = 
     members, report = build_clusters(corpus.ids, text_len, corpus.exact_head, near)
 
     rejects = RejectSink("dedup", out.rejects)
-    dropped: dict[str, int] = defaultdict(int)
-    n_in = n_out = 0
+    tally = DedupTally(opts.drop)
     ok = False
     try:
         with AtomicWriter(out.documents) as writer, AtomicWriter(out.root / CLUSTERS) as clusters:
@@ -404,49 +425,73 @@ def run_dedup(config: Config, in_path: Path, out: StageDir, *, progress: bool = 
                 clusters.write(entry)
             bar = tqdm(desc="dedup: writing", unit="doc", total=len(corpus.ids), disable=not progress, leave=False)
             for index, (lineno, line) in enumerate(iter_lines(in_path)):
-                n_in += 1
                 bar.update(1)
-                record = orjson.loads(line)
-                where = f"{in_path}:{lineno}"
-                if index in corpus.problems:
-                    reason, detail = corpus.problems[index]
-                    dropped[reason] += 1
-                    doc_id = record.get("id") if isinstance(record.get("id"), str) else None
-                    rejects.reject(reason, doc_id=doc_id, where=where, detail=detail, record=record)
-                    continue
-                m = members.get(index)
-                if m is None:
-                    record["duplicates"] = {"cluster_id": cluster_id_of(record["id"]), "representative": True,
-                                            "size": 1, "exact_of": None, "max_jaccard": None}
-                else:
-                    record["duplicates"] = {"cluster_id": m.cluster_id, "representative": m.representative,
-                                            "size": m.size, "exact_of": m.exact_of, "max_jaccard": m.max_jaccard}
-                    reason, of = _drop_reason(m, opts.drop)
-                    if reason:
-                        dropped[reason] += 1
-                        rejects.reject(reason, doc_id=record["id"], where=where, detail=f"duplicate of {of}",
-                                       record=record)
-                        continue
-                writer.write(record)
-                n_out += 1
+                tally.write(index, orjson.loads(line), f"{in_path}:{lineno}", corpus.problems, members, writer,
+                            rejects)
             bar.close()
         ok = True
     finally:
         rejects.close(ok)
+    stats = dedup_stats(opts, tally, corpus, near, checked, len(candidates), report, len(members))
+    out.write_stats(stats)
+    return stats
+
+
+@dataclass
+class DedupTally:
+    """Writes each document with its `duplicates` record, or rejects it; partitions each keep one."""
+
+    drop: str
+    n_in: int = 0
+    n_out: int = 0
+    dropped: Counter[str] = field(default_factory=Counter)
+
+    def write(self, index: int, record: dict[str, Any], where: str, problems: dict[int, tuple[str, str]],
+              members: dict[int, _Member], writer: AtomicWriter, rejects: RejectSink) -> None:
+        self.n_in += 1
+        if index in problems:
+            reason, detail = problems[index]
+            self.dropped[reason] += 1
+            doc_id = record.get("id") if isinstance(record.get("id"), str) else None
+            rejects.reject(reason, doc_id=doc_id, where=where, detail=detail, record=record)
+            return
+        m = members.get(index)
+        if m is None:
+            record["duplicates"] = {"cluster_id": cluster_id_of(record["id"]), "representative": True,
+                                    "size": 1, "exact_of": None, "max_jaccard": None}
+        else:
+            record["duplicates"] = {"cluster_id": m.cluster_id, "representative": m.representative,
+                                    "size": m.size, "exact_of": m.exact_of, "max_jaccard": m.max_jaccard}
+            reason, of = _drop_reason(m, self.drop)
+            if reason:
+                self.dropped[reason] += 1
+                rejects.reject(reason, doc_id=record["id"], where=where, detail=f"duplicate of {of}", record=record)
+                return
+        writer.write(record)
+        self.n_out += 1
+
+    def merge(self, other: DedupTally) -> None:
+        self.n_in += other.n_in
+        self.n_out += other.n_out
+        self.dropped.update(other.dropped)
+
+
+def dedup_stats(opts: DedupOptions, tally: DedupTally, corpus: _Corpus, near: dict[tuple[int, int], float],
+                checked: int, candidates: int, report: list[dict[str, Any]], clustered: int) -> dict[str, Any]:
     lsh = opts.lsh
-    stats = {
+    stats: dict[str, Any] = {
         "stage": "dedup",
-        "documents_in": n_in,
-        "documents_out": n_out,
-        "documents_dropped": dict(sorted(dropped.items())),
+        "documents_in": tally.n_in,
+        "documents_out": tally.n_out,
+        "documents_dropped": dict(sorted(tally.dropped.items())),
         "drop": opts.drop,
         "exact_duplicates": len(corpus.exact_head),
         "near_duplicate_pairs": len(near),
-        "candidate_pairs": int(len(candidates)),
+        "candidate_pairs": int(candidates),
         "candidate_pairs_checked": checked,
         "candidate_pairs_below_threshold": checked - len(near),
         "clusters": len(report),
-        "documents_in_clusters": len(members),
+        "documents_in_clusters": clustered,
         "largest_cluster": max((e["size"] for e in report), default=1),
         "documents_without_words": corpus.no_words,
         "lsh": {
@@ -464,7 +509,6 @@ def run_dedup(config: Config, in_path: Path, out: StageDir, *, progress: bool = 
             f"LSH bands={lsh.bands} rows={lsh.rows} find a pair at Jaccard {opts.threshold} only "
             f"{lsh.recall_at_threshold:.0%} of the time; lower dedup.lsh_threshold or set it to 0"
         ]
-    out.write_stats(stats)
     return stats
 
 

@@ -127,12 +127,21 @@ def run_prepare(
     force: bool = False,
     until: str | None = None,
     on_stage: Callable[[StageRun], None] | None = None,
+    engine: Any = None,
 ) -> PrepareResult:
-    """Run the stages in order, skipping those whose inputs and config did not change."""
+    """Run the stages in order, skipping those whose inputs and config did not change.
+
+    `engine`: a started `builder.distributed.DaskEngine` runs the stages as its tasks; the outputs are the same
+    bytes, so the fingerprints do not depend on it (a stage done on one engine is skipped on the other)."""
     if until is not None and until not in STAGE_NAMES:
         from builder.errors import ConfigError
 
         raise ConfigError(f"unknown stage '{until}'", fix=f"use one of {', '.join(STAGE_NAMES)}")
+    if engine is not None:
+        from builder.distributed import stage_function
+
+        config.work_dir.mkdir(parents=True, exist_ok=True)
+        engine.check_shared(config.work_dir)
     result = PrepareResult()
     code = code_version()
     previous: StageDir | None = None
@@ -148,7 +157,7 @@ def run_prepare(
             run = StageRun(spec.name, "skipped", 0.0, stats)
         else:
             rerun = True  # every later stage reruns too
-            func = spec.load()
+            func = spec.load() if engine is None else stage_function(engine, spec.name)
             if previous is None:
                 stats = func(config, out, progress=progress)
             else:

@@ -16,7 +16,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import chain
 from pathlib import Path
@@ -380,8 +380,58 @@ def _positive_int(config: Config, key: str, default: int, minimum: int) -> int:
     return value
 
 
-def run_segment(config: Config, in_path: Path, out: StageDir, *, progress: bool = False) -> dict[str, Any]:
-    """Segment the documents of `in_path` into `out`; return the stats (also written to stats.json)."""
+@dataclass
+class SegmentTally:
+    """What the segment stage counts while it writes; partitions of one run each keep one and add them up."""
+
+    n_in: int = 0
+    n_out: int = 0
+    dropped: Counter[str] = field(default_factory=Counter)
+    totals: Counter[str] = field(default_factory=Counter)
+
+    def add(self, results: list[tuple[dict[str, Any] | bytes, str | None, str, tuple]], writer: AtomicWriter,
+            rejects: RejectSink) -> None:
+        """Write the segmented documents of a batch and reject the rest."""
+        for payload, reason, detail, (n_par, n_sent, n_tok) in results:
+            self.n_in += 1
+            if reason is not None:
+                assert isinstance(payload, dict)
+                self.dropped[reason] += 1
+                doc_id = payload.get("id") if isinstance(payload.get("id"), str) else None
+                source = payload.get("source")
+                where = source.get("uri") if isinstance(source, dict) else None
+                rejects.reject(reason, doc_id=doc_id, where=where, detail=detail, record=payload)
+                continue
+            assert isinstance(payload, bytes)
+            writer.write_bytes(payload)
+            self.n_out += 1
+            self.totals.update(paragraphs=n_par, sentences=n_sent, tokens=n_tok)
+
+    def merge(self, other: SegmentTally) -> None:
+        self.n_in += other.n_in
+        self.n_out += other.n_out
+        self.dropped.update(other.dropped)
+        self.totals.update(other.totals)
+
+    def stats(self) -> dict[str, Any]:
+        totals, per_doc = self.totals, max(self.n_out, 1)
+        return {
+            "stage": "segment",
+            "documents_in": self.n_in,
+            "documents_out": self.n_out,
+            "documents_dropped": dict(self.dropped),
+            "paragraphs": totals["paragraphs"],
+            "sentences": totals["sentences"],
+            "tokens": totals["tokens"],
+            "paragraphs_per_document": round(totals["paragraphs"] / per_doc, 2),
+            "sentences_per_document": round(totals["sentences"] / per_doc, 2),
+            "tokens_per_document": round(totals["tokens"] / per_doc, 2),
+            "tokens_per_sentence": round(totals["tokens"] / max(totals["sentences"], 1), 2),
+        }
+
+
+def configured_abbreviations(config: Config) -> frozenset[str]:
+    """The normalised `segment.abbreviations` of the config; ConfigError when it is not a list of strings."""
     configured = config.get("segment.abbreviations", [])
     if not isinstance(configured, list):
         raise ConfigError(
@@ -389,53 +439,45 @@ def run_segment(config: Config, in_path: Path, out: StageDir, *, progress: bool 
             where=str(config.path or "config"),
             fix='write abbreviations = ["Jend.", "Kol."]',
         )
-    extra = frozenset(normalise_abbreviation(a) for a in configured)
+    return frozenset(normalise_abbreviation(a) for a in configured)
+
+
+def segment_records(
+    config: Config,
+    records: Iterable[dict[str, Any]],
+    writer: AtomicWriter,
+    rejects: RejectSink,
+    *,
+    workers: int = 1,
+    progress: bool = False,
+) -> SegmentTally:
+    """Segment a stream of documents into `writer` and `rejects`: the whole stage, or one partition of it."""
+    extra = configured_abbreviations(config)
     batch_size = _positive_int(config, "segment.batch_size", 500, 1)
+    tally = SegmentTally()
+    bar = tqdm(desc="segment", unit="doc", disable=not progress, leave=False)
+    for results in map_batches(_segment_batch, batched(records, batch_size), workers=workers,
+                               initializer=_init_worker, initargs=(extra,)):
+        tally.add(results, writer, rejects)
+        bar.update(len(results))
+    bar.close()
+    return tally
+
+
+def run_segment(config: Config, in_path: Path, out: StageDir, *, progress: bool = False) -> dict[str, Any]:
+    """Segment the documents of `in_path` into `out`; return the stats (also written to stats.json)."""
+    configured_abbreviations(config)
+    _positive_int(config, "segment.batch_size", 500, 1)
     workers = worker_count(_positive_int(config, "segment.workers", 0, 0))
     rejects = RejectSink("segment", out.rejects)
-    dropped: Counter[str] = Counter()
-    totals: Counter[str] = Counter()
-    n_in = n_out = 0
     ok = False
     try:
         with AtomicWriter(out.documents) as writer:
-            bar = tqdm(desc="segment", unit="doc", disable=not progress, leave=False)
-            batches = batched(read_jsonl(in_path), batch_size)
-            for results in map_batches(
-                _segment_batch, batches, workers=workers, initializer=_init_worker, initargs=(extra,)
-            ):
-                for payload, reason, detail, (n_par, n_sent, n_tok) in results:
-                    n_in += 1
-                    if reason is not None:
-                        assert isinstance(payload, dict)
-                        dropped[reason] += 1
-                        doc_id = payload.get("id") if isinstance(payload.get("id"), str) else None
-                        source = payload.get("source")
-                        where = source.get("uri") if isinstance(source, dict) else None
-                        rejects.reject(reason, doc_id=doc_id, where=where, detail=detail, record=payload)
-                        continue
-                    assert isinstance(payload, bytes)
-                    writer.write_bytes(payload)
-                    n_out += 1
-                    totals.update(paragraphs=n_par, sentences=n_sent, tokens=n_tok)
-                bar.update(len(results))
-            bar.close()
+            tally = segment_records(config, read_jsonl(in_path), writer, rejects, workers=workers,
+                                    progress=progress)
         ok = True
     finally:
         rejects.close(ok)
-    per_doc = max(n_out, 1)
-    stats = {
-        "stage": "segment",
-        "documents_in": n_in,
-        "documents_out": n_out,
-        "documents_dropped": dict(dropped),
-        "paragraphs": totals["paragraphs"],
-        "sentences": totals["sentences"],
-        "tokens": totals["tokens"],
-        "paragraphs_per_document": round(totals["paragraphs"] / per_doc, 2),
-        "sentences_per_document": round(totals["sentences"] / per_doc, 2),
-        "tokens_per_document": round(totals["tokens"] / per_doc, 2),
-        "tokens_per_sentence": round(totals["tokens"] / max(totals["sentences"], 1), 2),
-    }
+    stats = tally.stats()
     out.write_stats(stats)
     return stats

@@ -21,7 +21,7 @@ import hashlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from tqdm import tqdm
 
@@ -321,6 +321,112 @@ def _record_problem(record: dict[str, Any]) -> str | None:
     return None
 
 
+class RecordFacts(NamedTuple):
+    """What the placement needs of one document (pass 1 reads only these)."""
+
+    problem: str | None
+    id: str | None
+    cluster_id: str | None
+    day: str | None  # earliest-date candidate, temporal mode only
+    label: str | None  # the stratify_by label value, stratified mode only
+    representative: bool
+
+
+def record_facts(record: dict[str, Any], opts: SplitOptions) -> RecordFacts:
+    problem = _record_problem(record)
+    if problem is not None:
+        return RecordFacts(problem, None, None, None, None, False)
+    day = record.get("published")
+    day = day[:10] if opts.mode == "temporal" and isinstance(day, str) and len(day) >= 10 else None
+    label = _label_value(record, opts.stratify_by) if opts.stratify_by else None
+    dup = record["duplicates"]
+    return RecordFacts(None, record["id"], dup["cluster_id"], day, label, bool(dup.get("representative")))
+
+
+@dataclass
+class Grouping:
+    """Pass 1: documents grouped by cluster, in input order; duplicate ids are problems."""
+
+    ids: list[str | None] = field(default_factory=list)
+    problems: dict[int, str] = field(default_factory=dict)
+    clusters: dict[str, _Cluster] = field(default_factory=lambda: defaultdict(_Cluster))
+    seen: dict[str, int] = field(default_factory=dict)
+
+    def add(self, facts: RecordFacts) -> None:
+        index = len(self.ids)
+        problem = facts.problem
+        if problem is None and facts.id in self.seen:
+            problem = f"id '{facts.id}' is also on record {self.seen[facts.id] + 1}"
+        if problem is not None:
+            self.problems[index] = problem
+            self.ids.append(None)
+            return
+        assert facts.id is not None and facts.cluster_id is not None
+        self.ids.append(facts.id)
+        self.seen[facts.id] = index
+        cluster = self.clusters[facts.cluster_id]
+        cluster.members.append(index)
+        if facts.day is not None:
+            cluster.earliest = min(filter(None, (cluster.earliest, facts.day)))
+        if facts.label is not None:
+            cluster.labels[facts.label] += 1
+            if facts.representative:
+                cluster.rep_label = facts.label
+
+
+@dataclass
+class SplitTally:
+    """Pass 2: writes each document with its split, or rejects it; partitions each keep one."""
+
+    today: str
+    dropped: Counter[str] = field(default_factory=Counter)
+    sizes: Counter[str] = field(default_factory=Counter)
+    labels: Counter[tuple[str, str, str]] = field(default_factory=Counter)  # (split, label name, value)
+    split_of_id: dict[str, str] = field(default_factory=dict)
+    cluster_of_id: dict[str, str] = field(default_factory=dict)
+    added: list[LedgerEntry] = field(default_factory=list)
+
+    def write(self, record: dict[str, Any], where: str, decision: tuple[str, str], ledgered: bool,
+              writer: AtomicWriter, rejects: RejectSink) -> None:
+        """`decision` from `record_split`: ("split", name) writes the record there, (reason, detail) rejects it."""
+        reason, split = decision
+        if reason != "split":
+            self.dropped[reason] += 1
+            doc_id = record.get("id") if isinstance(record.get("id"), str) else None
+            rejects.reject(reason, doc_id=doc_id, where=where, detail=split, record=record)
+            return
+        record["split"] = split
+        writer.write(record)
+        self.sizes[split] += 1
+        self.split_of_id[record["id"]] = split
+        self.cluster_of_id[record["id"]] = record["duplicates"]["cluster_id"]
+        for label in record.get("doc_labels") or ():
+            self.labels[split, str(label.get("name")), str(label.get("value"))] += 1
+        if not ledgered:
+            self.added.append(LedgerEntry(record["id"], record["duplicates"]["cluster_id"], split, self.today))
+
+    def merge(self, other: SplitTally) -> None:
+        self.dropped.update(other.dropped)
+        self.sizes.update(other.sizes)
+        self.labels.update(other.labels)
+        self.split_of_id.update(other.split_of_id)
+        self.cluster_of_id.update(other.cluster_of_id)
+        self.added.extend(other.added)
+
+
+def record_split(index: int, grouping: Grouping, placement: _Placement) -> tuple[str, str]:
+    """("split", name) for a placed record; (reason, detail) for one that is rejected."""
+    if index in grouping.problems:
+        return "invalid_record", grouping.problems[index]
+    if index in placement.bridges:
+        return "split_bridge", placement.bridges[index]
+    return "split", placement.split_of[index]
+
+
+def today() -> str:
+    return dt.datetime.now(dt.timezone.utc).date().isoformat()
+
+
 def run_split(config: Config, in_path: Path, out: StageDir, *, progress: bool = False) -> dict[str, Any]:
     """Give every document of `in_path` a split; write documents, rejects, leakage.json, stats and the ledger."""
     opts = SplitOptions.from_config(config)
@@ -329,73 +435,37 @@ def run_split(config: Config, in_path: Path, out: StageDir, *, progress: bool = 
     ledger = read_ledger(opts.ledger, opts.names) if opts.ledger else {}
 
     # Pass 1: a few facts per document, grouped by cluster.
-    ids: list[str | None] = []
-    problems: dict[int, str] = {}
-    clusters: dict[str, _Cluster] = defaultdict(_Cluster)
-    seen: dict[str, int] = {}
-    for index, record in enumerate(tqdm(read_jsonl(in_path), desc="split: reading", unit="doc",
-                                        disable=not progress, leave=False)):
-        problem = _record_problem(record)
-        if problem is None and record["id"] in seen:
-            problem = f"id '{record['id']}' is also on record {seen[record['id']] + 1}"
-        if problem is not None:
-            problems[index] = problem
-            ids.append(None)
-            continue
-        ids.append(record["id"])
-        seen[record["id"]] = index
-        cluster = clusters[record["duplicates"]["cluster_id"]]
-        cluster.members.append(index)
-        day = record.get("published")
-        if opts.mode == "temporal" and isinstance(day, str) and len(day) >= 10:
-            cluster.earliest = min(filter(None, (cluster.earliest, day[:10])))
-        if opts.stratify_by:
-            value = _label_value(record, opts.stratify_by)
-            if value is not None:
-                cluster.labels[value] += 1
-                if record["duplicates"].get("representative"):
-                    cluster.rep_label = value
-    del seen
-    placement = place(clusters, ids, ledger, opts)
+    grouping = Grouping()
+    for record in tqdm(read_jsonl(in_path), desc="split: reading", unit="doc", disable=not progress, leave=False):
+        grouping.add(record_facts(record, opts))
+    placement = place(grouping.clusters, grouping.ids, ledger, opts)
 
     # Pass 2: write the documents with their split; count sizes and labels.
     rejects = RejectSink("split", out.rejects)
-    dropped: Counter[str] = Counter()
-    sizes: Counter[str] = Counter()
-    labels: dict[str, dict[str, Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
-    split_of_id: dict[str, str] = {}
-    cluster_of_id: dict[str, str] = {}
-    added: list[LedgerEntry] = []
-    today = dt.datetime.now(dt.timezone.utc).date().isoformat()
+    tally = SplitTally(today())
     ok = False
     try:
         with AtomicWriter(out.documents) as writer:
             for index, record in enumerate(read_jsonl(in_path)):
-                if index in problems or index in placement.bridges:
-                    reason = "invalid_record" if index in problems else "split_bridge"
-                    dropped[reason] += 1
-                    detail = problems.get(index) or placement.bridges[index]
-                    doc_id = record.get("id") if isinstance(record.get("id"), str) else None
-                    rejects.reject(reason, doc_id=doc_id, where=f"{in_path}: record {index + 1}", detail=detail,
-                                   record=record)
-                    continue
-                split = placement.split_of[index]
-                record["split"] = split
-                writer.write(record)
-                sizes[split] += 1
-                split_of_id[record["id"]] = split
-                cluster_of_id[record["id"]] = record["duplicates"]["cluster_id"]
-                for label in record.get("doc_labels") or ():
-                    labels[split][str(label.get("name"))][str(label.get("value"))] += 1
-                if record["id"] not in ledger:
-                    added.append(LedgerEntry(record["id"], record["duplicates"]["cluster_id"], split, today))
+                tally.write(record, f"{in_path}: record {index + 1}", record_split(index, grouping, placement),
+                            grouping.ids[index] in ledger, writer, rejects)
         ok = True
     finally:
         rejects.close(ok)
+    return finish_split(opts, in_path, out, ledger, grouping, placement, tally)
 
+
+def finish_split(opts: SplitOptions, in_path: Path, out: StageDir, ledger: dict[str, LedgerEntry],
+                 grouping: Grouping, placement: _Placement, tally: SplitTally) -> dict[str, Any]:
+    """After pass 2: leakage.json, the ledger and the stats; DataInvalidError when pairs straddle splits."""
+    sizes, split_of_id, cluster_of_id = tally.sizes, tally.split_of_id, tally.cluster_of_id
+    labels: dict[str, dict[str, dict[str, int]]] = {n: {} for n in opts.names}
+    for (split, name, value), count in tally.labels.items():
+        labels.setdefault(split, {}).setdefault(name, {})[value] = count
     leaks, leak_source = cross_split_pairs(in_path.parent / CLUSTERS, split_of_id, cluster_of_id)
     straddling = sorted({cluster_of_id[p["a"]] for p in leaks} | {cluster_of_id[p["b"]] for p in leaks})
-    cluster_count = Counter(split_of_id[doc_id] for doc_id in _first_placed(clusters, ids, split_of_id))
+    cluster_count = Counter(split_of_id[doc_id] for doc_id in _first_placed(grouping.clusters, grouping.ids,
+                                                                             split_of_id))
     leakage = {
         "cross_split_pairs": len(leaks),
         "pairs": leaks[:_MAX_LISTED],
@@ -408,23 +478,23 @@ def run_split(config: Config, in_path: Path, out: StageDir, *, progress: bool = 
     write_json(out.root / LEAKAGE, leakage)
     ledger_written = bool(opts.ledger and opts.update_ledger)
     if ledger_written and opts.ledger is not None:
-        write_ledger(opts.ledger, [*ledger.values(), *added])
+        write_ledger(opts.ledger, [*ledger.values(), *tally.added])
     total = sum(sizes.values()) or 1
     stats = {
         "stage": "split",
-        "documents_in": len(ids),
+        "documents_in": len(grouping.ids),
         "documents_out": sum(sizes.values()),
-        "documents_dropped": dict(sorted(dropped.items())),
+        "documents_dropped": dict(sorted(tally.dropped.items())),
         "mode": opts.mode,
         "splits": {n: {"documents": sizes[n], "share": round(sizes[n] / total, 4), "clusters": cluster_count[n]}
                    for n in opts.names},
-        "clusters": len(clusters),
+        "clusters": len(grouping.clusters),
         "ledger": {
             "path": str(opts.ledger) if opts.ledger else None,
             "entries_before": len(ledger),
             "documents_kept_in_place": placement.from_ledger,
             "documents_joined_their_cluster": placement.joined,
-            "documents_added": len(added),
+            "documents_added": len(tally.added),
             "written": ledger_written,
             "split_bridges": len(placement.bridges),
             "clusters_with_conflicting_splits": placement.conflicting_clusters,

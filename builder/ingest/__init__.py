@@ -7,7 +7,7 @@ records to a RejectSink. `run_ingest` streams every source into `work/ingest/doc
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,14 +27,35 @@ READERS = {"text": read_text, "csv": read_csv, "jsonl": read_jsonl_source, "html
 __all__ = ["READERS", "InputProblem", "iter_source", "iter_sources", "run_ingest"]
 
 
-def iter_source(config: Config, source: dict[str, Any], ctx: IngestContext) -> Iterator[dict[str, Any]]:
-    """Documents of one configured source."""
-    yield from READERS[source["format"]](config, source, ctx)
+def iter_source(
+    config: Config, source: dict[str, Any], ctx: IngestContext, files: list[Path] | None = None
+) -> Iterator[dict[str, Any]]:
+    """Documents of one configured source (of `files` only, when given: one partition of a distributed run)."""
+    yield from READERS[source["format"]](config, source, ctx, files)
 
 
 def iter_sources(config: Config, ctx: IngestContext) -> Iterator[dict[str, Any]]:
     for source in config["sources"]:
         yield from iter_source(config, source, ctx)
+
+
+def write_documents(docs: Iterable[dict[str, Any]], writer: AtomicWriter, per_source: Counter[str]) -> None:
+    """Write ingested documents, counting them per source (the whole stage, or one partition of it)."""
+    for doc in docs:
+        writer.write(doc)
+        per_source[doc["source"]["name"]] += 1
+
+
+def ingest_stats(per_source: Counter[str], rejected: Counter[str], repairs: Counter[str],
+                 problems: list[InputProblem]) -> dict[str, Any]:
+    return {
+        "stage": "ingest",
+        "documents_out": sum(per_source.values()),
+        "per_source": dict(per_source),
+        "rejected": dict(rejected),
+        "repairs": dict(repairs),
+        "input_errors": [p.message for p in problems],
+    }
 
 
 def run_ingest(config: Config, out: StageDir, *, progress: bool = False) -> dict[str, Any]:
@@ -46,21 +67,12 @@ def run_ingest(config: Config, out: StageDir, *, progress: bool = False) -> dict
     ok = False
     try:
         with AtomicWriter(out.documents) as writer:
-            docs = iter_sources(config, ctx)
-            for doc in tqdm(docs, desc="ingest", unit="doc", disable=not progress, leave=False):
-                writer.write(doc)
-                per_source[doc["source"]["name"]] += 1
+            docs = tqdm(iter_sources(config, ctx), desc="ingest", unit="doc", disable=not progress, leave=False)
+            write_documents(docs, writer, per_source)
         ok = True
     finally:
         rejects.close(ok)
-    stats = {
-        "stage": "ingest",
-        "documents_out": sum(per_source.values()),
-        "per_source": dict(per_source),
-        "rejected": dict(rejects.counts),
-        "repairs": dict(ctx.repairs),
-        "input_errors": [p.message for p in ctx.problems],
-    }
+    stats = ingest_stats(per_source, rejects.counts, ctx.repairs, ctx.problems)
     out.write_stats(stats)
     return stats
 

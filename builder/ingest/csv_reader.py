@@ -12,6 +12,7 @@ import hashlib
 import io
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from builder.config import Config
@@ -31,12 +32,15 @@ MAPPED = ("text", "key", "title", "published", "url", "outlet", "retrieved_at")
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # long articles exceed the 128 KB default
 
 
-def read_csv(config: Config, source: dict[str, Any], ctx: IngestContext) -> Iterator[dict[str, Any]]:
+def read_csv(
+    config: Config, source: dict[str, Any], ctx: IngestContext, files: list[Path] | None = None
+) -> Iterator[dict[str, Any]]:
+    """Documents of the source's files, or of `files` only (one partition of a distributed run)."""
     encoding = check_encoding_name(source)
     columns: dict[str, str] = dict(source.get("columns", {}))
     columns.setdefault("text", "text")
     delimiter = source.get("delimiter", ",")
-    for file in source_files(config, source):
+    for file in source_files(config, source) if files is None else files:
         read = read_decoded(file, source, encoding, ctx)
         if read is None:
             continue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from builder.config import Config
@@ -31,9 +32,12 @@ def extract_html(html: str, url: str | None = None) -> dict[str, Any] | None:
     return data
 
 
-def read_html(config: Config, source: dict[str, Any], ctx: IngestContext) -> Iterator[dict[str, Any]]:
+def read_html(
+    config: Config, source: dict[str, Any], ctx: IngestContext, files: list[Path] | None = None
+) -> Iterator[dict[str, Any]]:
+    """Documents of the source's files, or of `files` only (one partition of a distributed run)."""
     encoding = check_encoding_name(source)
-    for file in source_files(config, source):
+    for file in source_files(config, source) if files is None else files:
         where = str(file)
         read = read_decoded(file, source, encoding, ctx)
         if read is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -22,14 +23,17 @@ from builder.ingest.base import (
 MAPPED = ("text", "key", "title", "published", "url", "outlet", "retrieved_at")
 
 
-def read_jsonl_source(config: Config, source: dict[str, Any], ctx: IngestContext) -> Iterator[dict[str, Any]]:
+def read_jsonl_source(
+    config: Config, source: dict[str, Any], ctx: IngestContext, files: list[Path] | None = None
+) -> Iterator[dict[str, Any]]:
+    """Documents of the source's files, or of `files` only (one partition of a distributed run)."""
     encoding = check_encoding_name(source)
     if encoding == "auto":
         encoding = "utf-8"  # JSON text is UTF-8 (RFC 8259)
     columns: dict[str, str] = dict(source.get("columns", {}))
     columns.setdefault("text", "text")
     mapped = {columns[r] for r in MAPPED if r in columns} | set(source.get("labels", {}).values())
-    for file in source_files(config, source):
+    for file in source_files(config, source) if files is None else files:
         where = str(file)
         try:
             fh = open(file, "rb")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from builder.config import Config
@@ -16,9 +17,12 @@ from builder.ingest.base import (
 )
 
 
-def read_text(config: Config, source: dict[str, Any], ctx: IngestContext) -> Iterator[dict[str, Any]]:
+def read_text(
+    config: Config, source: dict[str, Any], ctx: IngestContext, files: list[Path] | None = None
+) -> Iterator[dict[str, Any]]:
+    """Documents of the source's files, or of `files` only (one partition of a distributed run)."""
     encoding = check_encoding_name(source)
-    files = source_files(config, source)
+    files = source_files(config, source) if files is None else files
     if not files:
         ctx.problem(
             "no_files",
