@@ -341,6 +341,29 @@ def _edits(m: dict[str, Any]) -> str:
                + table(["attribute", "compared", "changed", "change rate"], attrs) if attrs else ""))
 
 
+def _results(results: Any) -> str:
+    """Baseline scores from `newsbench baseline` as one table; any other JSON report as generic Markdown."""
+    keys = {"config", "system", "score", "value"}
+    if not isinstance(results, dict) or not isinstance(results.get("scores"), list) or not all(
+            isinstance(r, dict) and keys <= r.keys() for r in results["scores"]):
+        return json_markdown(results) + "\n\nThe scores are also in `results.json`."
+
+    def value(r: dict[str, Any]) -> str:
+        if r["value"] is None:
+            return "undefined"
+        ci = "" if r.get("ci95_low") is None else f" [{r['ci95_low']:.4f}, {r['ci95_high']:.4f}]"
+        return f"{r['value']:.4f}{ci}"
+
+    rows = [[r["config"], r["system"], r["score"], value(r), r.get("train_cpu_s")] for r in results["scores"]]
+    skipped = [[s["config"], s["system"], s["reason"]] for s in results.get("skipped") or []]
+    return (f"Trained on `train` (tuned on `validation`) of version {results.get('version')} and scored on "
+            f"`{results.get('split')}`, seed {results.get('seed')}; 95% intervals from "
+            f"{results.get('bootstrap_samples')} bootstrap samples over documents. Score your own predictions "
+            "with `newsbench evaluate`.\n\n"
+            + table(["config", "system", "score", "value [95% CI]", "train CPU s"], rows)
+            + ("\n\nNot trained:\n\n" + table(["config", "system", "why"], skipped) if skipped else ""))
+
+
 def _changelog(ctx: CardContext) -> str:
     entries = []
     for m in [ctx.manifest, *reversed(ctx.history)]:
@@ -384,8 +407,8 @@ def render_card(ctx: CardContext) -> str:
         if ctx.charts else "",
         "## Agreement\n\n" + _agreement(ctx),
         "## Pre-annotation edits\n\n" + _edits(m),
-        "## Baseline scores\n\n" + (json_markdown(ctx.results) + "\n\nThe scores are also in `results.json`."
-                                    if ctx.results is not None else "No baseline scores were given to this build."),
+        "## Baseline scores\n\n" + (_results(ctx.results) if ctx.results is not None
+                                    else "No baseline scores were given to this build."),
         "## Limitations\n\n" + ctx.hand["limitations"] if "limitations" in ctx.hand else "",
         "## Changelog\n\n" + _changelog(ctx),
         "## Citation\n\n" + ctx.hand["citation"] if "citation" in ctx.hand else "",

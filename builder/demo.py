@@ -8,7 +8,7 @@
 4. rebuild that version from scratch in `work/demo/rebuild/` and compare its data files with the release's,
    byte for byte, so a fresh clone proves the release is reproducible from the shipped inputs;
 5. train and score the baselines on the release (train split, tuned on validation, scored on test with
-   bootstrap confidence intervals) into `work/demo/models/`.
+   bootstrap confidence intervals) into `work/demo/models/`, and compare the scores with those in the card.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ class DemoResult:
     configs: list[str]
     results: dict[str, Any]
     seconds: dict[str, float]
+    scores_match: bool | None = None  # None: the release's card shows no scores
 
 
 def _step(seconds: dict[str, float], name: str, say: Say, fn: Callable[[], Any]) -> Any:
@@ -102,7 +103,25 @@ def run_demo(config: Config, *, say: Say = print, progress: bool = True) -> Demo
     results = _step(seconds, "baselines", say, lambda: run_baselines(built.path, work / "models",
                                                                       label_schema_of(config), options))
     configs = sorted(built.manifest.get("configs", {}))
-    return DemoResult(built.path, built.version, built.status, same, differing, configs, results, seconds)
+    matches = scores_match_card(config, built.manifest, results)
+    if matches is not None:
+        say(f"   scores and intervals equal those in the release's card: {'yes' if matches else 'NO'}")
+    return DemoResult(built.path, built.version, built.status, same, differing, configs, results, seconds, matches)
+
+
+def _score_key(rows: list[dict[str, Any]]) -> dict[tuple[str, str, str], tuple]:
+    return {(r["config"], r["system"], r["score"]): (r["value"], r["ci95_low"], r["ci95_high"]) for r in rows}
+
+
+def scores_match_card(config: Config, manifest: dict[str, Any], results: dict[str, Any]) -> bool | None:
+    """Do the scores just computed equal those the release's card shows (None: the card shows none)?"""
+    import orjson
+
+    shown = manifest["inputs"].get("results") or []
+    if not shown:
+        return None
+    card = orjson.loads(config.resolve(shown[0]["path"]).read_bytes())
+    return _score_key(card["scores"]) == _score_key(results["scores"])
 
 
 def loading_snippet(result: DemoResult, root: Path) -> str:

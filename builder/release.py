@@ -162,7 +162,7 @@ def required_bump(previous: dict[str, Any], digests: dict[str, Any], changes: Ch
     s = changes.summary()["documents"]
     minor = [f"{n} document(s) {what.replace('_', ' ')}" for what, n in s.items()
              if n and what in ("added", "removed", "moved", "newly_annotated")]
-    minor += [f"{n} {layer} span(s) added" for (layer, _, what), n in sorted(changes.spans.items())
+    minor += [f"{n} {layer} {label} span(s) added" for (layer, label, what), n in sorted(changes.spans.items())
               if what == "added" and n]
     if minor:
         return "minor", minor

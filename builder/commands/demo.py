@@ -34,4 +34,4 @@ def run(args: argparse.Namespace) -> int:
     print("\n" + results_markdown(result.results))
     print(f"Time: {sum(result.seconds.values()):.0f} s (" + ", ".join(f"{k} {v} s" for k, v in result.seconds.items())
           + ")")
-    return EXIT_OK if result.reproduced else EXIT_INVALID_DATA
+    return EXIT_OK if result.reproduced and result.scores_match is not False else EXIT_INVALID_DATA
