@@ -30,7 +30,9 @@ SIZE_CATEGORIES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"
                    (10_000_000, "1M<n<10M"))
 CONFIG_TEXT = {
     "documents": "one row per article: text, provenance, passages, entities, claims, relations, document labels "
-                 "(BigBIO/SEACrowd `kb` field names); `annotation_status` says whether its spans were annotated",
+                 "(BigBIO/SEACrowd `kb` field names); `annotation_status` says whether its spans were annotated "
+                 "(`gold`: annotated and adjudicated by people; `silver`: made by a model or not reviewed by a "
+                 "person; `unannotated`)",
     "ner": "one row per sentence of an annotated article: `tokens`, `ner_tags` (IOB2), offsets",
     "claims": "one row per sentence of an annotated article: claim or not, check-worthy or not, speakers, claim "
               "spans, `claim_tags` (IOB2)",

@@ -119,6 +119,7 @@ DEFAULTS: dict[str, Any] = {
         "pretty_name": "",  # empty = project.name
         "repo_id": "",  # Hub dataset repo (ORG/NAME) for publish and the card's loading snippet
         "annotations_creators": [],  # how the span labels were made (Hub values); required once spans exist
+        "span_status": "gold",  # annotation_status of annotated documents: gold, or silver (made by a model or unreviewed)
         "source_datasets": ["original"],
         "include_restricted": False,  # true: keep sources that may not be redistributed; the release is private
         "first_version": "1.0.0",

@@ -35,6 +35,7 @@ from builder.release_labels import ReleaseLabels, tag_index
 CONFIGS = ("documents", "ner", "claims", "raw_annotations")
 UNANNOTATED = "unannotated"
 GOLD = "gold"
+SPAN_STATUSES = (GOLD, "silver")  # silver: spans made by a model, or not reviewed by a person
 ENTITY_LAYER = "entities"
 CLAIM_LAYER = "claims"
 SHARD_BYTES = 256 << 20  # in-memory Arrow bytes per Parquet file
@@ -239,15 +240,16 @@ def _normalized(value: Any) -> list[dict[str, str]]:
 class RowBuilder:
     """Collects the rows of a batch of documents and raw annotation records, one accumulator per split."""
 
-    def __init__(self, labels: ReleaseLabels, features: dict[str, Features]) -> None:
+    def __init__(self, labels: ReleaseLabels, features: dict[str, Features], span_status: str = GOLD) -> None:
         self.labels = labels
         self.features = features
+        self.span_status = span_status
         self.stats = BatchStats()
         self.parts: dict[str, _SplitRows] = {}
 
     def _part(self, split: str) -> _SplitRows:
         if split not in self.parts:
-            self.parts[split] = _SplitRows(self.labels, self.features, self.stats)
+            self.parts[split] = _SplitRows(self.labels, self.features, self.stats, self.span_status)
         return self.parts[split]
 
     def add_document(self, doc: dict[str, Any], split: str, layers: tuple[str, ...]) -> None:
@@ -273,8 +275,10 @@ _EMPTY: list[Any] = []  # shared by rows without claims or speakers; never mutat
 class _SplitRows:
     """The rows of one split of a batch, as flat columns that become Arrow arrays in one step."""
 
-    def __init__(self, labels: ReleaseLabels, features: dict[str, Features], stats: BatchStats) -> None:
+    def __init__(self, labels: ReleaseLabels, features: dict[str, Features], stats: BatchStats,
+                 span_status: str = GOLD) -> None:
         self.labels = labels
+        self.span_status = span_status
         self.schemas = {name: f.arrow_schema for name, f in features.items()}
         self.ner_ids = tag_index(labels.ner_tags)
         self.claim_ids = tag_index(labels.claim_tags)
@@ -295,7 +299,7 @@ class _SplitRows:
 
     def add_document(self, doc: dict[str, Any], split: str, layers: tuple[str, ...]) -> None:
         text = doc["text"]
-        status = GOLD if layers else UNANNOTATED
+        status = self.span_status if layers else UNANNOTATED
         entities = [self._entity(text, e) for e in doc.get("entities") or []] if ENTITY_LAYER in layers else []
         claims = [self._claim(text, c) for c in doc.get("claims") or []] if CLAIM_LAYER in layers else []
         relations = [

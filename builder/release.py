@@ -51,7 +51,8 @@ CARD = "README.md"
 RESULTS = "results.json"
 _SEMVER = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
 # [release] options that change what a release holds or says; the others (paths, workers) do not.
-IDENTITY_OPTIONS = ("include_restricted", "pretty_name", "annotations_creators", "source_datasets", "repo_id")
+IDENTITY_OPTIONS = ("include_restricted", "pretty_name", "annotations_creators", "source_datasets", "repo_id",
+                    "span_status")
 LEVELS = ("patch", "minor", "major")
 
 

@@ -26,9 +26,9 @@ import pyarrow as pa
 from datasets import Features
 
 from builder.config import Config
-from builder.dataset import CLAIM_LAYER, ENTITY_LAYER, BatchStats, RowBuilder
+from builder.dataset import CLAIM_LAYER, ENTITY_LAYER, SPAN_STATUSES, BatchStats, RowBuilder
 from builder.document import SCHEMA_DIR
-from builder.errors import DataInvalidError, InputError
+from builder.errors import ConfigError, DataInvalidError, InputError
 from builder.jsonl import batched, paused_gc, read_jsonl, write_json
 from builder.labels import LabelSchema
 from builder.parallel import map_batches, worker_count
@@ -238,6 +238,7 @@ class PassContext:
     include_restricted: bool
     documents: str
     parts: str  # folder where workers leave each batch's tables as Arrow IPC files
+    span_status: str  # annotation_status of the annotated documents (release.span_status)
 
 
 _CTX: PassContext | None = None
@@ -278,7 +279,7 @@ def _row_batch(lines: list[tuple[int, bytes]]) -> BatchResult:
 def _rows_of(lines: list[tuple[int, bytes]]) -> BatchResult:
     ctx = _CTX
     assert ctx is not None
-    rows = RowBuilder(ctx.labels, ctx.features)
+    rows = RowBuilder(ctx.labels, ctx.features, ctx.span_status)
     result = BatchResult({}, rows.stats, [], [], {}, Counter())
     for line, raw in lines:
         doc = orjson.loads(raw)
@@ -371,8 +372,12 @@ def read_release_rows(config: Config, inputs: ReleaseInputs, schema: LabelSchema
     parts = work / "parts"
     shutil.rmtree(parts, ignore_errors=True)
     parts.mkdir(parents=True)
+    status = str(rel["span_status"])
+    if status not in SPAN_STATUSES:
+        raise ConfigError(f"release.span_status = {status!r} is not a span status", where=str(config.path or "config"),
+                          fix=f"use one of {', '.join(SPAN_STATUSES)}")
     ctx = PassContext(labels, schema, features, gold, source_terms(config), include_restricted,
-                      str(inputs.documents), str(parts))
+                      str(inputs.documents), str(parts), status)
     out = ReleaseRows(gold_documents=len(gold))
     problems: list[dict[str, Any]] = []
     seen: set[str] = set()

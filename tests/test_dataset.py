@@ -106,6 +106,16 @@ def test_dataset_unannotated_documents_stay_out_of_ner_and_claims():
     assert rows.stats.left_out == {("ner", "LOC", "not_on_token_boundary"): 1}
 
 
+def test_dataset_span_status_says_how_the_spans_were_made():
+    """Spans a model made are published as silver, never as gold (release.span_status)."""
+    docs = corpus_documents()[:2]
+    rows = RowBuilder(LABELS, release_features(LABELS), "silver")
+    rows.add_document(docs[0], docs[0]["split"], ("entities",))
+    rows.add_document(docs[1], docs[1]["split"], ())
+    status = {r["id"]: r["annotation_status"] for t in rows.tables()["documents"].values() for r in t.to_pylist()}
+    assert status == {docs[0]["id"]: "silver", docs[1]["id"]: "unannotated"}
+
+
 def test_dataset_claim_rows_carry_checkworthiness_and_speaker():
     doc = corpus_documents()[0]
     text = doc["text"]
