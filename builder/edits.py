@@ -16,7 +16,7 @@ without reading them, which is why the figure is published.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 Span = tuple[int, int, str]
@@ -45,6 +45,17 @@ def _newest(predictions: list[dict[str, Any]], task_id: Any) -> dict[str, Any] |
     return max(mine, key=lambda p: (str(p.get("created_at") or ""), p.get("id") or 0)) if mine else None
 
 
+def _tally(into: dict[str, Counter], before: Counter, after: Counter, group: Callable[[Any], str]) -> None:
+    """Proposed, final and unchanged counts of each group (a label, a relation type)."""
+    for name in {group(k) for k in before} | {group(k) for k in after}:
+        b = Counter({k: n for k, n in before.items() if group(k) == name})
+        a = Counter({k: n for k, n in after.items() if group(k) == name})
+        c = into.setdefault(name, Counter())
+        c["proposed"] += sum(b.values())
+        c["final"] += sum(a.values())
+        c["unchanged"] += sum((a & b).values())
+
+
 class EditCounter:
     """Accumulates proposed / final / unchanged counts per label, attribute and relation type."""
 
@@ -58,28 +69,15 @@ class EditCounter:
     def add(self, doc_id: str, prediction: dict[str, Any], annotation: dict[str, Any]) -> None:
         self.annotations += 1
         self.documents.add(doc_id)
-        before, after = Counter(_spans(prediction).values()), Counter(_spans(annotation).values())
-        for label in {s[2] for s in before} | {s[2] for s in after}:
-            b = Counter({s: n for s, n in before.items() if s[2] == label})
-            a = Counter({s: n for s, n in after.items() if s[2] == label})
-            c = self.spans.setdefault(label, Counter())
-            c["proposed"] += sum(b.values())
-            c["final"] += sum(a.values())
-            c["unchanged"] += sum((a & b).values())
+        _tally(self.spans, Counter(_spans(prediction).values()), Counter(_spans(annotation).values()),
+               lambda span: span[2])
         old, new = _attributes(prediction), _attributes(annotation)
         for span in old.keys() & new.keys():
             for name in set(old[span]) | set(new[span]):
                 c = self.attributes.setdefault(name, Counter())
                 c["compared"] += 1
                 c["changed"] += old[span].get(name) != new[span].get(name)
-        rb, ra = _pairs(prediction), _pairs(annotation)
-        for kind in {k[0] for k in rb} | {k[0] for k in ra}:
-            b = Counter({k: n for k, n in rb.items() if k[0] == kind})
-            a = Counter({k: n for k, n in ra.items() if k[0] == kind})
-            c = self.relations.setdefault(kind, Counter())
-            c["proposed"] += sum(b.values())
-            c["final"] += sum(a.values())
-            c["unchanged"] += sum((a & b).values())
+        _tally(self.relations, _pairs(prediction), _pairs(annotation), lambda pair: pair[0])
 
     @staticmethod
     def _row(name: str, c: Counter) -> dict[str, Any]:

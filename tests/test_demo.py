@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from builder.cli import main
+from builder.release import list_versions
 
 REPO = Path(__file__).resolve().parent.parent
 PROJECT = ("newsbench.toml", "data", "schema", "annotations", "releases", "card", "models")
@@ -32,8 +33,7 @@ def test_demo_reproduces_the_committed_release_and_its_scores(tmp_path: Path, ca
     code = main(["demo", "--no-progress", "--config", str(tmp_path / "newsbench.toml")])
     out, err = capsys.readouterr()
     assert code == 0, err[-3000:]
-    newest = sorted((p.name for p in (REPO / "releases").iterdir() if (p / "manifest.json").is_file()),
-                    key=lambda v: tuple(map(int, v.split("."))))[-1]
+    newest = list_versions(REPO / "releases")[-1]
     assert f"Release {newest}: " in out and "(unchanged; rebuilt from scratch with identical data files: yes)" in out
     assert "scores and intervals equal those in the release's card: yes" in err
     assert f'ner = load_dataset("releases/{newest}", "ner")' in out
