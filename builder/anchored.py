@@ -27,7 +27,6 @@ Every problem of a sheet is collected, each naming the sheet, the item and how t
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -284,6 +283,3 @@ def sheet_from_preannotation(text: str, pre: PreAnnotation, schema: LabelSchema)
         sheet["notes"] = notes
     return sheet
 
-
-def sheet_counts(resolved: ResolvedSheet) -> Counter:
-    return Counter(r.label for r in resolved.regions) + Counter(r.type for r in resolved.relations)
