@@ -3,6 +3,7 @@ retried by the engine, and errors that name their fix. Runs a real local Dask cl
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import signal
@@ -196,7 +197,7 @@ def test_distributed_partitions_cover_every_line_once(tmp_path):
     for target in (1, 7, 40, 10_000):
         parts = plan_partitions(path, target)
         assert parts[0].start == 0 and parts[-1].end == path.stat().st_size
-        assert all(a.end == b.start for a, b in zip(parts, parts[1:]))
+        assert all(a.end == b.start for a, b in itertools.pairwise(parts))
         records = [r["id"] for p in parts for r in p.records()]
         assert records == ["a", "x" * 300, "b", "c"]
         assert sum(p.line_count() for p in parts) == 5

@@ -37,10 +37,10 @@ from builder.dedup import (
     raise_parse_error,
 )
 from builder.distributed.engine import DaskEngine
-from builder.distributed.partitions import Partition, PartsDir, plan_partitions
+from builder.distributed.partitions import Partition, PartsDir, stage_partitions
 from builder.jsonl import AtomicWriter
 from builder.minhash import lsh_pairs, shingle_sets
-from builder.stage import RejectSink, StageDir, require_input
+from builder.stage import RejectSink, StageDir
 
 PAIRS_PER_TASK = 4000  # candidate pairs verified per task: their shingle sets stay in memory together
 
@@ -131,9 +131,7 @@ def run_dedup(config: Config, in_path: Path, out: StageDir, *, engine: DaskEngin
     """`builder.dedup.run_dedup` as tasks; the same documents, clusters, rejects and stats."""
     opts = DedupOptions.from_config(config)
     in_path = Path(in_path)
-    require_input(in_path, "clean")
-    partitions = plan_partitions(in_path, engine.partition_bytes)
-    parts = PartsDir(out).reset()
+    partitions, parts = stage_partitions(in_path, "clean", out, engine.partition_bytes)
 
     # 1. signatures, and the facts taken in input order
     signed = engine.map(partial(sign_partition, opts, parts), partitions, desc="dedup: hashing", progress=progress)

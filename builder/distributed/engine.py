@@ -132,9 +132,11 @@ class DaskEngine:
         self.close()
 
     # -- work -------------------------------------------------------------------------------------------------
-    @property
-    def partition_bytes(self) -> int:
-        return self.options.partition_bytes
+    def partition_bytes(self, total: int) -> int:
+        """Bytes per task for an input of `total` bytes: `partition_mb`, smaller when that would leave fewer than
+        4 tasks per worker (an idle worker waits for the last task), but not below 1 MB on its account."""
+        balanced = max(-(-total // (4 * max(self.workers(), 1))), 1 << 20)
+        return min(self.options.partition_bytes, balanced)
 
     def workers(self) -> int:
         assert self.client is not None

@@ -71,7 +71,8 @@ def ingest_group(config: Config, parts: PartsDir, group: FileGroup) -> IngestPar
 
 def run_ingest(config: Config, out: StageDir, *, engine: DaskEngine, progress: bool = False) -> dict[str, Any]:
     """`builder.ingest.run_ingest` with the file groups as tasks; the same files and stats."""
-    groups = plan_files(config, engine.partition_bytes)
+    total = sum(f.stat().st_size for s in config["sources"] for f in source_files(config, s) if f.is_file())
+    groups = plan_files(config, engine.partition_bytes(total))
     parts = PartsDir(out).reset()
     results = engine.map(partial(ingest_group, config, parts), groups, desc="ingest", progress=progress)
     parts.gather(len(groups))

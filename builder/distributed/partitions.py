@@ -17,7 +17,7 @@ import orjson
 
 from builder.errors import InputError
 from builder.jsonl import AtomicWriter
-from builder.stage import RejectSink, StageDir
+from builder.stage import RejectSink, StageDir, require_input
 
 T = TypeVar("T")
 PARTS = ".parts"  # under the stage folder; removed once the stage output is gathered
@@ -97,6 +97,13 @@ def plan_partitions(path: str | Path, target_bytes: int) -> list[Partition]:
             pos = boundary + target
     ends = [*starts[1:], size]
     return [Partition(i, path, a, b) for i, (a, b) in enumerate(zip(starts, ends)) if b > a]
+
+
+def stage_partitions(in_path: Path, previous: str, out: StageDir, target_bytes: Callable[[int], int]
+                     ) -> tuple[list[Partition], PartsDir]:
+    """Check a stage's input, cut it (`target_bytes(file size)` a partition) and empty its partition folder."""
+    require_input(in_path, previous)
+    return plan_partitions(in_path, target_bytes(Path(in_path).stat().st_size)), PartsDir(out).reset()
 
 
 class PartsDir:

@@ -14,10 +14,10 @@ from typing import Any
 from builder.clean import CleanTally, build_cleaners, clean_records
 from builder.config import Config
 from builder.distributed.engine import DaskEngine
-from builder.distributed.partitions import Partition, PartsDir, plan_partitions
+from builder.distributed.partitions import Partition, PartsDir, stage_partitions
 from builder.jsonl import AtomicWriter
 from builder.segment import SegmentTally, configured_abbreviations, segment_records
-from builder.stage import RejectSink, StageDir, require_input
+from builder.stage import RejectSink, StageDir
 
 Process = Callable[[Config, Iterable[dict[str, Any]], AtomicWriter, RejectSink], Any]
 
@@ -26,10 +26,9 @@ def process_partition(stage: str, process: Process, config: Config, parts: Parts
     return parts.write(stage, part.index, lambda writer, rejects: process(config, part.records(), writer, rejects))
 
 
-def _run(stage: str, process: Process, total: Any, config: Config, in_path: Path, out: StageDir,
+def _run(stage: str, previous: str, process: Process, total: Any, config: Config, in_path: Path, out: StageDir,
          engine: DaskEngine, progress: bool) -> dict[str, Any]:
-    partitions = plan_partitions(in_path, engine.partition_bytes)
-    parts = PartsDir(out).reset()
+    partitions, parts = stage_partitions(in_path, previous, out, engine.partition_bytes)
     task = partial(process_partition, stage, process, config, parts)
     for tally in engine.map(task, partitions, desc=stage, progress=progress):
         total.merge(tally)
@@ -44,13 +43,11 @@ def run_clean(config: Config, in_path: Path, out: StageDir, *, engine: DaskEngin
               progress: bool = False) -> dict[str, Any]:
     """`builder.clean.run_clean` with the partitions as tasks; the same files and stats."""
     build_cleaners(config)  # a bad rule set stops the run here, not in every task
-    require_input(in_path, "ingest")
-    return _run("clean", clean_records, CleanTally(), config, Path(in_path), out, engine, progress)
+    return _run("clean", "ingest", clean_records, CleanTally(), config, Path(in_path), out, engine, progress)
 
 
 def run_segment(config: Config, in_path: Path, out: StageDir, *, engine: DaskEngine,
                 progress: bool = False) -> dict[str, Any]:
     """`builder.segment.run_segment` with the partitions as tasks; the same files and stats."""
     configured_abbreviations(config)  # a bad option stops the run here, not in every task
-    require_input(in_path, "split")
-    return _run("segment", segment_records, SegmentTally(), config, Path(in_path), out, engine, progress)
+    return _run("segment", "split", segment_records, SegmentTally(), config, Path(in_path), out, engine, progress)

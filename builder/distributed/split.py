@@ -13,7 +13,7 @@ from typing import Any
 
 from builder.config import Config
 from builder.distributed.engine import DaskEngine
-from builder.distributed.partitions import Partition, PartsDir, plan_partitions
+from builder.distributed.partitions import Partition, PartsDir, stage_partitions
 from builder.jsonl import AtomicWriter
 from builder.split import (
     Grouping,
@@ -27,7 +27,7 @@ from builder.split import (
     record_split,
     today,
 )
-from builder.stage import RejectSink, StageDir, require_input
+from builder.stage import RejectSink, StageDir
 
 
 def partition_facts(opts: SplitOptions, part: Partition) -> list[RecordFacts]:
@@ -52,10 +52,8 @@ def run_split(config: Config, in_path: Path, out: StageDir, *, engine: DaskEngin
     """`builder.split.run_split` with the partitions as tasks; the same documents, ledger, leakage and stats."""
     opts = SplitOptions.from_config(config)
     in_path = Path(in_path)
-    require_input(in_path, "dedup")
     ledger = read_ledger(opts.ledger, opts.names) if opts.ledger else {}
-    partitions = plan_partitions(in_path, engine.partition_bytes)
-    parts = PartsDir(out).reset()
+    partitions, parts = stage_partitions(in_path, "dedup", out, engine.partition_bytes)
 
     grouping = Grouping()
     bases = []
