@@ -13,8 +13,10 @@ import pytest
 
 from builder.cli import main
 from builder.labels import load_label_schema, parse_label_schema
+from builder.labelstudio.convert import check_offsets
 from builder.validate import Corpus, RecordValidator, export_schema, reader, validate_files
 from builder.validate.export_schema import EXPORT_SCHEMA_PATH, render
+from builder.validate.stated_text import stated_text_ok
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "tests/data/labelstudio"
@@ -452,3 +454,22 @@ def test_validate_without_files_reads_the_annotations_folder(tmp_path):
     data = json.loads((root / "work/validate/report.json").read_text())
     assert [f["file"] for f in data["files"]] == ["annotations/raw/p-1/tasks.jsonl", "annotations/canonical/p.jsonl"]
     assert code == 1 and data["summary"]["by_check"] == {"missing-attribute": 2}
+
+
+# ---- the stated text --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("span", "stated", "ok"), [
+    ("Jakarta", "Jakarta", True),
+    ("tiba.\r\nKim", "tiba.\\n\\nKim", True),  # the 1.23.2 frontend, checked in a browser
+    ("tiba.\r\nKim", "tiba.\r\nKim", True),
+    ("tiba.\r\nKim", "tiba.\\nKim", False),
+    ("tiba.\nKim", "tiba.\\nKim", False),  # a lone \n rewritten: not a known frontend behaviour
+    ("tiba.\nKim", "tiba.\\n\\nKim", False),
+    ("tiba. Kim", "tiba.  Kim", False),
+])
+def test_validate_stated_text_rule_is_the_converters(span, stated, ok):
+    assert stated_text_ok(stated, span) is ok
+    text = f"Putin {span} lalu"
+    check = check_offsets(text, 6, 6 + len(span), stated)
+    assert (check.status in ("ok", "linebreak_rewrite")) is ok

@@ -19,6 +19,7 @@ from builder.document import sha256_text
 from builder.errors import ConfigError
 from builder.labels import CLAIM_CONTROL, ENTITY_CONTROL, TEXT_NAME, LabelSchema
 from builder.preannotate import PreAnnotation
+from builder.validate.stated_text import stated_text_ok
 
 CANONICAL_VERSION = "1.0.0"
 _LINEBREAK = re.compile(r"\r\n|\r|\n")
@@ -134,7 +135,7 @@ def check_offsets(text: str, start: Any, end: Any, stated: Any) -> OffsetCheck:
         return OffsetCheck("unverified", start, end, "no value.text to compare")
     if stated == span:
         return OffsetCheck("ok", start, end)
-    if stated == frontend_text(span) or stated == _LINEBREAK.sub(r"\\n", span):
+    if stated_text_ok(stated, span):
         return OffsetCheck("linebreak_rewrite", start, end)
     candidates = []
     s16, e16 = _utf16_to_codepoints(text, start), _utf16_to_codepoints(text, end)
@@ -148,7 +149,7 @@ def check_offsets(text: str, start: Any, end: Any, stated: Any) -> OffsetCheck:
         at = start + span.index(stripped)
         candidates.append((at, at + len(stripped), "span includes whitespace the stated text trims"))
     for s, e, reason in candidates:
-        if text[s:e] in (stated, stripped) or frontend_text(text[s:e]) == stated:
+        if text[s:e] == stripped or stated_text_ok(stated, text[s:e]):
             return OffsetCheck("repaired", s, e, reason)
     hits = [m.start() for m in re.finditer(re.escape(stated), text)] if stated else []
     if hits:

@@ -15,10 +15,9 @@ from builder.label_enums import ENTITY_LAYER, controls, speaker_relation
 from builder.labels import LabelSchema
 from builder.validate.model import AnnotationView, RecordView, Span
 from builder.validate.problems import WARNING, Problem, make_problem
+from builder.validate.stated_text import stated_text_ok
 
 Emit = Callable[..., None]
-# The Label Studio 1.23.2 frontend states a span's text with each \r\n written as the characters "\n\n".
-FRONTEND_CRLF = "\\n\\n"
 # Pointer suffixes inside a Label Studio result item (other records point at the region itself).
 _VALUE = ("value",)
 _TEXT = ("value", "text")
@@ -26,11 +25,6 @@ _TEXT = ("value", "text")
 
 def pointer(path: tuple, *more: Any) -> str:
     return "/" + "/".join(str(p) for p in (*path, *more)) if (path or more) else ""
-
-
-def stated_text_ok(stated: str, span: str) -> bool:
-    """Whether a region's stated text agrees with the slice, allowing only the frontend's \\r\\n rewriting."""
-    return stated == span or ("\r\n" in span and stated == span.replace("\r\n", FRONTEND_CRLF))
 
 
 class Checker:
