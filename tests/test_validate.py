@@ -330,6 +330,15 @@ def test_validate_collects_every_problem_of_a_task(tmp_path):
     assert sorted(p.check for p in report.problems) == expected
 
 
+def test_validate_ids_and_names_of_any_json_type_are_reported_not_fatal(tmp_path):
+    tasks = clean_tasks()
+    result = tasks[0]["annotations"][0]["result"]
+    result[0]["id"], result[1]["from_name"] = ["x"], {"a": 1}
+    report = run_validate(tmp_path, tasks)
+    assert [(p.check, p.pointer) for p in report.problems] == [
+        ("schema", "/annotations/0/result/0/id"), ("schema", "/annotations/0/result/1/from_name")]
+
+
 def test_validate_duplicate_task_of_a_document(tmp_path):
     tasks = clean_tasks()
     copy_ = copy.deepcopy(tasks[3])

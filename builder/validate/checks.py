@@ -13,7 +13,7 @@ from typing import Any
 
 from builder.label_enums import ENTITY_LAYER, controls, speaker_relation
 from builder.labels import LabelSchema
-from builder.validate.model import AnnotationView, RecordView, Span
+from builder.validate.model import AnnotationView, RecordView, Span, as_key
 from builder.validate.problems import WARNING, Problem, make_problem
 from builder.validate.stated_text import stated_text_ok
 
@@ -145,7 +145,7 @@ class Checker:
         if not isinstance(values, list) or len(values) != 1:
             emit("several-labels", path, detail=_n(values), found=values, expected="one value", **where)
         for v in values if isinstance(values, list) else ():
-            if v not in allowed:
+            if as_key(v) not in allowed:
                 emit("unknown-label", path, detail=control, found=v, expected=sorted(allowed), **where)
 
     def _doc_choices(self, ann: AnnotationView, emit: Emit, vocabulary: bool) -> None:
@@ -216,11 +216,11 @@ class Checker:
         """A document's claim.speaker_id must be the entity its speaker relation names."""
         if self.speaker is None:
             return
-        links = {(r.get("arg1_id"), r.get("arg2_id")) for r in doc.get("relations") or []
+        links = {(as_key(r.get("arg1_id")), as_key(r.get("arg2_id"))) for r in _list(doc.get("relations"))
                  if isinstance(r, dict) and r.get("type") == self.speaker.name}
-        for i, claim in enumerate(doc.get("claims") or []):
+        for i, claim in enumerate(_list(doc.get("claims"))):
             if (isinstance(claim, dict) and claim.get("speaker_id") is not None
-                    and (claim.get("id"), claim["speaker_id"]) not in links):
+                    and (as_key(claim.get("id")), as_key(claim["speaker_id"])) not in links):
                 emit("speaker-mismatch", ("claims", i, "speaker_id"), region_id=claim.get("id"),
                      detail=self.speaker.name, found=claim["speaker_id"], expected="a said_by relation")
 
@@ -229,6 +229,10 @@ def _unknown_control(known: dict[str, Any], control: Any, path: Any, emit: Emit,
                      **where: Any) -> None:
     if vocabulary:  # else the export schema's enum reports it
         emit("unknown-control", path, detail=control, found=control, expected=list(known), **where)
+
+
+def _list(items: Any) -> list[Any]:
+    return items if isinstance(items, list) else []  # anything else is the schema's to report
 
 
 def _n(values: Any) -> int:

@@ -2,13 +2,16 @@
 
 Validation, agreement and adjudication all read annotations through these views, so that each rule is written
 once. A view keeps the values exactly as found (a bad offset stays bad, an unknown label stays unknown) with the
-path of each item inside its record, so that a check can point at it. Nothing is checked here.
+path of each item inside its record, so that a check can point at it (ids and names that are JSON lists or
+objects are kept as their JSON text, see `as_key`). Nothing is checked here.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
+
+import orjson
 
 from builder.label_enums import controls
 from builder.labels import CLAIM_CONTROL, ENTITY_CONTROL, LabelSchema
@@ -104,6 +107,17 @@ def annotator_ref(completed_by: Any) -> Any:
     return None if user is None else f"ls-user:{user}"
 
 
+def as_key(value: Any) -> Any:
+    """The value, or the JSON text of a list or an object: ids and names are looked up in sets and dicts, and a
+    broken record may hold anything there (its schema problem says so)."""
+    if not isinstance(value, (list, dict)):
+        return value
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:  # built in Python with keys JSON does not have
+        return repr(value)
+
+
 def _first(values: Any) -> Any:
     return values[0] if isinstance(values, list) and values else None
 
@@ -140,18 +154,20 @@ class Views:
                     if kind == "labels":
                         v = r["value"]
                         labels = v["labels"]
-                        spans(_new(Span, (r["id"], r["from_name"], labels[0], v["start"], v["end"], v.get("text"),
-                                          ri, len(labels))))
+                        spans(_new(Span, (as_key(r["id"]), as_key(r["from_name"]), as_key(labels[0]), v["start"],
+                                          v["end"], v.get("text"), ri, len(labels))))
                     elif kind == "choices":
                         v = r["value"]
-                        if r["from_name"] in doc_controls:
-                            docs(_new(DocChoice, (r["from_name"], v["choices"], ri)))
+                        control = as_key(r["from_name"])
+                        if control in doc_controls:
+                            docs(_new(DocChoice, (control, v["choices"], ri)))
                         else:
-                            choices(_new(RegionChoice, (r["id"], r["from_name"], v["choices"], v.get("start"),
+                            choices(_new(RegionChoice, (as_key(r["id"]), control, v["choices"], v.get("start"),
                                                         v.get("end"), ri)))
                     elif kind == "relation":
                         labels = r.get("labels")
-                        links(_new(Link, (r["from_id"], r["to_id"], labels[0] if labels else None,
+                        links(_new(Link, (as_key(r["from_id"]), as_key(r["to_id"]),
+                                          as_key(labels[0]) if labels else None,
                                           r.get("direction", "right"), ri)))
                     else:
                         view.unmapped.append(Unmapped(r.get("from_name"), kind, ri))
@@ -165,17 +181,18 @@ class Views:
         """A malformed result item, read field by field: whatever is missing stays None."""
         v = r.get("value") if isinstance(r.get("value"), dict) else {}
         kind = r.get("type")
+        rid, control = as_key(r.get("id")), as_key(r.get("from_name"))
         if kind == "labels":
             labels = v.get("labels")
-            view.spans.append(Span(r.get("id"), r.get("from_name"), _first(labels), v.get("start"), v.get("end"),
+            view.spans.append(Span(rid, control, as_key(_first(labels)), v.get("start"), v.get("end"),
                                    v.get("text"), ri, _n(labels)))
         elif kind == "relation":
-            view.links.append(Link(r.get("from_id"), r.get("to_id"), _first(r.get("labels")),
+            view.links.append(Link(as_key(r.get("from_id")), as_key(r.get("to_id")), as_key(_first(r.get("labels"))),
                                    r.get("direction", "right"), ri))
-        elif kind == "choices" and r.get("from_name") in self.doc_controls:
-            view.doc_choices.append(DocChoice(r.get("from_name"), v.get("choices"), ri))
+        elif kind == "choices" and control in self.doc_controls:
+            view.doc_choices.append(DocChoice(control, v.get("choices"), ri))
         elif kind == "choices":
-            view.choices.append(RegionChoice(r.get("id"), r.get("from_name"), v.get("choices"), v.get("start"),
+            view.choices.append(RegionChoice(rid, control, v.get("choices"), v.get("start"),
                                              v.get("end"), ri))
         else:
             view.unmapped.append(Unmapped(r.get("from_name"), kind, ri))
@@ -191,17 +208,19 @@ class Views:
                 for i, r in enumerate(_dicts(ann.get(key))):
                     path = (*base, key, i)
                     labels = r.get("labels")
-                    span = Span(r.get("id"), control, r.get("label"), r.get("start"), r.get("end"), r.get("text"),
+                    span = Span(as_key(r.get("id")), control, as_key(r.get("label")), r.get("start"), r.get("end"),
+                                r.get("text"),
                                 path, _n(labels) if labels else 1)
                     view.spans.append(span)
                     if r.get("offset_check") == "repaired":
                         view.repairs.append((span, r.get("repair")))
                     attrs = r.get("attributes")
                     for name, value in (attrs.items() if isinstance(attrs, dict) else ()):
-                        view.choices.append(RegionChoice(r.get("id"), name, value if isinstance(value, list)
+                        view.choices.append(RegionChoice(span.id, name, value if isinstance(value, list)
                                                          else [value], None, None, (*path, "attributes", name)))
             for i, r in enumerate(_dicts(ann.get("relations"))):
-                view.links.append(Link(r.get("from_id"), r.get("to_id"), r.get("type"), r.get("direction"),
+                view.links.append(Link(as_key(r.get("from_id")), as_key(r.get("to_id")), as_key(r.get("type")),
+                                       r.get("direction"),
                                        (*base, "relations", i)))
             doc_labels = ann.get("doc_labels")
             for name, values in (doc_labels.items() if isinstance(doc_labels, dict) else ()):
@@ -219,21 +238,22 @@ class Views:
             for i, r in enumerate(_dicts(doc.get(key))):
                 offsets = r.get("offsets") if isinstance(r.get("offsets"), list) else []
                 texts = r.get("text") if isinstance(r.get("text"), list) else []
-                label = r.get("type") if key == "entities" else self.labels.claim.name
+                label = as_key(r.get("type")) if key == "entities" else self.labels.claim.name
                 for k, off in enumerate(offsets):
                     start, end = (off + [None, None])[:2] if isinstance(off, list) else (None, None)
-                    rid = r.get("id") if k == 0 else f"{r.get('id')}#{k}"
+                    rid = as_key(r.get("id")) if k == 0 else f"{r.get('id')}#{k}"
                     view.spans.append(Span(rid, control, label, start, end, texts[k] if k < len(texts) else None,
                                            (key, i, "offsets", k)))
                 if key == "claims":
                     for name in self.attributes:
                         if r.get(name) is not None:
-                            view.choices.append(RegionChoice(r.get("id"), name, [r.get(name)], None, None,
+                            view.choices.append(RegionChoice(as_key(r.get("id")), name, [r.get(name)], None, None,
                                                              (key, i, name)))
         for i, r in enumerate(_dicts(doc.get("relations"))):
-            view.links.append(Link(r.get("arg1_id"), r.get("arg2_id"), r.get("type"), "right", ("relations", i)))
+            view.links.append(Link(as_key(r.get("arg1_id")), as_key(r.get("arg2_id")), as_key(r.get("type")), "right",
+                                   ("relations", i)))
         for i, r in enumerate(_dicts(doc.get("doc_labels"))):
-            view.doc_choices.append(DocChoice(r.get("name"), [r.get("value")], ("doc_labels", i)))
+            view.doc_choices.append(DocChoice(as_key(r.get("name")), [r.get("value")], ("doc_labels", i)))
         return RecordView(DOCUMENT, doc.get("id"), None, doc.get("text") if isinstance(doc.get("text"), str) else None,
                           doc.get("text_sha256"), [view])
 
