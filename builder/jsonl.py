@@ -80,6 +80,15 @@ class AtomicWriter:
     def write_bytes(self, data: bytes) -> None:
         self._fh.write(data)
 
+    def fileno(self) -> int:
+        """The temporary file's descriptor, with everything written so far flushed to it.
+
+        For copying into the file in the kernel (os.copy_file_range) or syncing it early; what is written
+        through the descriptor lands at its current position, before any later `write`.
+        """
+        self._fh.flush()
+        return self._fh.fileno()
+
     def commit(self) -> None:
         self._fh.flush()
         os.fsync(self._fh.fileno())

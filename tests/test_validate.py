@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -10,12 +11,17 @@ from typing import Any
 
 import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from builder.cli import main
 from builder.labels import load_label_schema, parse_label_schema
 from builder.labelstudio.convert import check_offsets
 from builder.validate import Corpus, RecordValidator, export_schema, reader, validate_files
 from builder.validate.export_schema import EXPORT_SCHEMA_PATH, render
+from builder.validate.model import LABELSTUDIO
+from builder.validate.records import corpus_problem, schema_count
+from builder.validate.records import located as located_base
 from builder.validate.stated_text import stated_text_ok
 
 REPO = Path(__file__).resolve().parent.parent
@@ -230,6 +236,32 @@ def _unknown_relation(t):
     return "schema", f"/annotations/0/result/{i}/labels/0", None
 
 
+def _repeated_attribute(t):
+    result = t["annotations"][0]["result"]
+    _, r = _result(t, _attribute)
+    result.append(copy.deepcopy(r))
+    return "duplicate-choice", f"/annotations/0/result/{len(result) - 1}", r["id"]
+
+
+def _repeated_relation(t):
+    result = t["annotations"][0]["result"]
+    _, rel = _result(t, _is_relation)
+    result.append(copy.deepcopy(rel))
+    return "duplicate-relation", f"/annotations/0/result/{len(result) - 1}", rel["from_id"]
+
+
+def _bidirectional_relation(t):
+    i, rel = _result(t, _is_relation)
+    rel["direction"] = "bi"
+    return "relation-direction", f"/annotations/0/result/{i}/direction", rel["from_id"]
+
+
+def _left_relation(t):  # drawn from the entity to the claim
+    i, rel = _result(t, _is_relation)
+    rel["direction"] = "left"
+    return "relation-direction", f"/annotations/0/result/{i}", rel["to_id"]
+
+
 def _two_speakers(t):
     result = t["annotations"][0]["result"]
     _i, rel = _result(t, _is_relation)
@@ -299,6 +331,7 @@ def _changed_text(t):
 
 BREAKS = [_offset_past_end, _empty_span, _stated_text, _duplicate_region, _dangling_relation, _dangling_choice,
           _attribute_on_entity, _choice_offsets, _unknown_control, _unknown_label, _unknown_choice, _unknown_relation,
+          _repeated_attribute, _repeated_relation, _bidirectional_relation, _left_relation,
           _two_speakers, _speaker_not_entity, _reversed_relation, _overlap, _missing_attribute, _two_doc_labels,
           _annotation_id_type, _unknown_document, _changed_text]
 
@@ -328,6 +361,19 @@ def test_validate_collects_every_problem_of_a_task(tmp_path):
     expected = sorted(brk(tasks[0])[0] for brk in (_offset_past_end, _dangling_relation, _unknown_label))
     report = run_validate(tmp_path, tasks)
     assert sorted(p.check for p in report.problems) == expected
+
+
+def test_validate_problems_of_a_task_come_schema_corpus_then_semantic(tmp_path):
+    tasks = clean_tasks()
+    for brk in (_dangling_relation, _changed_text, _unknown_label):
+        brk(tasks[0])
+    tasks.append(copy.deepcopy(tasks[0]))  # and then: the same document again
+    tasks[-1]["id"] = 99
+    report = run_validate(tmp_path, tasks)
+    expected = ["schema", "text-hash", "unknown-region"]
+    assert [p.check for p in report.problems] == [*expected, *expected, "duplicate-document"]
+    quarantined = [orjson.loads(x) for x in (tmp_path / "report/quarantine.jsonl").read_bytes().splitlines()]
+    assert [[p["check"] for p in q["problems"]] for q in quarantined] == [expected, [*expected, "duplicate-document"]]
 
 
 def test_validate_ids_and_names_of_any_json_type_are_reported_not_fatal(tmp_path):
@@ -403,6 +449,16 @@ def test_validate_cli_exit_codes(tmp_path):
                  "--config", str(REPO / "newsbench.toml")]) == 2
 
 
+def test_validate_broken_corpus_exits_2_naming_the_corpus(tmp_path, capsys):
+    good = write_jsonl(tmp_path / "good.jsonl", clean_tasks())
+    corpus = tmp_path / "documents.jsonl"
+    corpus.write_bytes(CORPUS.read_bytes() + b"{not json\n")
+    code = main(["validate", str(good), "--corpus", str(corpus), "--out", str(tmp_path / "r"),
+                 "--config", str(REPO / "newsbench.toml")])
+    assert code == 2
+    assert "corpus line is not valid JSON" in capsys.readouterr().err and not (tmp_path / "r/report.json").exists()
+
+
 # ---- JSON arrays, streaming, regions -------------------------------------------------------------------------------
 
 
@@ -463,6 +519,110 @@ def test_validate_without_files_reads_the_annotations_folder(tmp_path):
     data = json.loads((root / "work/validate/report.json").read_text())
     assert [f["file"] for f in data["files"]] == ["annotations/raw/p-1/tasks.jsonl", "annotations/canonical/p.jsonl"]
     assert code == 1 and data["summary"]["by_check"] == {"missing-attribute": 2}
+
+
+def test_validate_region_cut_inside_an_element_reads_the_file_in_one_piece(tmp_path, monkeypatch):
+    monkeypatch.setattr(reader, "CHUNK", 4096)
+    tasks = clean_tasks() * 3
+    for i, t in enumerate(tasks):
+        t["id"] = i + 1
+        # Last key: a small object with a task's keys after '}, ', which a region cut takes for a task's start.
+        t["meta"] = {"list": [{"x": 1}, {k: 0 for k in t}]}
+    path = tmp_path / "export.json"
+    path.write_bytes(_array(tasks))
+    fmt = reader.detect_format(path)
+    starts = {r.offset for r in reader.iter_records(path, fmt, *reader.regions(path, fmt, 1)[0])}
+    assert any(a not in starts for a, _ in reader.regions(path, fmt, 12)[1:]), "no cut fell inside a task"
+    one = validate_files([path], LABELS, corpus=Corpus(CORPUS), out_dir=tmp_path / "one", workers=1, root=tmp_path)
+    three = validate_files([path], LABELS, corpus=Corpus(CORPUS), out_dir=tmp_path / "three", workers=3,
+                           root=tmp_path)
+    assert [p.to_dict() for p in one.problems] == [p.to_dict() for p in three.problems]
+    assert three.files[0].records == len(tasks) and three.summary()["by_check"] == {"duplicate-document": 28}
+    assert Path(one.files[0].valid_out).read_bytes() == Path(three.files[0].valid_out).read_bytes()
+    assert [p.name for p in (tmp_path / "three/valid").iterdir()] == ["export.jsonl"]  # no part files left
+
+
+def test_validate_unreadable_array_leaves_no_part_files(tmp_path, monkeypatch):
+    monkeypatch.setattr(reader, "CHUNK", 4096)
+    path = tmp_path / "export.json"
+    path.write_bytes(_array(clean_tasks() * 3)[:-40])
+    report = validate_files([path], LABELS, corpus=None, out_dir=tmp_path / "r", workers=3)
+    assert report.exit_code == 2 and "not valid JSON" in report.files[0].error
+    assert not (tmp_path / "r/valid").exists() or list((tmp_path / "r/valid").iterdir()) == []
+
+
+# ---- the quick pass and the full checks ------------------------------------------------------------------------
+
+
+@functools.cache
+def _validator() -> RecordValidator:
+    return RecordValidator(LABELS, Corpus(CORPUS))
+
+
+@functools.cache
+def _clean_tasks() -> list[dict[str, Any]]:
+    return clean_tasks()
+
+
+def test_validate_quick_pass_takes_the_clean_export_and_no_break():
+    validator = _validator()
+    assert all(validator.quick.task_ok(t, t["data"]["text"]) for t in clean_tasks())
+    for brk in BREAKS:
+        task = clean_tasks()[0]
+        brk(task)
+        check = brk(clean_tasks()[0])[0]
+        if check not in ("unknown-document", "text-hash", "schema"):  # the corpus and the schema say those
+            assert not validator.quick.task_ok(task, task["data"]["text"]), brk.__name__
+
+
+_ODD = [None, 0, -1, 1, 2.0, 10**6, "", "x", "\\n\\n", [], {}, True, ["x"], {"a": 1}, "entity", "claim",
+        "checkworthy", "veracity", "said_by", "left", "bi", "labels", "choices", "relation"]
+
+
+def _places(value: Any, at: tuple = ()) -> list[tuple]:
+    """Every key path inside a value."""
+    inner = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    return [p for k, v in inner for p in [(*at, k), *_places(v, (*at, k))]]
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(data=st.data())
+def test_validate_quick_pass_finds_the_problems_of_the_full_checks(data):
+    """`problems` (quick pass first) and `check` (views, every check) agree on a real task broken at random."""
+    tasks = _clean_tasks()
+    task = copy.deepcopy(tasks[data.draw(st.integers(0, len(tasks) - 1))])
+    for _ in range(data.draw(st.integers(1, 3))):
+        places = [p for p in _places(task) if p[0] in ("annotations", "data")]
+        if not places:
+            break
+        in_results = [p for p in places if "result" in p]  # where most rules apply: break there more often
+        at = data.draw(st.sampled_from(data.draw(st.sampled_from([places, in_results or places]))))
+        parent, key = functools.reduce(lambda x, k: x[k], at[:-1], task), at[-1]
+        how = data.draw(st.sampled_from(["odd", "other", "delete", "repeat", "shift"]))
+        if how == "odd":
+            parent[key] = data.draw(st.sampled_from(_ODD))
+        elif how == "other":  # a value from elsewhere in the task: another region's id, offset, control...
+            elsewhere = data.draw(st.sampled_from(places))
+            parent[key] = copy.deepcopy(functools.reduce(lambda x, k: x[k], elsewhere, task))
+        elif how == "delete":
+            del parent[key]
+        elif how == "repeat" and isinstance(parent, list):
+            parent.insert(key, copy.deepcopy(parent[key]))
+        elif how == "shift" and type(parent[key]) is int:
+            parent[key] += data.draw(st.sampled_from([-2, -1, 1, 2]))
+    validator, base = _validator(), {"file": "t"}
+    view, full = validator.check(task, base)
+    found = validator.problems(task, base)
+    assert [p.to_dict() for p in found.problems] == [p.to_dict() for p in full]
+    assert (found.document_id, found.task_id) == ((view.document_id, view.task_id) if view else (None, None))
+    # the corpus check left to the caller (as `validate_files` does) puts its problem in the same place
+    later = validator.problems(task, base, corpus_later=True)
+    problems = list(later.problems)
+    if later.corpus_later:
+        where = located_base(base, later.document_id, later.task_id)
+        missing = corpus_problem(validator.corpus, LABELSTUDIO, later.document_id, later.text_sha256, where)
+        problems[schema_count(problems):schema_count(problems)] = [missing] if missing else []
+    assert [p.to_dict() for p in problems] == [p.to_dict() for p in full]
 
 
 # ---- the stated text --------------------------------------------------------------------------------------------

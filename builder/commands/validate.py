@@ -35,7 +35,8 @@ def run(args: argparse.Namespace) -> int:
     labels = label_schema_of(config)
     annotations = config.resolve(config.get("project.annotations_dir", "annotations"))
     files = list(args.files) or annotation_files(annotations)
-    corpus = None if args.no_corpus else Corpus(args.corpus or default_corpus(config))
+    # indexed by validate_files while its workers check the first records
+    corpus = None if args.no_corpus else Corpus(args.corpus or default_corpus(config), load=False)
     out = args.out or config.resolve(config.get("validate.out_dir"))
     workers = args.workers if args.workers is not None else int(config.get("validate.workers", 0))
     report = validate_files(files, labels, corpus=corpus, out_dir=out, workers=workers, root=config.root,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import orjson
 
@@ -23,6 +23,7 @@ from builder.stage import StageDir
 _HEAD = re.compile(rb'\{"schema_version":"[^"\\]*","id":"([^"\\]*)"')
 _SHA_KEY = b'"text_sha256":"'
 _HEX = re.compile(rb"[0-9a-f]{64}")
+_FIX_OPEN = "run `newsbench prepare`, pass --corpus FILE, or --no-corpus to skip the check"
 
 
 def default_corpus(config: Config) -> Path:
@@ -30,21 +31,44 @@ def default_corpus(config: Config) -> Path:
     return StageDir(config.stage_dir("segment")).documents
 
 
+class CorpusError(InputError):
+    """The corpus cannot be read (not a problem of the file being validated)."""
+
+
 class Corpus:
-    """Document ids with their text hashes and where each line starts."""
+    """Document ids with their text hashes and where each line starts.
 
-    def __init__(self, path: str | Path) -> None:
+    The file is indexed on construction, or with `load=False` on first use (or `load()`): `newsbench validate`
+    indexes it while its workers already check the records that do not need it.
+    """
+
+    def __init__(self, path: str | Path, *, load: bool = True) -> None:
         self.path = Path(path)
-        self.index: dict[str, tuple[str, int]] = {}
-        self._load()
+        self._index: dict[str, tuple[str, int]] | None = None
+        self._open().close()  # say now when it cannot be read
+        if load:
+            self.load()
 
-    def _load(self) -> None:
+    def _open(self) -> IO[bytes]:
         try:
-            fh = open(self.path, "rb")
+            return open(self.path, "rb")
         except OSError as exc:
-            raise InputError(f"cannot open the corpus: {exc.strerror}", where=str(self.path),
-                             fix="run `newsbench prepare`, pass --corpus FILE, or --no-corpus to skip the check") from exc
-        index = self.index
+            raise CorpusError(f"cannot open the corpus: {exc.strerror}", where=str(self.path), fix=_FIX_OPEN) from exc
+
+    @property
+    def loaded(self) -> bool:
+        return self._index is not None
+
+    @property
+    def index(self) -> dict[str, tuple[str, int]]:
+        return self._index if self._index is not None else self.load()
+
+    def load(self) -> dict[str, tuple[str, int]]:
+        """Index the file (once)."""
+        if self._index is not None:
+            return self._index
+        fh = self._open()
+        index: dict[str, tuple[str, int]] = {}
         offset = 0
         with fh:
             for lineno, line in enumerate(fh, 1):
@@ -54,6 +78,8 @@ class Corpus:
                 if parsed is not None:
                     index.setdefault(parsed[0], (parsed[1], offset))
                 offset += len(line)
+        self._index = index
+        return index
 
     def __contains__(self, doc_id: Any) -> bool:
         return doc_id in self.index
@@ -96,10 +122,10 @@ def _slow(line: bytes, path: Path, lineno: int) -> tuple[str, str]:
     try:
         doc = orjson.loads(line)
     except orjson.JSONDecodeError as exc:
-        raise InputError(f"corpus line is not valid JSON ({exc})", where=f"{path}:{lineno}",
+        raise CorpusError(f"corpus line is not valid JSON ({exc})", where=f"{path}:{lineno}",
                          fix="pass the segment stage's documents.jsonl as --corpus") from exc
     if not isinstance(doc, dict) or not isinstance(doc.get("id"), str) or not isinstance(doc.get("text"), str):
-        raise InputError("corpus line is not a document with 'id' and 'text'", where=f"{path}:{lineno}",
+        raise CorpusError("corpus line is not a document with 'id' and 'text'", where=f"{path}:{lineno}",
                          fix="pass the segment stage's documents.jsonl as --corpus")
     sha = doc.get("text_sha256")
     return doc["id"], sha if isinstance(sha, str) else sha256_text(doc["text"])

@@ -146,8 +146,9 @@ class Views:
             spans, links, choices, docs = view.spans.append, view.links.append, view.choices.append, \
                 view.doc_choices.append
             results = ann.get("result")
-            # The hot loop (~20 items a task): direct lookups, and the item's index as its path. A malformed
-            # item raises and is read field by field instead (the schema reports what is wrong with it).
+            # The hot loop of agreement and adjudication (~20 items a task, every task): direct lookups, and the
+            # item's index as its path. A malformed item raises and is read field by field instead (the schema
+            # reports what is wrong with it).
             for ri, r in enumerate(results if isinstance(results, list) else ()):
                 try:
                     kind = r["type"]

@@ -29,6 +29,7 @@ from builder.errors import InputError
 ARRAY = "array"
 JSONL = "jsonl"
 CHUNK = 8 << 20
+CUT_READ = 1 << 20  # a region cut reads on from here to find the next element
 FAST_LIMIT = 16 << 20  # an element this long without a fitting end is left to the slow path
 _WS = b" \t\r\n"
 _FIRST_KEY = re.compile(rb'\{\s*"(?:[^"\\]|\\.)*"\s*:')
@@ -41,17 +42,19 @@ class RawRecord:
     end: int  # byte offset just past it
     line: int | None  # JSON Lines: the 1-based line number
     value: Any
+    raw: bytes  # the record's bytes as in the file (JSON Lines: with its line end)
 
 
 class _Buffer:
     """File bytes [base, base + len(data)) with refills from the file."""
 
-    def __init__(self, fh: Any, start: int) -> None:
+    def __init__(self, fh: Any, start: int, first: int | None = None) -> None:
         self.fh = fh
         fh.seek(start)
         self.base = start
-        self.data = fh.read(CHUNK)
-        self.eof = len(self.data) < CHUNK
+        size = first or CHUNK  # a first read smaller than a chunk where only a few elements are read
+        self.data = fh.read(size)
+        self.eof = len(self.data) < size
 
     def more(self, keep_from: int) -> bool:
         """Drop bytes before file offset `keep_from`, read the next chunk; False at end of file."""
@@ -135,7 +138,7 @@ def _line_after(fh: Any, pos: int) -> int | None:
 
 def _element_after(fh: Any, path: Path, literal: bytes, pos: int, keys: set[str]) -> int | None:
     """The start of the first element after `pos` that follows `literal` and has the first element's keys."""
-    buf = _Buffer(fh, pos)
+    buf = _Buffer(fh, pos, first=min(CHUNK, CUT_READ))
     search = pos
     while search - pos < FAST_LIMIT:
         at = buf.data.find(literal, search - buf.base)
@@ -214,7 +217,7 @@ def _jsonl_records(fh: Any, path: Path, start: int, stop: int, first_line: int |
                 line_no = lineno if first_line is None else _lines_before(fh, pos) + 1
                 raise InputError(f"line is not valid JSON ({exc.msg})", where=f"{path}:{line_no}",
                                  fix="repair the line; a JSON Lines file holds one JSON object per line") from exc
-            yield RawRecord(pos, end, lineno, value)
+            yield RawRecord(pos, end, lineno, value, line)
         lineno += 1
         pos = end
     if lines_seen is not None:
@@ -289,11 +292,12 @@ def _fast_element(buf: _Buffer, pos: int, literal: bytes, counting: bool) -> Raw
             depth += data.count(b"{", counted - base, end - base) - data.count(b"}", counted - base, end - base)
         counted = search = end
         if depth == 0:
+            raw = data[pos - base:end - base]
             try:
-                value = orjson.loads(memoryview(data)[pos - base:end - base])
+                value = orjson.loads(raw)
             except orjson.JSONDecodeError:
                 return None
-            return RawRecord(pos, end, None, value)
+            return RawRecord(pos, end, None, value, raw)
 
 
 def _slow_element(buf: _Buffer, path: Path, pos: int) -> RawRecord:
@@ -307,12 +311,12 @@ def _slow_element(buf: _Buffer, path: Path, pos: int) -> RawRecord:
         try:
             value = orjson.loads(view)
             # the window parsed whole: only possible when it ends exactly at the element's end
-            return RawRecord(pos, pos + len(view), None, value)
+            return RawRecord(pos, pos + len(view), None, value, bytes(view))
         except orjson.JSONDecodeError as exc:
             if exc.msg.startswith("unexpected content after document"):
                 n = len(bytes(view).decode("utf-8", "replace")[: exc.pos].encode("utf-8"))
                 value = orjson.loads(view[:n])
-                return RawRecord(pos, pos + n, None, value)
+                return RawRecord(pos, pos + n, None, value, bytes(view[:n]))
             if window >= avail and buf.eof:
                 n = len(bytes(view).decode("utf-8", "replace")[: exc.pos].encode("utf-8"))
                 raise _syntax(buf, path, pos + n, exc.msg) from exc
