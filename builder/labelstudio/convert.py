@@ -19,10 +19,9 @@ from builder.document import sha256_text
 from builder.errors import ConfigError
 from builder.labels import CLAIM_CONTROL, ENTITY_CONTROL, TEXT_NAME, LabelSchema
 from builder.preannotate import PreAnnotation
-from builder.validate.stated_text import stated_text_ok
+from builder.validate.stated_text import FRONTEND_CRLF, stated_text_ok
 
 CANONICAL_VERSION = "1.0.0"
-_LINEBREAK = re.compile(r"\r\n|\r|\n")
 
 
 def task_data(doc: dict[str, Any]) -> dict[str, Any]:
@@ -100,8 +99,9 @@ class OffsetCheck:
 
 
 def frontend_text(span: str) -> str:
-    """What Label Studio 1.23.2's frontend states as `value.text` for a span: line breaks as literal \\n\\n."""
-    return _LINEBREAK.sub(r"\\n\\n", span)
+    """What Label Studio 1.23.2's frontend states as `value.text` for a span: each \\r\\n as a literal \\n\\n
+    (the one rewriting observed; see builder/validate/stated_text.py)."""
+    return span.replace("\r\n", FRONTEND_CRLF)
 
 
 def _utf16_to_codepoints(text: str, offset: int) -> int | None:
