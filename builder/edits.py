@@ -79,6 +79,16 @@ class EditCounter:
                 c["changed"] += old[span].get(name) != new[span].get(name)
         _tally(self.relations, _pairs(prediction), _pairs(annotation), lambda pair: pair[0])
 
+    def add_record(self, rec: dict[str, Any]) -> None:
+        """Every submitted annotation of a canonical record against its task's newest prediction."""
+        doc_id = str(rec.get("document_id"))
+        for ann in rec.get("annotations") or []:
+            if ann.get("was_cancelled"):
+                continue
+            pred = _newest(rec.get("predictions") or [], ann.get("task_id"))
+            if pred is not None:
+                self.add(doc_id, pred, ann)
+
     @staticmethod
     def _row(name: str, c: Counter) -> dict[str, Any]:
         union = c["proposed"] + c["final"] - c["unchanged"]
@@ -105,13 +115,6 @@ def pre_annotation_edits(records: Iterable[dict[str, Any]], *, documents: set[st
     """The edit report of canonical annotation records (only `documents`, when given)."""
     counter = EditCounter()
     for rec in records:
-        doc_id = str(rec.get("document_id"))
-        if documents is not None and doc_id not in documents:
-            continue
-        for ann in rec.get("annotations") or []:
-            if ann.get("was_cancelled"):
-                continue
-            pred = _newest(rec.get("predictions") or [], ann.get("task_id"))
-            if pred is not None:
-                counter.add(doc_id, pred, ann)
+        if documents is None or str(rec.get("document_id")) in documents:
+            counter.add_record(rec)
     return counter.report(order)

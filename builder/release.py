@@ -31,9 +31,8 @@ from builder.card import annotations_creators
 from builder.config import Config
 from builder.dataset import CONFIGS, concat_table, release_features, split_order, write_split
 from builder.diff import Changes, compare, read_documents, with_split
-from builder.edits import pre_annotation_edits
 from builder.errors import ConfigError, DataInvalidError, InputError
-from builder.jsonl import read_jsonl, write_json
+from builder.jsonl import write_json
 from builder.labels import label_schema_of
 from builder.parallel import worker_count
 from builder.release_inputs import (
@@ -43,7 +42,7 @@ from builder.release_inputs import (
     input_digests,
     read_release_rows,
 )
-from builder.release_labels import ReleaseLabels, release_labels
+from builder.release_labels import release_labels
 from builder.stage import file_digest, fingerprint
 
 MANIFEST = "manifest.json"
@@ -275,17 +274,10 @@ def _build(config: Config, inputs: ReleaseInputs, digests: dict[str, Any], setti
                    "ner_tags": list(labels.ner_tags), "claim_tags": list(labels.claim_tags)},
         "statistics": statistics(rows, tables),
     }
-    manifest["statistics"]["pre_annotation_edits"] = _edits(inputs, rows, labels)
+    manifest["statistics"]["pre_annotation_edits"] = rows.edits.report([*labels.entity_types, labels.claim_label])
     manifest["annotations_creators"] = annotations_creators(config, manifest["statistics"])
     path = _write(root, version, tables, features, manifest, inputs, config, schema, rows)
     return BuildResult(version, path, "built", read_manifest(path))
-
-
-def _edits(inputs: ReleaseInputs, rows: ReleaseRows, labels: ReleaseLabels) -> dict[str, Any]:
-    """How much annotators changed the pre-annotations, on the released documents only."""
-    records = (r for path in inputs.raw for r in read_jsonl(path))
-    return pre_annotation_edits(records, documents=set(rows.included),
-                                order=[*labels.entity_types, labels.claim_label])
 
 
 def _progress(show: bool):

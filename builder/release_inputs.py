@@ -16,8 +16,8 @@ from __future__ import annotations
 import shutil
 from collections import Counter
 from collections.abc import Callable, Iterator
-from functools import lru_cache
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ from datasets import Features
 from builder.config import Config
 from builder.dataset import CLAIM_LAYER, ENTITY_LAYER, SPAN_STATUSES, BatchStats, RowBuilder
 from builder.document import SCHEMA_DIR
+from builder.edits import EditCounter
 from builder.errors import ConfigError, DataInvalidError, InputError
 from builder.jsonl import batched, paused_gc, read_jsonl, write_json
 from builder.labels import LabelSchema
@@ -342,6 +343,7 @@ class ReleaseRows:
     included: dict[str, str] = field(default_factory=dict)
     gold_documents: int = 0
     gold_unused: list[str] = field(default_factory=list)
+    edits: EditCounter = field(default_factory=EditCounter)  # pre-annotation edits of the released documents
 
     def add_tables(self, tables: dict[str, dict[str, pa.Table]]) -> None:
         for config, splits in tables.items():
@@ -432,6 +434,7 @@ def _raw_rows(paths: tuple[Path, ...], out: ReleaseRows, labels: ReleaseLabels, 
                             "dedup or not in the corpus)")
                 continue
             rows.add_raw(record, split)
+            out.edits.add_record(record)
     out.stats.update(rows.stats)
     out.add_tables(rows.tables())
 

@@ -132,12 +132,13 @@ def check(args: argparse.Namespace) -> int:
     from builder.anchored import resolve_sheet
     from builder.errors import DataInvalidError
     from builder.labels import load_label_schema
+    from builder.labelstudio.submit import read_sheet
 
     schema = load_label_schema(REPO / "schema/labels.json")
     failed = 0
     for name in args.files or sorted(map(str, (PILOT / "sheets").glob("*.json"))):
         path = Path(name)
-        sheet = json.loads(path.read_text(encoding="utf-8"))
+        sheet = read_sheet(path)
         text = (WORK / "sheets" / f"{path.stem}.txt").read_text(encoding="utf-8")
         try:
             r = resolve_sheet(text, sheet, schema, where=str(path))
