@@ -49,7 +49,7 @@ def _step(seconds: dict[str, float], name: str, say: Say, fn: Callable[[], Any])
 
 def validate_annotations(config: Config, out_dir: Path) -> Any:
     from builder.labels import label_schema_of
-    from builder.validate import Corpus, annotation_files, default_corpus, validate_files
+    from builder.check.validate import Corpus, annotation_files, default_corpus, validate_files
 
     annotations = config.resolve(config.get("project.annotations_dir", "annotations"))
     files = annotation_files(annotations)
@@ -71,7 +71,7 @@ def rebuild_matches(config: Config, version: str, release: Path, scratch: Path) 
     """Build `version` again in `scratch` (no card copied to the repository) and compare the data files."""
     import shutil
 
-    from builder.release import build_release, read_manifest
+    from builder.release.build import build_release, read_manifest
 
     shutil.rmtree(scratch, ignore_errors=True)
     overrides = {**config.overrides, "project.releases_dir": str(scratch), "release.repo_card": ""}
@@ -82,10 +82,10 @@ def rebuild_matches(config: Config, version: str, release: Path, scratch: Path) 
 
 
 def run_demo(config: Config, *, say: Say = print, progress: bool = True) -> DemoResult:
-    from builder.baselines.run import BaselineOptions, run_baselines
+    from builder.bench.baselines.run import BaselineOptions, run_baselines
     from builder.labels import label_schema_of
-    from builder.prepare import run_prepare
-    from builder.release import build_release
+    from builder.corpus.prepare import run_prepare
+    from builder.release.build import build_release
 
     if config.path is None:
         raise DataInvalidError("the demo needs a project config file", fix="run it from the repository root")

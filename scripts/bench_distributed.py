@@ -87,7 +87,7 @@ def _digest(path: Path) -> str:
 
 def child(spec_file: Path, result_file: Path) -> None:
     from builder.config import config_from_dict
-    from builder.prepare import run_prepare
+    from builder.corpus.prepare import run_prepare
 
     spec = json.loads(spec_file.read_text())
     config = config_from_dict(spec["config"], root=Path(spec["root"]))
@@ -99,7 +99,7 @@ def child(spec_file: Path, result_file: Path) -> None:
         shutil.copy(spec["ledger_from"], ledger)
     result: dict[str, Any] = {"start_seconds": 0.0}
     if spec["engine"] == "dask":
-        from builder.distributed import DaskEngine, EngineOptions
+        from builder.corpus.distributed import DaskEngine, EngineOptions
 
         t0 = time.perf_counter()
         engine = DaskEngine(EngineOptions(workers=spec["workers"], partition_mb=spec["partition_mb"])).start()

@@ -30,11 +30,11 @@ import pyarrow.parquet as pq
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from builder.config import config_from_dict
-from builder.evaluate import EvalOptions, evaluate
-from builder.evaluate.gold import open_release, token_gold
-from builder.evaluate.ner import token_spans
-from builder.evaluate.predictions import read_ner
-from builder.evaluate.spans import seqeval_counts, seqeval_scores
+from builder.bench.evaluate import EvalOptions, evaluate
+from builder.bench.evaluate.gold import open_release, token_gold
+from builder.bench.evaluate.ner import token_spans
+from builder.bench.evaluate.predictions import read_ner
+from builder.bench.evaluate.spans import seqeval_counts, seqeval_scores
 from builder.jsonl import paused_gc
 from builder.labels import class_label_names, label_schema_of
 

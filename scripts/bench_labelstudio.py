@@ -29,13 +29,13 @@ from builder.config import config_from_dict  # noqa: E402
 from builder.document import make_doc_id, new_document  # noqa: E402
 from builder.jsonl import write_jsonl  # noqa: E402
 from builder.labels import label_schema_of  # noqa: E402
-from builder.labelstudio import server as ls_server  # noqa: E402
-from builder.labelstudio.client import Client, connect, credentials_from_env  # noqa: E402
-from builder.labelstudio.convert import region_results  # noqa: E402
-from builder.labelstudio.project import ProjectSettings, ensure_project  # noqa: E402
-from builder.labelstudio.pull import pull  # noqa: E402
-from builder.labelstudio.push import Selection, push, task_index  # noqa: E402
-from builder.preannotate import RulePreAnnotator  # noqa: E402
+from builder.annotate.labelstudio import server as ls_server  # noqa: E402
+from builder.annotate.labelstudio.client import Client, connect, credentials_from_env  # noqa: E402
+from builder.annotate.labelstudio.convert import region_results  # noqa: E402
+from builder.annotate.labelstudio.project import ProjectSettings, ensure_project  # noqa: E402
+from builder.annotate.labelstudio.pull import pull  # noqa: E402
+from builder.annotate.labelstudio.push import Selection, push, task_index  # noqa: E402
+from builder.annotate.preannotate import RulePreAnnotator  # noqa: E402
 
 PRATIWI = REPO / "data/raw/pratiwi2017"
 

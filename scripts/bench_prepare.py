@@ -202,7 +202,7 @@ def load_bench_config(out: Path, name: str) -> Any:
 
 
 def child_stage(out: Path, stage: str, profile: bool) -> dict[str, Any]:
-    from builder.prepare import STAGE_NAMES, STAGES
+    from builder.corpus.prepare import STAGE_NAMES, STAGES
     from builder.stage import StageDir
 
     config = load_bench_config(out, "profile" if profile else "stages")
@@ -231,7 +231,7 @@ def child_stage(out: Path, stage: str, profile: bool) -> dict[str, Any]:
 
 
 def child_prepare(out: Path) -> dict[str, Any]:
-    from builder.prepare import run_prepare
+    from builder.corpus.prepare import run_prepare
 
     config = load_bench_config(out, "prepare")
     start = time.perf_counter()
@@ -641,7 +641,7 @@ def available_stages() -> list[str]:
     """The stages whose modules exist, in order, up to the first missing one."""
     import importlib.util
 
-    from builder.prepare import STAGES
+    from builder.corpus.prepare import STAGES
 
     names = []
     for spec in STAGES:
@@ -682,7 +682,7 @@ def main(argv: list[str] | None = None) -> int:
         args.child_result.write_text(json.dumps(result, default=str))
         return 0
 
-    from builder.prepare import STAGE_NAMES
+    from builder.corpus.prepare import STAGE_NAMES
 
     if args.docs < 10:
         ap.error("--docs must be at least 10")

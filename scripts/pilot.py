@@ -84,7 +84,7 @@ def _run(*argv: str, env: dict[str, str] | None = None) -> None:
 
 
 def _ensure_server() -> None:
-    from builder.labelstudio.server import server_settings, status
+    from builder.annotate.labelstudio.server import server_settings, status
 
     if not status(server_settings(load_config(REPO / "newsbench.toml"))).get("running"):
         _run("annotate", "server", "start")
@@ -106,9 +106,9 @@ def push(args: argparse.Namespace) -> int:
 
 
 def _annotator_env() -> dict[str, str]:
-    from builder.labelstudio.client import connect, credentials_from_env
-    from builder.labelstudio.server import local_credentials, server_settings
-    from builder.labelstudio.users import add_annotator
+    from builder.annotate.labelstudio.client import connect, credentials_from_env
+    from builder.annotate.labelstudio.server import local_credentials, server_settings
+    from builder.annotate.labelstudio.users import add_annotator
 
     admin = connect(credentials_from_env(fallback=local_credentials(server_settings(load_config(REPO / "newsbench.toml")))))
     creds = add_annotator(admin, ANNOTATOR, "pilot-annotator-1")
@@ -129,10 +129,10 @@ def check(args: argparse.Namespace) -> int:
     """Resolve sheets against their texts offline (work/pilot/sheets/<name>.txt) and print what they mark."""
     from collections import Counter
 
-    from builder.anchored import resolve_sheet
+    from builder.annotate.sheets import resolve_sheet
     from builder.errors import DataInvalidError
     from builder.labels import load_label_schema
-    from builder.labelstudio.submit import read_sheet
+    from builder.annotate.labelstudio.submit import read_sheet
 
     schema = load_label_schema(REPO / "schema/labels.json")
     failed = 0

@@ -21,9 +21,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from builder.baselines.ner import CrfTagger, DictionaryTagger
-from builder.conll import conll_sentences
-from builder.evaluate.ner import tag_scores
+from builder.bench.baselines.ner import CrfTagger, DictionaryTagger
+from builder.corpus.imports.conll import conll_sentences
+from builder.bench.evaluate.ner import tag_scores
 
 # IndoNLU paper (Wilie et al., 2020), Table 5, NERP test F1 (type-macro), as transcribed in the data's SOURCE.md.
 PUBLISHED_NERP = {"fastText-indo4b": 46.79, "mBERT": 69.27, "IndoBERT-large (p1)": 79.25}

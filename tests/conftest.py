@@ -16,7 +16,7 @@ import pytest
 def labelstudio_server(tmp_path_factory: pytest.TempPathFactory):
     from builder.config import config_from_dict
     from builder.errors import NewsbenchError
-    from builder.labelstudio import server
+    from builder.annotate.labelstudio import server
 
     repo = Path(__file__).resolve().parent.parent
     settings = server.server_settings(config_from_dict({}, repo))

@@ -1,4 +1,4 @@
-"""Small releases written by hand in the shape `builder.dataset` documents, for the evaluate and baseline tests.
+"""Small releases written by hand in the shape `builder.release.dataset` documents, for the evaluate and baseline tests.
 
 `data/<config>/<split>-00000-of-00001.parquet` for `ner`, `claims` and `documents`, with the Hugging Face
 features (ClassLabel names) in the Parquet metadata, and a `manifest.json` with the name and version.
@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from datasets import ClassLabel, Features, List, Value
 
-from builder.scheme import spans_to_iob2
+from builder.tags import spans_to_iob2
 
 ENTITY_TYPES = ("PER", "ORG", "LOC", "DATE", "EVENT")
 NER_TAGS = ["O"] + [f"{p}-{t}" for t in ENTITY_TYPES for p in ("B", "I")]

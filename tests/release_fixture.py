@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 
 from builder.document import make_doc_id, new_document, sha256_text
-from builder.segment import segment_document
+from builder.corpus.segment import segment_document
 from tests.corpus import REPO, SEED, pratiwi_rows, write_project
 
 PRATIWI = "pratiwi2017-600"

@@ -10,11 +10,11 @@ import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from builder.adjudicate import Policy, ReviewPreAnnotator, adjudicate_document, gold_record, review_tasks
+from builder.check.adjudicate import Policy, ReviewPreAnnotator, adjudicate_document, gold_record, review_tasks
 from builder.cli import main
 from builder.labels import load_label_schema
-from builder.validate import RecordValidator
-from builder.validate.layers import DocAnnotations, Layer
+from builder.check.validate import RecordValidator
+from builder.check.validate.layers import DocAnnotations, Layer
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "tests/data/labelstudio"

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from builder.agreement import (
+from builder.check.agreement import (
     cohen_kappa,
     fleiss_kappa,
     krippendorff_alpha,
@@ -21,7 +21,7 @@ from builder.agreement import (
 )
 from builder.cli import main
 from builder.labels import load_label_schema
-from builder.validate.layers import DocAnnotations, Layer
+from builder.check.validate.layers import DocAnnotations, Layer
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "tests/data/labelstudio"

@@ -8,16 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from builder.baselines import BaselineOptions, BaselinePreAnnotator, run_baselines
-from builder.baselines.claims import BaselineSkipped, CheckworthyModel, best_threshold, rule_claims
-from builder.baselines.features import Gazetteer, affixes, out_of_fold_marks, sentence_features, shape
-from builder.baselines.ner import CrfTagger, DictionaryTagger
+from builder.bench.baselines import BaselineOptions, BaselinePreAnnotator, run_baselines
+from builder.bench.baselines.claims import BaselineSkipped, CheckworthyModel, best_threshold, rule_claims
+from builder.bench.baselines.features import Gazetteer, affixes, out_of_fold_marks, sentence_features, shape
+from builder.bench.baselines.ner import CrfTagger, DictionaryTagger
 from builder.cli import main
 from builder.config import config_from_dict
-from builder.conll import conll_sentences
+from builder.corpus.imports.conll import conll_sentences
 from builder.document import make_doc_id
 from builder.labels import label_schema_of
-from builder.segment import segment_text
+from builder.corpus.segment import segment_text
 from tests.corpus import pratiwi_rows
 from tests.handmade_release import write_release
 
@@ -69,7 +69,7 @@ def idner_dev():
 
 
 def test_baselines_crf_beats_the_dictionary_on_idner_sentences(idner_dev):
-    from builder.evaluate.ner import tag_scores
+    from builder.bench.evaluate.ner import tag_scores
 
     (tw, tt), (dw, dt), (xw, xt) = idner_dev
     crf = CrfTagger(grid=((0.05, 0.1), (0.2, 0.01)), max_iterations=60).fit(tw, tt, dw, dt)
@@ -188,7 +188,7 @@ def test_baselines_run_trains_scores_and_beats_the_majority(baseline_run):
     assert "systems" not in written and written["version"] == "0.3.0"
     crf_rows = [r for r in written["scores"] if r["system"] == "ner-crf"]
     assert crf_rows[0]["score"] == "spans.micro.f1" and crf_rows[0]["ci95_low"] <= crf_rows[0]["value"]
-    from builder.card import json_markdown
+    from builder.release.card import json_markdown
 
     card = json_markdown(written).splitlines()
     assert any("| ner-crf |" in line and "| spans.micro.f1 |" in line for line in card)
@@ -221,7 +221,7 @@ def test_baselines_saved_models_pre_annotate_documents(baseline_run):
 
 def test_baselines_models_serve_label_studio_push_by_name(baseline_run):
     from builder.errors import InputError
-    from builder.preannotate import make_preannotator
+    from builder.annotate.preannotate import make_preannotator
 
     root, _, _ = baseline_run
     pre = make_preannotator(f"model:{root / 'models' / '0.3.0'}")

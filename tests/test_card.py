@@ -6,9 +6,9 @@ import yaml
 import pytest
 from datasets import Features
 
-from builder.card import json_markdown
+from builder.release.card import json_markdown
 from builder.config import load_config
-from builder.release import build_release
+from builder.release.build import build_release
 from tests.release_fixture import read_jsonl, release_project, write_jsonl
 
 

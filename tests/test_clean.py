@@ -6,13 +6,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from builder.clean import Cleaner, find_lead_date, normalise_text, run_clean
+from builder.corpus.clean import Cleaner, find_lead_date, normalise_text, run_clean
 from builder.config import load_config
 from builder.document import document_errors, new_document
 from builder.errors import ConfigError
-from builder.ingest import run_ingest
+from builder.corpus.ingest import run_ingest
 from builder.jsonl import read_jsonl
-from builder.rules import load_rule_set
+from builder.corpus.rulesets import load_rule_set
 from builder.stage import StageDir
 from tests.corpus import SEED, pratiwi_rows, seed_project, write_project
 

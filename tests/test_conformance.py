@@ -17,11 +17,11 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from builder.anchored import resolve_sheet
+from builder.annotate.sheets import resolve_sheet
 from builder.jsonl import read_jsonl
 from builder.labels import load_label_schema
-from builder.release import list_versions, read_manifest, verify_release
-from builder.validate import annotation_files, validate_files
+from builder.release.build import list_versions, read_manifest, verify_release
+from builder.check.validate import annotation_files, validate_files
 
 REPO = Path(__file__).resolve().parent.parent
 RELEASES = REPO / "releases"

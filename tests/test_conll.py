@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from builder.cli import main
 from builder.config import config_from_dict
-from builder.conll import ConllOptions, conll_sentences, detect_scheme, import_conll, read_conll
+from builder.corpus.imports.conll import ConllOptions, conll_sentences, detect_scheme, import_conll, read_conll
 from builder.document import document_errors
 from builder.errors import ConfigError, InputError
 from builder.jsonl import read_jsonl
@@ -267,7 +267,7 @@ def test_conll_spans_round_trip_through_every_scheme(tmp_path_factory, sents, sc
 
 
 def test_conll_imported_entities_become_predictions_for_review(idner):
-    from builder.conll import ImportedEntities
+    from builder.corpus.imports.conll import ImportedEntities
 
     _, docs, _ = idner
     (pre,) = ImportedEntities("idner-news-2k-gold").predict(docs[:1])
@@ -277,7 +277,7 @@ def test_conll_imported_entities_become_predictions_for_review(idner):
 
 
 def test_conll_imported_entities_are_a_named_preannotator():
-    from builder.conll import ImportedEntities
-    from builder.preannotate import make_preannotator
+    from builder.corpus.imports.conll import ImportedEntities
+    from builder.annotate.preannotate import make_preannotator
 
     assert isinstance(make_preannotator("imported"), ImportedEntities)

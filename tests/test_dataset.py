@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from builder.dataset import RowBuilder, TokenIndex, contiguous, iob2_tags, release_features
+from builder.release.dataset import RowBuilder, TokenIndex, contiguous, iob2_tags, release_features
 from builder.labels import load_label_schema, parse_label_schema
-from builder.release_labels import release_labels, tag_index
-from builder.segment import segment_text
+from builder.release.labels import release_labels, tag_index
+from builder.corpus.segment import segment_text
 from tests.corpus import REPO
 from tests.release_fixture import corpus_documents, gold_records
 

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 from builder.cli import main
 from builder.config import config_from_dict
-from builder.dedup import CLUSTERS, run_dedup
-from builder.minhash import (
+from builder.corpus.dedup import CLUSTERS, run_dedup
+from builder.corpus.minhash import (
     candidate_probability,
     choose_lsh,
     jaccard,

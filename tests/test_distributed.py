@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 
 from builder.config import load_config
-from builder.distributed import DaskEngine, EngineOptions
-from builder.distributed.partitions import plan_partitions
+from builder.corpus.distributed import DaskEngine, EngineOptions
+from builder.corpus.distributed.partitions import plan_partitions
 from builder.errors import ConfigError, InputError
 from builder.jsonl import read_jsonl
-from builder.prepare import STAGE_NAMES, run_prepare
+from builder.corpus.prepare import STAGE_NAMES, run_prepare
 from tests.corpus import REPO
 
 OUTPUTS = [f"{stage}/{name}" for stage in STAGE_NAMES for name in ("documents.jsonl", "rejects.jsonl", "stats.json")]
@@ -170,7 +170,7 @@ def test_distributed_bad_line_is_located_in_the_whole_file(tmp_path, cluster):
         lines = docs.read_bytes().splitlines(keepends=True)
         lines[700] = b"{not json\n"
         docs.write_bytes(b"".join(lines))
-        from builder.distributed import stage_function
+        from builder.corpus.distributed import stage_function
         from builder.stage import StageDir
 
         with pytest.raises(InputError) as err:

@@ -17,13 +17,13 @@ from seqeval.scheme import IOB2
 
 from builder.cli import main
 from builder.config import config_from_dict
-from builder.evaluate import EvalOptions, evaluate
-from builder.evaluate.bootstrap import Family, bootstrap
-from builder.evaluate.ner import tag_scores
-from builder.evaluate.predictions import PredictionsInvalid
-from builder.evaluate.ranking import ranking_counts, ranking_scores, roc_auc
-from builder.evaluate.report import markdown
-from builder.evaluate.spans import SpanSet, semeval_counts, semeval_scores
+from builder.bench.evaluate import EvalOptions, evaluate
+from builder.bench.evaluate.bootstrap import Family, bootstrap
+from builder.bench.evaluate.ner import tag_scores
+from builder.bench.evaluate.predictions import PredictionsInvalid
+from builder.bench.evaluate.ranking import ranking_counts, ranking_scores, roc_auc
+from builder.bench.evaluate.report import markdown
+from builder.bench.evaluate.spans import SpanSet, semeval_counts, semeval_scores
 from builder.labels import label_schema_of
 from tests.handmade_release import sentence_doc, write_release
 
@@ -351,7 +351,7 @@ def test_evaluate_cli_writes_reports_and_a_leaderboard_keyed_by_version(ner_rele
 @pytest.fixture(scope="module")
 def built_release(tmp_path_factory):
     from builder.config import load_config
-    from builder.release import build_release
+    from builder.release.build import build_release
     from tests.release_fixture import release_project
 
     root = tmp_path_factory.mktemp("built")

@@ -10,8 +10,8 @@ from builder.cli import main
 from builder.config import load_config
 from builder.document import document_errors, make_doc_id
 from builder.errors import ConfigError
-from builder.ingest import run_ingest
-from builder.ingest.base import repair_text
+from builder.corpus.ingest import run_ingest
+from builder.corpus.ingest.base import repair_text
 from builder.jsonl import read_jsonl
 from builder.stage import StageDir
 from tests.corpus import PRATIWI_250, PRATIWI_600, SEED, seed_project, write_project
@@ -261,9 +261,9 @@ def test_bad_input_directory_with_no_matching_files(tmp_path, capsys):
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from builder.clean import Cleaner  # noqa: E402
+from builder.corpus.clean import Cleaner  # noqa: E402
 from builder.document import document_validator  # noqa: E402
-from builder.rules import load_rule_set  # noqa: E402
+from builder.corpus.rulesets import load_rule_set  # noqa: E402
 
 _names = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=30)
 

@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from builder.errors import InputError
-from builder.labelstudio.client import (
+from builder.annotate.labelstudio.client import (
     AuthError,
     Client,
     Credentials,
@@ -22,7 +22,7 @@ from builder.labelstudio.client import (
     credentials_from_env,
     is_jwt,
 )
-from builder.labelstudio.server import free_port
+from builder.annotate.labelstudio.server import free_port
 
 KEY = "5f1b2c3d4e5f60718293a4b5c6d7e8f901234567"
 PAT = ("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ0b2tlbl90eXBlIjoicmVmcmVzaCIsImV4cCI6NDEwMjQ0NDgwMH0."

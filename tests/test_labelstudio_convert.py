@@ -10,8 +10,8 @@ from jsonschema import Draft202012Validator
 
 from builder.errors import ConfigError
 from builder.labels import load_label_schema
-from builder.labelstudio.convert import canonical_record, check_offsets, frontend_text, prediction, task_data
-from builder.preannotate import PreAnnotation, Region, Relation, RulePreAnnotator
+from builder.annotate.labelstudio.convert import canonical_record, check_offsets, frontend_text, prediction, task_data
+from builder.annotate.preannotate import PreAnnotation, Region, Relation, RulePreAnnotator
 from tests.corpus import SEED
 
 REPO = Path(__file__).resolve().parent.parent

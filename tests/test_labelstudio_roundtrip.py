@@ -26,14 +26,14 @@ from builder.document import make_doc_id, new_document
 from builder.errors import DataInvalidError
 from builder.jsonl import read_jsonl, write_jsonl
 from builder.labels import labelstudio_config, load_label_schema, parse_label_schema
-from builder.labelstudio.client import AuthError, Client, Credentials, connect
-from builder.labelstudio.convert import frontend_text
-from builder.labelstudio.project import ProjectSettings, ensure_project
-from builder.labelstudio.pull import pull
-from builder.labelstudio.push import Selection, push, task_index
-from builder.labelstudio.status import project_status
-from builder.labelstudio.users import add_annotator
-from builder.preannotate import RulePreAnnotator
+from builder.annotate.labelstudio.client import AuthError, Client, Credentials, connect
+from builder.annotate.labelstudio.convert import frontend_text
+from builder.annotate.labelstudio.project import ProjectSettings, ensure_project
+from builder.annotate.labelstudio.pull import pull
+from builder.annotate.labelstudio.push import Selection, push, task_index
+from builder.annotate.labelstudio.status import project_status
+from builder.annotate.labelstudio.users import add_annotator
+from builder.annotate.preannotate import RulePreAnnotator
 from tests.corpus import SEED, pratiwi_rows
 
 pytestmark = pytest.mark.labelstudio
@@ -502,7 +502,7 @@ def test_label_schema_change_refused_then_migrated_by_mapping(admin, tmp_path):
 
 
 def test_server_cli_start_status_stop(tmp_path, capsys, monkeypatch):
-    from builder.labelstudio import server
+    from builder.annotate.labelstudio import server
 
     settings = server.server_settings(config_from_dict({}, REPO))
     home = tmp_path / "home"

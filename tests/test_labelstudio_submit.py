@@ -10,16 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from builder.edits import pre_annotation_edits
+from builder.release.edit_rates import pre_annotation_edits
 from builder.jsonl import read_jsonl, write_jsonl
 from builder.labels import load_label_schema
-from builder.labelstudio.client import connect
-from builder.labelstudio.project import ProjectSettings, ensure_project
-from builder.labelstudio.pull import pull
-from builder.labelstudio.push import Selection, push
-from builder.labelstudio.submit import sheet_name, submit_sheets, write_sheets
-from builder.labelstudio.users import add_annotator
-from builder.preannotate import RulePreAnnotator
+from builder.annotate.labelstudio.client import connect
+from builder.annotate.labelstudio.project import ProjectSettings, ensure_project
+from builder.annotate.labelstudio.pull import pull
+from builder.annotate.labelstudio.push import Selection, push
+from builder.annotate.labelstudio.submit import sheet_name, submit_sheets, write_sheets
+from builder.annotate.labelstudio.users import add_annotator
+from builder.annotate.preannotate import RulePreAnnotator
 from tests.test_labelstudio_roundtrip import corpus
 
 pytestmark = pytest.mark.labelstudio

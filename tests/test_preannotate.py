@@ -7,7 +7,7 @@ import json
 import pytest
 
 from builder.errors import ConfigError
-from builder.preannotate import (
+from builder.annotate.preannotate import (
     PreAnnotation,
     PreAnnotator,
     RulePreAnnotator,

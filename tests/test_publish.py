@@ -11,8 +11,8 @@ from huggingface_hub import HfApi
 from builder.cli import main
 from builder.config import load_config
 from builder.errors import DataInvalidError, InputError
-from builder.publish import publish
-from builder.release import build_release
+from builder.release.publish import publish
+from builder.release.build import build_release
 from tests.release_fixture import release_project
 
 TOKEN = "hf_test_secret_token_0123456789"

@@ -14,7 +14,7 @@ import pytest
 from builder.cli import main
 from builder.config import load_config
 from builder.errors import ConfigError, DataInvalidError, InputError
-from builder.release import build_release, bumped, resolve_release, verify_release
+from builder.release.build import build_release, bumped, resolve_release, verify_release
 from tests.release_fixture import read_jsonl, release_project, write_jsonl
 
 LOAD_ALL = """
@@ -193,7 +193,7 @@ def test_release_bad_gold_stops_the_build_with_the_located_report(tmp_path):
         build_release(config)
     message = err.value.message
     assert "2 gold record problem(s)" in message
-    # the checks are builder.validate's: located to file, record, document, region and JSON pointer
+    # the checks are builder.check.validate's: located to file, record, document, region and JSON pointer
     assert f"{gold} record 1 doc {records[0]['id']} region e0 /entities/0/offsets/0: [unknown-label]" in message
     assert "found 'PERSON'" in message
     assert f"{gold} record 2 doc {records[1]['id']} region e0 /entities/0/offsets/0: [offset-range]" in message

@@ -11,7 +11,7 @@ from builder.config import config_from_dict
 from builder.document import document_errors, new_document
 from builder.errors import ConfigError
 from builder.jsonl import read_jsonl, write_jsonl
-from builder.segment import run_segment, segment_document, segment_text
+from builder.corpus.segment import run_segment, segment_document, segment_text
 from builder.stage import StageDir
 from tests.corpus import SEED, pratiwi_rows, write_project
 

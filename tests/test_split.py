@@ -13,11 +13,11 @@ from hypothesis import strategies as st
 
 from builder.cli import main
 from builder.config import config_from_dict
-from builder.dedup import CLUSTERS, run_dedup
+from builder.corpus.dedup import CLUSTERS, run_dedup
 from builder.document import document_errors
 from builder.errors import ConfigError, DataInvalidError, InputError
 from builder.jsonl import read_jsonl, write_jsonl
-from builder.split import LEAKAGE, cluster_hash, run_split, split_by_hash
+from builder.corpus.split import LEAKAGE, cluster_hash, run_split, split_by_hash
 from builder.stage import StageDir
 from tests.test_dedup import doc, pratiwi_docs
 

@@ -16,13 +16,13 @@ from hypothesis import strategies as st
 
 from builder.cli import main
 from builder.labels import load_label_schema, parse_label_schema
-from builder.labelstudio.convert import check_offsets
-from builder.validate import Corpus, RecordValidator, export_schema, reader, validate_files
-from builder.validate.export_schema import EXPORT_SCHEMA_PATH, render
-from builder.validate.model import LABELSTUDIO
-from builder.validate.records import corpus_problem, schema_count
-from builder.validate.records import located as located_base
-from builder.validate.stated_text import stated_text_ok
+from builder.annotate.labelstudio.convert import check_offsets
+from builder.check.validate import Corpus, RecordValidator, export_schema, reader, validate_files
+from builder.check.validate.export_schema import EXPORT_SCHEMA_PATH, render
+from builder.check.validate.model import LABELSTUDIO
+from builder.check.validate.records import corpus_problem, schema_count
+from builder.check.validate.records import located as located_base
+from builder.check.validate.stated_text import stated_text_ok
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "tests/data/labelstudio"
@@ -79,7 +79,7 @@ def located(report) -> list[tuple]:
 
 def test_validate_committed_schema_is_the_generated_one():
     assert EXPORT_SCHEMA_PATH.read_text(encoding="utf-8") == render(export_schema(LABELS)), \
-        "run `python -m builder.validate.export_schema` after changing schema/labels.json"
+        "run `python -m builder.check.validate.export_schema` after changing schema/labels.json"
 
 
 def test_validate_schema_enums_follow_the_label_schema(tmp_path):

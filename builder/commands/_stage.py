@@ -9,7 +9,7 @@ from pathlib import Path
 
 from builder.commands._common import add_config_option, config_of
 from builder.errors import EXIT_OK, EXIT_USAGE
-from builder.prepare import STAGE_NAMES, StageSpec, STAGES
+from builder.corpus.prepare import STAGE_NAMES, StageSpec, STAGES
 from builder.stage import StageDir, require_input
 
 

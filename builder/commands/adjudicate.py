@@ -6,12 +6,12 @@ import argparse
 import json
 import sys
 
-from builder.adjudicate import Policy, run_adjudicate
+from builder.check.adjudicate import Policy, run_adjudicate
 from builder.commands._common import config_of
 from builder.commands.agreement import add_inputs, input_files
 from builder.errors import EXIT_INVALID_DATA, EXIT_OK
 from builder.labels import label_schema_of
-from builder.validate import Corpus, default_corpus
+from builder.check.validate import Corpus, default_corpus
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:

@@ -7,14 +7,14 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from builder.agreement import measure, render, report
+from builder.check.agreement import measure, render, report
 from builder.commands._common import add_config_option, config_of
 from builder.errors import EXIT_INVALID_DATA, EXIT_OK, ConfigError, InputError
 from builder.jsonl import write_json
 from builder.labels import label_schema_of
 from builder.stage import RejectSink
-from builder.validate import Corpus, default_corpus
-from builder.validate.layers import collect
+from builder.check.validate import Corpus, default_corpus
+from builder.check.validate.layers import collect
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:

@@ -74,7 +74,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _settings(config: Config):
-    from builder.labelstudio.server import check_settings, server_settings
+    from builder.annotate.labelstudio.server import check_settings, server_settings
 
     settings = server_settings(config)
     check_settings(settings)
@@ -82,8 +82,8 @@ def _settings(config: Config):
 
 
 def _client(config: Config):
-    from builder.labelstudio.client import connect, credentials_from_env
-    from builder.labelstudio.server import local_credentials
+    from builder.annotate.labelstudio.client import connect, credentials_from_env
+    from builder.annotate.labelstudio.server import local_credentials
 
     creds = credentials_from_env(fallback=local_credentials(_settings(config)))
     return connect(creds, timeout=float(config.get("annotate.timeout")), retries=int(config.get("annotate.retries")))
@@ -94,7 +94,7 @@ def _title(config: Config, args: argparse.Namespace) -> str:
 
 
 def run_server(args: argparse.Namespace) -> int:
-    from builder.labelstudio import server
+    from builder.annotate.labelstudio import server
 
     settings = _settings(config_of(args))
     if args.action == "install":
@@ -121,9 +121,9 @@ def run_server(args: argparse.Namespace) -> int:
 
 def run_push(args: argparse.Namespace) -> int:
     from builder.labels import label_schema_of
-    from builder.labelstudio.project import ProjectSettings, ensure_project, guidelines_html, parse_label_map
-    from builder.labelstudio.push import Selection, push
-    from builder.preannotate import make_preannotator
+    from builder.annotate.labelstudio.project import ProjectSettings, ensure_project, guidelines_html, parse_label_map
+    from builder.annotate.labelstudio.push import Selection, push
+    from builder.annotate.preannotate import make_preannotator
 
     config = config_of(args)
     documents = Path(args.documents or config.get("annotate.documents") or config.stage_dir("segment") /
@@ -163,7 +163,7 @@ def run_push(args: argparse.Namespace) -> int:
 
 def run_pull(args: argparse.Namespace) -> int:
     from builder.labels import label_schema_of
-    from builder.labelstudio.pull import pull
+    from builder.annotate.labelstudio.pull import pull
 
     config = config_of(args)
     out_dir = Path(args.out) if args.out else config.resolve(config.get("project.annotations_dir"))
@@ -181,7 +181,7 @@ def run_pull(args: argparse.Namespace) -> int:
 
 
 def _project_id(client: Any, config: Config, args: argparse.Namespace) -> int:
-    from builder.labelstudio.project import find_project
+    from builder.annotate.labelstudio.project import find_project
 
     title = _title(config, args)
     project = find_project(client, title)
@@ -193,7 +193,7 @@ def _project_id(client: Any, config: Config, args: argparse.Namespace) -> int:
 
 def run_sheets(args: argparse.Namespace) -> int:
     from builder.labels import label_schema_of
-    from builder.labelstudio.submit import write_sheets
+    from builder.annotate.labelstudio.submit import write_sheets
 
     config = config_of(args)
     client = _client(config)
@@ -205,7 +205,7 @@ def run_sheets(args: argparse.Namespace) -> int:
 
 def run_submit(args: argparse.Namespace) -> int:
     from builder.labels import label_schema_of
-    from builder.labelstudio.submit import submit_sheets
+    from builder.annotate.labelstudio.submit import submit_sheets
 
     config = config_of(args)
     paths: list[Path] = []
@@ -230,7 +230,7 @@ def run_submit(args: argparse.Namespace) -> int:
 
 
 def run_status(args: argparse.Namespace) -> int:
-    from builder.labelstudio.status import project_status
+    from builder.annotate.labelstudio.status import project_status
 
     config = config_of(args)
     st = project_status(_client(config), _title(config, args))

@@ -6,11 +6,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from builder.baselines.run import BaselineOptions, results_markdown, run_baselines
+from builder.bench.baselines.run import BaselineOptions, results_markdown, run_baselines
 from builder.commands.evaluate import leaderboard_path
 from builder.config import load_config
 from builder.errors import EXIT_OK
-from builder.evaluate.gold import open_release
+from builder.bench.evaluate.gold import open_release
 from builder.labels import label_schema_of
 
 

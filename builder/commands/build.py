@@ -7,7 +7,7 @@ import sys
 
 from builder.commands._common import add_config_option, config_of
 from builder.errors import EXIT_OK
-from builder.release import build_release
+from builder.release.build import build_release
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:

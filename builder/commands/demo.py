@@ -22,7 +22,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from builder.baselines.run import results_markdown
+    from builder.bench.baselines.run import results_markdown
     from builder.demo import loading_snippet, run_demo
 
     config = config_of(args)

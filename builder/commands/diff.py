@@ -6,9 +6,9 @@ import argparse
 import json
 
 from builder.commands._common import add_config_option, config_of
-from builder.diff import changes_markdown, diff_releases
+from builder.release.diff import changes_markdown, diff_releases
 from builder.errors import EXIT_OK
-from builder.release import resolve_release
+from builder.release.build import resolve_release
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:

@@ -13,10 +13,10 @@ from pathlib import Path
 
 from builder.config import load_config
 from builder.errors import EXIT_INVALID_DATA, EXIT_OK, InputError
-from builder.evaluate import CONFIGS, EvalOptions, evaluate
-from builder.evaluate.common import DECODINGS
-from builder.evaluate.predictions import PredictionsInvalid
-from builder.evaluate.report import markdown, update_leaderboard
+from builder.bench.evaluate import CONFIGS, EvalOptions, evaluate
+from builder.bench.evaluate.common import DECODINGS
+from builder.bench.evaluate.predictions import PredictionsInvalid
+from builder.bench.evaluate.report import markdown, update_leaderboard
 from builder.jsonl import AtomicWriter, write_json
 from builder.labels import label_schema_of
 

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from builder.commands._common import add_config_option, config_of
-from builder.conll import DELIMITERS, SCHEMES, ConllOptions, import_conll, parse_label_map
+from builder.corpus.imports.conll import DELIMITERS, SCHEMES, ConllOptions, import_conll, parse_label_map
 from builder.errors import EXIT_OK, ConfigError
 from builder.labels import label_schema_of
 from builder.stage import StageDir

@@ -7,7 +7,7 @@ import sys
 
 from builder.commands._common import add_config_option, config_of
 from builder.errors import EXIT_OK, EXIT_USAGE, ConfigError
-from builder.prepare import STAGE_NAMES, StageRun, run_prepare
+from builder.corpus.prepare import STAGE_NAMES, StageRun, run_prepare
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
         result = run_prepare(config, progress=not args.no_progress, force=args.force, until=args.until,
                              on_stage=report)
     else:
-        from builder.distributed import DaskEngine, EngineOptions
+        from builder.corpus.distributed import DaskEngine, EngineOptions
 
         options = EngineOptions.from_config(config, scheduler=args.scheduler, workers=args.workers)
         with DaskEngine(options) as engine:

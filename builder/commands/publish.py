@@ -6,8 +6,8 @@ import argparse
 
 from builder.commands._common import add_config_option, config_of
 from builder.errors import EXIT_OK, InputError
-from builder.publish import publish
-from builder.release import list_versions, releases_dir, resolve_release
+from builder.release.publish import publish
+from builder.release.build import list_versions, releases_dir, resolve_release
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:

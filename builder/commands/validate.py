@@ -8,7 +8,7 @@ from pathlib import Path
 
 from builder.commands._common import add_config_option, config_of
 from builder.labels import label_schema_of
-from builder.validate import Corpus, annotation_files, default_corpus, validate_files
+from builder.check.validate import Corpus, annotation_files, default_corpus, validate_files
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:

@@ -1,0 +1,326 @@
+"""`newsbench baseline`: train every baseline on a release, score it with `evaluate`, save models and results.
+
+Into `models/<version>/` (one folder per release version, never inside the release, which never changes):
+- `results.json` / `results.md`: one row per system and score (primary first) with its 95% bootstrap interval
+  and training CPU time: the file `newsbench build --results` takes and the card shows;
+- `systems.json`: per system the chosen parameters, validation tuning, wall and CPU training time;
+- `predictions/<system>.jsonl` and `reports/<system>.{json,md}`: what was scored and the full reports;
+- `*.joblib` and `models.json`: the trained models with the release version they came from (sha256 listed),
+  which `BaselinePreAnnotator.load` turns into a Label Studio pre-annotator.
+A baseline that cannot be trained (no such split, one class only) is listed under `skipped` with the reason.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+import pyarrow as pa
+
+from builder import __version__
+from builder.bench.baselines.claims import BaselineSkipped, CheckworthyModel, rule_claims
+from builder.bench.baselines.documents import DocumentClassifier, MajorityLabel
+from builder.bench.baselines.ner import GRID, CrfTagger, DictionaryTagger
+from builder.bench.baselines.preannotator import CHECKWORTHY_MODEL, NER_MODEL
+from builder.errors import InputError
+from builder.bench.evaluate import EvalOptions, evaluate
+from builder.bench.evaluate.gold import Release, class_names, open_release
+from builder.bench.evaluate.report import markdown, now, update_leaderboard
+from builder.jsonl import AtomicWriter, write_json, write_jsonl
+from builder.labels import LabelSchema, class_label_names
+from builder.stage import file_digest
+
+RESULTS = "results.json"
+SYSTEMS = "systems.json"
+# The scores each config's results list beside the primary one.
+KEY_SCORES = {
+    "ner": ("spans.micro.f1", "spans.macro.f1", "semeval.partial.micro.f1", "tokens.micro.f1"),
+    "claims": ("ranking.map", "ranking.p@3", "checkworthy.f1", "has_claim.f1", "claim_spans.micro.f1", "speakers.f1"),
+    "documents": ("labels.accuracy", "labels.macro.f1"),
+}
+
+
+@dataclass(frozen=True)
+class BaselineOptions:
+    split: str = "test"  # the split scored; models train on train and tune on validation
+    seed: int = 13
+    samples: int = 1000  # bootstrap samples of every report
+    crf_grid: tuple[tuple[float, float], ...] = GRID
+    crf_iterations: int = 100
+
+
+@dataclass
+class Timing:
+    wall: float = 0.0
+    cpu: float = 0.0
+
+
+def timed(fn: Callable[[], Any]) -> tuple[Any, Timing]:
+    wall, cpu = time.perf_counter(), time.process_time()
+    value = fn()
+    return value, Timing(round(time.perf_counter() - wall, 3), round(time.process_time() - cpu, 3))
+
+
+def _read(rel: Release, config: str, split: str, columns: list[str]) -> pa.Table:
+    try:
+        return rel.read(config, split, columns)
+    except InputError as exc:
+        raise BaselineSkipped(exc.what) from None
+
+
+def _pick(report: dict[str, Any], name: str) -> tuple[float | None, list[float] | None]:
+    node: Any = report["metrics"]
+    *path, metric = name.split(".")
+    for key in path:
+        node = node.get(key) if isinstance(node, dict) else None
+    if not isinstance(node, dict) or metric not in node:
+        return None, None
+    return node[metric], (node.get("ci") or {}).get(metric)
+
+
+@dataclass
+class Runner:
+    """Trains, predicts, scores and records; one instance per `run_baselines` call."""
+
+    release: Release
+    out: Path
+    schema: LabelSchema
+    options: BaselineOptions
+    leaderboard: Path | None = None
+    results: list[dict[str, Any]] = field(default_factory=list)
+    skipped: list[dict[str, str]] = field(default_factory=list)
+    models: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def score(self, config: str, system: str, description: str, lines: list[dict[str, Any]], timing: Timing,
+              params: dict[str, Any] | None = None) -> dict[str, Any]:
+        path = self.out / "predictions" / f"{system}.jsonl"
+        write_jsonl(path, lines)
+        report = evaluate(self.release.path, config, path, EvalOptions(
+            split=self.options.split, samples=self.options.samples, seed=self.options.seed), self.schema, system=system)
+        write_json(self.out / "reports" / f"{system}.json", report)
+        with AtomicWriter(self.out / "reports" / f"{system}.md") as fh:
+            fh.write_bytes(markdown(report).encode("utf-8"))
+        if self.leaderboard is not None:
+            update_leaderboard(self.leaderboard, report)
+        value, ci = _pick(report, report["primary"]["name"])
+        entry = {
+            "config": config, "system": system, "description": description,
+            "primary": {"name": report["primary"]["name"], "value": value, "ci": ci},
+            "scores": {name: {"value": v, "ci": c} for name in KEY_SCORES[config]
+                       for v, c in [_pick(report, name)] if v is not None},
+            "params": params or {}, "train_seconds": {"wall": timing.wall, "cpu": timing.cpu},
+            "report": f"reports/{system}.json", "predictions": f"predictions/{system}.jsonl",
+        }
+        self.results.append(entry)
+        return entry
+
+    def save(self, name: str, kind: str, model: Any, params: dict[str, Any]) -> None:
+        path = self.out / name
+        joblib.dump({"kind": kind, "release": self.release.version, "dataset": self.release.name,
+                     "newsbench": __version__, "params": params, "model": model}, path, compress=3)
+        self.models[kind] = {"file": name, "sha256": file_digest(path), "params": params}
+
+    def attempt(self, config: str, system: str, fn: Callable[[], None]) -> None:
+        try:
+            fn()
+        except BaselineSkipped as exc:
+            self.skipped.append({"config": config, "system": system, "reason": str(exc)})
+
+
+# ---- ner ---------------------------------------------------------------------------------------------------
+
+
+def ner_split(rel: Release, split: str, fallback: list[str]) -> tuple[list[str], list[list[str]], list[list[str]]]:
+    table = _read(rel, "ner", split, ["id", "tokens", "ner_tags"])
+    names = class_names(table, "ner_tags") or fallback
+    tags = [[names[t] for t in row] for row in table["ner_tags"].to_pylist()]
+    return table["id"].to_pylist(), table["tokens"].to_pylist(), tags
+
+
+def ner_baselines(run: Runner) -> None:
+    fallback = class_label_names(run.schema)["ner_tags"]
+    _, words, tags = ner_split(run.release, "train", fallback)
+    if not words:
+        raise BaselineSkipped("the ner training split is empty")
+    try:
+        _, dev_words, dev_tags = ner_split(run.release, "validation", fallback)
+    except BaselineSkipped:
+        dev_words, dev_tags = [], []
+    ids, test_words, _ = ner_split(run.release, run.options.split, fallback)
+
+    dictionary, t = timed(lambda: DictionaryTagger().fit(words, tags))
+    run.score("ner", "ner-dictionary", "phrases seen as entities in training, longest match, majority type",
+              [{"sentence_id": i, "tags": p} for i, p in zip(ids, dictionary.predict(test_words))], t,
+              {"min_share": dictionary.min_share, "phrases": len(dictionary.gazetteer.entries)})
+
+    crf, t = timed(lambda: CrfTagger(max_iterations=run.options.crf_iterations, grid=run.options.crf_grid).fit(
+        words, tags, dev_words, dev_tags))
+    params = {**crf.params, "tuning": crf.tuning, "gazetteer_phrases": len(crf.gazetteer.entries)}
+    run.score("ner", "ner-crf", "CRF: word, shape, casing, Indonesian affixes, context, training gazetteer",
+              [{"sentence_id": i, "tags": p} for i, p in zip(ids, crf.predict(test_words))], t, params)
+    run.save(NER_MODEL, "ner-crf", crf, params)
+
+
+# ---- claims ------------------------------------------------------------------------------------------------
+
+
+def claims_split(rel: Release, split: str) -> pa.Table:
+    return _read(rel, "claims", split, ["id", "document_id", "start", "end", "text", "checkworthy"])
+
+
+def claims_baselines(run: Runner) -> None:
+    train = claims_split(run.release, "train")
+    test = claims_split(run.release, run.options.split)
+    try:
+        dev = claims_split(run.release, "validation")
+    except BaselineSkipped:
+        dev = None
+    ids, texts = test["id"].to_pylist(), test["text"].to_pylist()
+    labels = train["checkworthy"].to_pylist()
+
+    def majority() -> None:
+        yes = sum(labels) > len(labels) / 2
+        run.score("claims", "claims-majority", "the majority check-worthiness class; ties ranked in sentence order",
+                  [{"sentence_id": i, "score": 0.0, "checkworthy": "yes" if yes else "no"} for i in ids], Timing(),
+                  {"checkworthy": yes})
+
+    def tfidf() -> None:
+        model, t = timed(lambda: CheckworthyModel(seed=run.options.seed).fit(
+            train["text"].to_pylist(), labels, dev["text"].to_pylist() if dev else (),
+            dev["checkworthy"].to_pylist() if dev else ()))
+        scores = model.score(texts)
+        run.score("claims", "checkworthy-tfidf-lr", "TF-IDF word 1-2 and char 2-5-grams + logistic regression",
+                  [{"sentence_id": i, "score": round(float(s), 6), "checkworthy": "yes" if s >= model.threshold
+                    else "no"} for i, s in zip(ids, scores)], t, model.params)
+        run.save(CHECKWORTHY_MODEL, "checkworthy-tfidf-lr", model, model.params)
+
+    def rules() -> None:
+        lines, t = timed(lambda: _rule_lines(run.release, run.options.split, test))
+        run.score("claims", "claims-rules", "quotes, reporting verbs and hedges (builder.annotate.preannotate rules)",
+                  lines, t)
+
+    run.attempt("claims", "claims-majority", majority)
+    run.attempt("claims", "checkworthy-tfidf-lr", tfidf)
+    run.attempt("claims", "claims-rules", rules)
+
+
+def _rule_lines(rel: Release, split: str, rows: pa.Table) -> list[dict[str, Any]]:
+    docs = _read(rel, "documents", split, ["id", "text"])
+    text_of = dict(zip(docs["id"].to_pylist(), docs["text"].to_pylist()))
+    by_doc: dict[str, list[tuple[str, int, int]]] = {}
+    for sid, did, start, end in zip(*(rows[c].to_pylist() for c in ("id", "document_id", "start", "end"))):
+        by_doc.setdefault(did, []).append((sid, start, end))
+    found = {}
+    for did, sentences in by_doc.items():
+        if did in text_of:
+            found.update(rule_claims(text_of[did], sentences))
+    lines = []
+    for sid in rows["id"].to_pylist():
+        c = found.get(sid)
+        lines.append({"sentence_id": sid, "score": round(c.score, 6) if c else 0.0,
+                      "checkworthy": "yes" if c and c.checkworthy else "no", "has_claim": bool(c and c.spans),
+                      "claims": c.spans if c else []})
+    return lines
+
+
+# ---- documents ---------------------------------------------------------------------------------------------
+
+
+def documents_split(rel: Release, split: str, name: str) -> tuple[list[str], list[str], list[str | None]]:
+    table = _read(rel, "documents", split, ["id", "text", "labels"])
+    values = class_names(table, "labels", name)
+    if values is None or name not in table.schema.field("labels").type.names:
+        raise BaselineSkipped(f"the documents config has no label '{name}'")
+    codes = np.asarray(table["labels"].combine_chunks().field(name).to_numpy(zero_copy_only=False))
+    return table["id"].to_pylist(), table["text"].to_pylist(), [values[c] if c >= 0 else None for c in codes]
+
+
+def document_baselines(run: Runner) -> None:
+    if not run.schema.doc_labels:
+        raise BaselineSkipped("the label schema declares no document label")
+    name = run.schema.doc_labels[0].name
+    _, texts, labels = documents_split(run.release, "train", name)
+    pairs = [(t, v) for t, v in zip(texts, labels) if v is not None]
+    try:
+        _, dev_texts, dev_labels = documents_split(run.release, "validation", name)
+        dev = [(t, v) for t, v in zip(dev_texts, dev_labels) if v is not None]
+    except BaselineSkipped:
+        dev = []
+    ids, test_texts, _ = documents_split(run.release, run.options.split, name)
+
+    def majority() -> None:
+        model = MajorityLabel().fit([v for _, v in pairs])
+        run.score("documents", "documents-majority", f"the most frequent {name} value in training",
+                  [{"document_id": i, "label": model.label} for i in ids], Timing(), {"label": model.label})
+
+    def tfidf() -> None:
+        model, t = timed(lambda: DocumentClassifier(seed=run.options.seed).fit(
+            [x for x, _ in pairs], [v for _, v in pairs], [x for x, _ in dev], [v for _, v in dev]))
+        run.score("documents", "documents-tfidf-lr", "TF-IDF word 1-2 and char 2-5-grams + logistic regression",
+                  [{"document_id": i, "label": v, "score": round(s, 6)} for i, (v, s) in
+                   zip(ids, model.predict(test_texts))], t, model.params)
+        run.save("documents-tfidf-lr.joblib", "documents-tfidf-lr", model, model.params)
+
+    run.attempt("documents", "documents-majority", majority)
+    run.attempt("documents", "documents-tfidf-lr", tfidf)
+
+
+# ---- the run -----------------------------------------------------------------------------------------------
+
+
+def score_rows(systems: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One flat row per system and score (the primary first): what a card's table shows."""
+    rows = []
+    for r in systems:
+        names = [r["primary"]["name"], *(n for n in r["scores"] if n != r["primary"]["name"])]
+        for name in names:
+            node = r["primary"] if name == r["primary"]["name"] else r["scores"][name]
+            ci = node.get("ci") or [None, None]
+            rows.append({"config": r["config"], "system": r["system"], "score": name, "value": node["value"],
+                         "ci95_low": ci[0], "ci95_high": ci[1], "train_cpu_s": r["train_seconds"]["cpu"]})
+    return rows
+
+
+def results_markdown(results: dict[str, Any]) -> str:
+    level = 95
+    lines = [f"# Baselines on {results['dataset']} {results['version']} ({results['split']})", "",
+             f"| config | system | primary score | value [{level}% CI] | train wall s | train CPU s |",
+             "|---|---|---|---|---|---|"]
+    for r in results["systems"]:
+        ci, v = r["primary"]["ci"], r["primary"]["value"]
+        value = "undefined" if v is None else f"{v:.4f}" + (f" [{ci[0]:.4f}, {ci[1]:.4f}]" if ci and None not in ci else "")
+        lines.append(f"| {r['config']} | {r['system']} | {r['primary']['name']} | {value} | "
+                     f"{r['train_seconds']['wall']} | {r['train_seconds']['cpu']} |")
+    for s in results["skipped"]:
+        lines.append(f"| {s['config']} | {s['system']} | skipped: {s['reason']} | | | |")
+    return "\n".join(lines) + "\n"
+
+
+def run_baselines(release: str | Path, out_dir: str | Path, schema: LabelSchema, options: BaselineOptions, *,
+                  leaderboard: Path | None = None) -> dict[str, Any]:
+    """Train and score every baseline on `release`; write everything under `out_dir`; return the results."""
+    rel = open_release(release)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    run = Runner(rel, out, schema, options, leaderboard)
+    run.attempt("ner", "ner-*", lambda: ner_baselines(run))
+    run.attempt("claims", "claims-*", lambda: claims_baselines(run))
+    run.attempt("documents", "documents-*", lambda: document_baselines(run))
+    results = {
+        "dataset": rel.name, "version": rel.version, "split": options.split, "seed": options.seed,
+        "bootstrap_samples": options.samples, "created_at": now(), "newsbench": __version__,
+        "scores": score_rows(run.results), "skipped": run.skipped,
+    }
+    write_json(out / RESULTS, results)  # compact: the card shows it as tables
+    write_json(out / SYSTEMS, {"release": str(rel.path), "version": rel.version, "systems": run.results})
+    write_json(out / "models.json", {"release": rel.version, "dataset": rel.name, "newsbench": __version__,
+                                     "models": run.models})
+    results = {**results, "systems": run.results}
+    with AtomicWriter(out / "results.md") as fh:
+        fh.write_bytes(results_markdown(results).encode("utf-8"))
+    return results

@@ -1,0 +1,154 @@
+"""Validate files of annotation records: every problem located, valid records kept, invalid ones quarantined.
+
+Each input file is read as a stream of records (a JSON array or JSON Lines) and cut into regions, several per
+worker process so that the main process joins the results of the first regions while the workers check the
+next ones. Workers (`worker`) check their records, write the valid ones to a part file and return the
+problems; this process (`merge`) numbers the records across regions, marks repeated documents and writes
+`valid/<file>.jsonl` (valid records as they were, one a line), `quarantine.jsonl` (each invalid record with its
+problems), `report.json` and `report.txt`. Every record ends up in exactly one of the two outputs. A file that
+cannot be read or parsed is reported and makes the exit code 2.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from contextlib import nullcontext
+from pathlib import Path
+
+from builder.errors import InputError
+from builder.jsonl import AtomicWriter, write_json
+from builder.labels import LabelSchema
+from builder.parallel import map_batches, worker_count
+from builder.check.validate import reader
+from builder.check.validate.corpus import Corpus, CorpusError
+from builder.check.validate.merge import FileMerge, RegionsMisplaced
+from builder.check.validate.model import LABELSTUDIO, record_kind
+from builder.check.validate.problems import Problem
+from builder.check.validate.report import REPORT_JSON, REPORT_TXT, FileReport, ValidationReport
+from builder.check.validate.worker import Job, check_region, init
+
+QUARANTINE = "quarantine.jsonl"
+VALID_DIR = "valid"
+REGIONS_PER_WORKER = 8  # more regions than workers: the main process joins early regions while later ones run,
+# and the workers end at about the same time
+
+
+
+def display_name(path: Path, root: Path | None) -> str:
+    try:
+        return str(path.resolve().relative_to(root.resolve())) if root else str(path)
+    except ValueError:
+        return str(path)
+
+
+def annotation_files(annotations_dir: Path) -> list[Path]:
+    """The record files under the annotations folder: raw exports, canonical records, gold documents."""
+    found = [p for p in sorted((annotations_dir / "raw").rglob("*.json*"))
+             if p.suffix in (".json", ".jsonl") and p.name != "manifest.json" and not p.name.startswith(".")]
+    found += sorted((annotations_dir / "canonical").glob("*.jsonl"))
+    found += sorted((annotations_dir / "gold").glob("*.jsonl"))
+    return found
+
+
+def validate_files(paths: Iterable[Path], labels: LabelSchema, *, corpus: Corpus | None, out_dir: Path,
+                   workers: int = 1, root: Path | None = None, keep_valid: bool = True) -> ValidationReport:
+    """Validate each file; write the valid records, the quarantine and both reports under `out_dir`."""
+    started = time.perf_counter()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    files: list[FileReport] = []
+    problems: list[Problem] = []
+    workers = worker_count(workers)
+    with AtomicWriter(out_dir / QUARANTINE) as quarantine:
+        for path in paths:
+            name = display_name(path, root)
+            report = FileReport(name)
+            files.append(report)
+            target = out_dir / VALID_DIR / valid_name(name) if keep_valid else None
+            try:
+                merge = _validate_file(path, name, labels, corpus, workers, target, report)
+            except CorpusError:
+                raise
+            except InputError as exc:
+                report.error = exc.message
+                continue
+            found = merge.problems()
+            problems += found
+            report.by_check.update(p.check for p in found)
+            report.records, report.invalid, report.valid = merge.records, len(merge.invalid), merge.valid
+            report.valid_out = str(target) if target else None
+            merge.write_quarantine(path, quarantine)
+    result = ValidationReport(files, problems, str(corpus.path) if corpus else None, out_dir)
+    result.seconds = time.perf_counter() - started
+    write_json(out_dir / REPORT_JSON, result.to_dict())
+    with AtomicWriter(out_dir / REPORT_TXT) as out:
+        out.write_bytes(result.text().encode("utf-8") + b"\n")
+    return result
+
+
+def valid_name(name: str) -> str:
+    """`valid/` file name of an input: its path with '/' as '__', extension .jsonl."""
+    return name.strip("/").replace("/", "__").rsplit(".", 1)[0] + ".jsonl"
+
+
+def _validate_file(path: Path, name: str, labels: LabelSchema, corpus: Corpus | None, workers: int,
+                   target: Path | None, report: FileReport) -> FileMerge:
+    if not path.is_file():
+        raise InputError("no such file", where=str(path), fix="pass an existing export or records file")
+    fmt = reader.detect_format(path)
+    report.format = fmt
+    cuts = reader.regions(path, fmt, workers * REGIONS_PER_WORKER if workers > 1 else 1)
+    if corpus is not None and not corpus.loaded and _first_kind(path, fmt, cuts[0]) != LABELSTUDIO:
+        corpus.load()  # canonical records and documents are checked against it in the workers: index it once, now
+    try:
+        return _check_regions(path, name, fmt, cuts, labels, corpus, workers, target)
+    except CorpusError:
+        raise
+    except (RegionsMisplaced, InputError):
+        if len(cuts) == 1:
+            raise
+    # A region cut fell inside an element (a string mimicked one), or a region did not parse on its own:
+    # read the file again in one piece, which also gives the right error for a file that is damaged.
+    return _check_regions(path, name, fmt, [(cuts[0][0], path.stat().st_size)], labels, corpus, 1, target)
+
+
+def _check_regions(path: Path, name: str, fmt: str, cuts: list[tuple[int, int]], labels: LabelSchema,
+                   corpus: Corpus | None, workers: int, target: Path | None) -> FileMerge:
+    """Check the regions on `workers` processes and join their results in order as they come."""
+    jobs = [Job(str(path), name, fmt, a, b, _part_path(target, a)) for a, b in cuts]
+    try:
+        with AtomicWriter(target) if target else nullcontext() as out:
+            merge = FileMerge(name, out, corpus)
+            results = map_batches(check_region, jobs, workers=min(workers, len(jobs)), initializer=init,
+                                  initargs=(labels, corpus))
+            try:
+                for result in results:  # the first add indexes the corpus (when not yet), while workers run
+                    merge.add(result)
+                    _remove(result.part)
+            finally:
+                results.close()  # on an error: stop the workers before their parts are removed
+        return merge
+    finally:
+        for job in jobs:  # the parts of regions not joined (an error, misplaced regions)
+            _remove(job.part)
+
+
+def _first_kind(path: Path, fmt: str, cut: tuple[int, int]) -> str | None:
+    """The kind of the file's first record (None: none, or not readable; the checks will say)."""
+    records = reader.iter_records(path, fmt, *cut, first_line=1)
+    try:
+        first = next(records, None)
+    except InputError:
+        return None
+    finally:
+        records.close()
+    return record_kind(first.value) if first else None
+
+
+def _part_path(target: Path | None, start: int) -> str | None:
+    return str(target.parent / f".{target.name}.{start}.part") if target else None
+
+
+def _remove(part: str | None) -> None:
+    if part is not None:
+        Path(part).unlink(missing_ok=True)

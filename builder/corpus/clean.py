@@ -1,0 +1,384 @@
+"""Clean: normalise Unicode and whitespace, strip boilerplate by rule, read dateline, attribution and a lead date,
+and drop documents that fail the quality filters.
+
+Every removed line and every dropped document is counted by reason and written to the rejects file.
+Cleaning is idempotent at the document level: a cleaned document cleans to itself (the dateline, attribution
+and date it already carries are not searched for again).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from builder.config import Config
+from builder.document import set_text
+from builder.jsonl import AtomicWriter, batched, read_jsonl
+from builder.parallel import map_batches, worker_count
+from builder.corpus.rulesets import RuleSet, load_rule_set
+from builder.stage import RejectSink, StageDir
+
+# Zero-width space, BOM and soft hyphen carry no text; ZWJ/ZWNJ are kept (they matter in several scripts).
+_INVISIBLE = re.compile("[\u200b\u2060\ufeff\u00ad]")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_SPACES = re.compile("[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
+_MULTISPACE = re.compile(" {2,}")  # runs of two or more only: matching every single space is slow
+_SENTENCE_END = re.compile(r"[.!?\u2026:;\"\u201d\u2019')\]]$")
+
+
+def normalise_text(text: str) -> str:
+    """NFC, one kind of line break and space, no invisible or control characters, no blank or padded lines."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
+    text = unicodedata.normalize("NFC", text)
+    text = _INVISIBLE.sub("", text)
+    text = _CONTROL.sub("", text)
+    text = _SPACES.sub(" ", text)
+    text = _MULTISPACE.sub(" ", text)
+    return "\n".join(line.strip() for line in text.split("\n") if line.strip())
+
+
+def is_hard_wrapped(lines: list[str]) -> bool:
+    """A text wrapped at a fixed width: most lines stop without ending a sentence."""
+    if len(lines) < 3:
+        return False
+    open_ends = sum(1 for line in lines[:-1] if not _SENTENCE_END.search(line))
+    return open_ends >= 0.5 * (len(lines) - 1)
+
+
+def unwrap_lines(lines: list[str], *, wrapped: bool) -> list[str]:
+    """Join a line that does not end a sentence with the next one when the next one starts in lower case
+    (a broken line in any text), or always when the whole text is hard-wrapped."""
+    out: list[str] = []
+    for line in lines:
+        if out and not _SENTENCE_END.search(out[-1]) and (wrapped or line[:1].islower()):
+            out[-1] = f"{out[-1]} {line}"
+        else:
+            out.append(line)
+    return out
+
+
+@dataclass
+class CleanResult:
+    doc: dict[str, Any] | None
+    removed: list[tuple[str, str]] = field(default_factory=list)  # (rule, line)
+    drop_reason: str | None = None
+    drop_detail: str | None = None
+    events: list[str] = field(default_factory=list)  # what was found: dateline, attribution, lead_date, unwrapped
+
+
+class Cleaner:
+    """Cleans one document with an ordered list of rule sets (most specific first) and the quality filters."""
+
+    def __init__(
+        self,
+        rule_sets: list[RuleSet],
+        *,
+        unwrap: bool = True,
+        min_words: int = 30,
+        languages: Iterable[str] = ("id",),
+        language_check: bool = True,
+        min_language_chars: int = 200,
+        language_sample_chars: int = 600,
+    ) -> None:
+        self.rule_sets = rule_sets
+        self.unwrap = unwrap
+        self.min_words = min_words
+        self.languages = set(languages)
+        self.language_check = language_check
+        self.min_language_chars = min_language_chars
+        self.language_sample_chars = language_sample_chars
+        self._identifier = None
+        self._lead_patterns = {rs.name: lead_date_patterns(rs) for rs in rule_sets}
+
+    # -- language -------------------------------------------------------------------------------------------
+    def detect_language(self, text: str) -> str:
+        if self._identifier is None:
+            from py3langid.langid import _get_identifier  # the model ships inside the package
+
+            self._identifier = _get_identifier()
+        # The identifier's cost grows with the text; a few hundred characters of news prose decide as well as
+        # the whole article (see scripts/bench_prepare.py for what it costs).
+        return self._identifier.classify(text[: self.language_sample_chars])[0]
+
+    # -- steps ----------------------------------------------------------------------------------------------
+    def _apply_rules(self, lines: list[str], doc: dict[str, Any], res: CleanResult) -> list[str]:
+        kept: list[str] = []
+        for i, line in enumerate(lines):
+            rule = self._match(line)
+            if rule is None:
+                kept.append(line)
+                continue
+            if rule.action == "strip":
+                new = rule.regex.sub("", line).strip()
+                res.removed.append((rule.name, line))
+                if new:
+                    kept.append(new)
+                continue
+            res.removed.append((rule.name, line))
+            if rule.action == "attribution":
+                value = rule.regex.search(line).group("value").strip()
+                doc["attribution"] = value if not doc.get("attribution") else doc["attribution"]
+                res.events.append("attribution")
+            elif rule.action == "meta":
+                doc.setdefault("meta", {})[rule.field] = rule.regex.search(line).group("value").strip()
+            elif rule.action == "drop_rest":
+                res.removed.extend((rule.name, rest) for rest in lines[i + 1 :])
+                break
+        return kept
+
+    def _match(self, line: str):
+        for rs in self.rule_sets:
+            for rule in rs.rules:
+                if rule.regex.search(line):
+                    return rule
+        return None
+
+    def _dateline(self, lines: list[str], doc: dict[str, Any], res: CleanResult) -> list[str]:
+        if not lines or doc.get("dateline"):
+            return lines
+        first = lines[0]
+        for rs in self.rule_sets:
+            for pat in rs.datelines:
+                m = pat.regex.match(first)
+                if not m:
+                    continue
+                groups = m.groupdict()
+                place = (groups.get("place") or "").strip(" ,-") or None
+                if pat.known_places_only and (place or "").casefold() not in rs.places:
+                    continue
+                outlet = groups.get("outlet")
+                doc["dateline"] = {"place": place, "outlet": outlet.strip() if outlet else None, "raw": m.group(0)}
+                res.events.append("dateline")
+                rest = first[m.end() :].strip()
+                return ([rest] if rest else []) + lines[1:]
+        return lines
+
+    def _lead_date(self, lines: list[str], doc: dict[str, Any], res: CleanResult) -> None:
+        if doc.get("published"):
+            return
+        for rs in self.rule_sets:
+            if not rs.months and not rs.weekdays:
+                continue
+            found = find_lead_date(lines[: rs.lead_paragraphs], rs, self._lead_patterns[rs.name])
+            if found:
+                doc["published"] = found
+                doc["published_from"] = "lead"
+                res.events.append("lead_date")
+                return
+
+    # -- whole document -------------------------------------------------------------------------------------
+    def clean(self, doc: dict[str, Any]) -> CleanResult:
+        doc = dict(doc)
+        res = CleanResult(doc=doc)
+        if doc.get("title"):
+            doc["title"] = normalise_text(doc["title"]).replace("\n", " ")
+        lines = normalise_text(doc["text"]).split("\n") if doc["text"] else []
+        lines = [line for line in lines if line]
+        lines = self._apply_rules(lines, doc, res)
+        if self.unwrap:
+            joined = unwrap_lines(lines, wrapped=is_hard_wrapped(lines))
+            if len(joined) != len(lines):
+                res.events.append("unwrapped")
+            lines = joined
+        lines = self._dateline(lines, doc, res)
+        self._lead_date(lines, doc, res)
+        set_text(doc, "\n".join(lines))
+        text = doc["text"]
+        words = len(text.split())
+        if not text:
+            return self._drop(res, "empty_after_cleaning", "no text left after removing boilerplate")
+        if words < self.min_words:
+            return self._drop(res, "too_short", f"{words} words < clean.min_words={self.min_words}")
+        if self.language_check and len(text) >= self.min_language_chars:
+            lang = self.detect_language(text)
+            if lang not in self.languages:
+                return self._drop(res, "wrong_language", f"identified as '{lang}', accepted: {sorted(self.languages)}")
+        return res
+
+    @staticmethod
+    def _drop(res: CleanResult, reason: str, detail: str) -> CleanResult:
+        res.drop_reason, res.drop_detail = reason, detail
+        return res
+
+
+_DMY = r"\(\s*(?P<d>\d{1,2})\s*/\s*(?P<m>\d{1,2})\s*/\s*(?P<y>\d{4}|\d{2})\s*\)"
+
+
+def _valid_date(year: int, month: int, day: int) -> str | None:
+    if year < 100:
+        year += 2000
+    try:
+        return dt.date(year, month, day).isoformat()
+    except ValueError:
+        return None
+
+
+def lead_date_patterns(rs: RuleSet) -> list[re.Pattern[str]]:
+    """News style dates: "Rabu (19/6/2024)", "(19/6/2024)", "Kamis, 5 Juli 2012". A bare "24 April 2001" is
+    left alone: in a lead it is as often a date the story cites as the date of the story."""
+    patterns = [re.compile(_DMY)]
+    if rs.weekdays and rs.months:
+        days = "|".join(sorted(map(re.escape, rs.weekdays), key=len, reverse=True))
+        months = "|".join(sorted(map(re.escape, rs.months), key=len, reverse=True))
+        patterns.append(re.compile(
+            rf"\b(?:{days})\s*,?\s*\(?\s*(?P<d>\d{{1,2}})\s+(?P<mname>{months})\.?\s+(?P<y>\d{{4}})\b",
+            re.IGNORECASE))
+    return patterns
+
+
+def find_lead_date(lines: list[str], rs: RuleSet, patterns: list[re.Pattern[str]] | None = None) -> str | None:
+    """The first full date in the lead paragraphs, as an ISO date."""
+    lead = " ".join(lines).replace("\u2019", "'")
+    best: tuple[int, str] | None = None
+    for pattern in patterns if patterns is not None else lead_date_patterns(rs):
+        for m in pattern.finditer(lead):
+            month = rs.months[m.group("mname").casefold()] if "mname" in m.groupdict() else int(m.group("m"))
+            d = _valid_date(int(m.group("y")), month, int(m.group("d")))
+            if d:
+                if best is None or m.start() < best[0]:
+                    best = (m.start(), d)
+                break
+    return best[1] if best else None
+
+
+# -- the stage ----------------------------------------------------------------------------------------------
+
+def build_cleaners(config: Config) -> dict[str, Cleaner]:
+    """One Cleaner per source: the source's own rule sets first (more specific), then the generic ones."""
+    cfg = config["clean"]
+    extra = config.resolve(cfg["rules_dir"]) if cfg.get("rules_dir") else None
+    cache: dict[str, RuleSet] = {}
+
+    def get(name: str) -> RuleSet:
+        if name not in cache:
+            cache[name] = load_rule_set(name, extra)
+        return cache[name]
+
+    generic = [get(n) for n in cfg["rule_sets"]]
+
+    def cleaner(rule_sets: list[RuleSet]) -> Cleaner:
+        return Cleaner(
+            rule_sets,
+            unwrap=bool(cfg["unwrap_lines"]),
+            min_words=int(cfg["min_words"]),
+            languages=cfg["languages"],
+            language_check=bool(cfg["language_check"]),
+            min_language_chars=int(cfg["min_language_chars"]),
+            language_sample_chars=int(cfg["language_sample_chars"]),
+        )
+
+    cleaners = {}
+    for src in config["sources"]:
+        own = [get(n) for n in src.get("rule_sets", [])]
+        cleaners[src["name"]] = cleaner(own + [g for g in generic if g not in own])
+    cleaners[""] = cleaner(generic)
+    return cleaners
+
+
+_WORKER_CLEANERS: dict[str, Cleaner] = {}
+
+
+def _init_worker(config: Config) -> None:
+    global _WORKER_CLEANERS
+    _WORKER_CLEANERS = build_cleaners(config)
+
+
+def _clean_batch(docs: list[dict[str, Any]]) -> list[tuple[dict[str, Any], CleanResult]]:
+    out = []
+    for doc in docs:
+        cleaner = _WORKER_CLEANERS.get(doc["source"]["name"]) or _WORKER_CLEANERS[""]
+        out.append((doc, cleaner.clean(doc)))
+    return out
+
+
+@dataclass
+class CleanTally:
+    """What the clean stage counts while it writes; partitions of one run each keep one and add them up."""
+
+    n_in: int = 0
+    n_out: int = 0
+    removed: Counter[str] = field(default_factory=Counter)
+    dropped: Counter[str] = field(default_factory=Counter)
+    events: Counter[str] = field(default_factory=Counter)
+
+    def add(self, results: list[tuple[dict[str, Any], CleanResult]], writer: AtomicWriter,
+            rejects: RejectSink) -> None:
+        """Write the kept documents of a cleaned batch and reject the rest, with every removed line."""
+        for original, res in results:
+            self.n_in += 1
+            doc_id = original["id"]
+            where = original["source"].get("uri")
+            for rule, line in res.removed:
+                self.removed[rule] += 1
+                rejects.reject(rule, kind="line", doc_id=doc_id, where=where, detail=line)
+            self.events.update(res.events)
+            if res.drop_reason:
+                self.dropped[res.drop_reason] += 1
+                rejects.reject(res.drop_reason, kind="document", doc_id=doc_id, where=where,
+                               detail=res.drop_detail, record=original)
+                continue
+            writer.write(res.doc)
+            self.n_out += 1
+
+    def merge(self, other: CleanTally) -> None:
+        self.n_in += other.n_in
+        self.n_out += other.n_out
+        self.removed.update(other.removed)
+        self.dropped.update(other.dropped)
+        self.events.update(other.events)
+
+    def stats(self) -> dict[str, Any]:
+        return {
+            "stage": "clean",
+            "documents_in": self.n_in,
+            "documents_out": self.n_out,
+            "documents_dropped": dict(self.dropped),
+            "lines_removed": dict(self.removed),
+            "found": dict(self.events),
+        }
+
+
+def clean_records(
+    config: Config,
+    records: Iterable[dict[str, Any]],
+    writer: AtomicWriter,
+    rejects: RejectSink,
+    *,
+    workers: int = 1,
+    progress: bool = False,
+) -> CleanTally:
+    """Clean a stream of documents into `writer` and `rejects`: the whole stage, or one partition of it."""
+    tally = CleanTally()
+    batches = batched(records, int(config.get("clean.batch_size", 256)))
+    bar = tqdm(desc="clean", unit="doc", disable=not progress, leave=False)
+    for results in map_batches(_clean_batch, batches, workers=workers, initializer=_init_worker,
+                               initargs=(config,)):
+        tally.add(results, writer, rejects)
+        bar.update(len(results))
+    bar.close()
+    return tally
+
+
+def run_clean(config: Config, in_path: Path, out: StageDir, *, progress: bool = False) -> dict[str, Any]:
+    """Clean the documents of `in_path` into `out`; return the stats (also written to stats.json)."""
+    build_cleaners(config)  # fail on a bad rule set before any worker starts
+    rejects = RejectSink("clean", out.rejects)
+    workers = worker_count(config.get("clean.workers", 0))
+    ok = False
+    try:
+        with AtomicWriter(out.documents) as writer:
+            tally = clean_records(config, read_jsonl(in_path), writer, rejects, workers=workers, progress=progress)
+        ok = True
+    finally:
+        rejects.close(ok)
+    stats = tally.stats()
+    out.write_stats(stats)
+    return stats

@@ -1,0 +1,398 @@
+"""CoNLL/BIO files: read sentences, and import them as canonical documents with gold entities.
+
+A CoNLL file holds one token per line with columns (token first, the tag in a chosen column), a blank line
+between sentences and optional `-DOCSTART-` lines between documents. Columns are split on tabs when a line has
+one, else on runs of spaces (`delimiter="tab"` / `"space"` forces one); CRLF line endings are fine. Tags may be
+IOB1, IOB2 or BIOES: spans are decoded with conlleval's rules, which read all three (`builder.tags`), and the
+declared or detected scheme only decides which transitions count as ill-formed.
+
+On import, each source label is mapped onto the label schema (`PPL=PER`); a label that is already a schema type
+maps to itself, a label mapped to "" is dropped on purpose, and any other label is dropped as unmapped. Every
+dropped entity is counted by reason and label and written to the rejects file. The document text is rebuilt
+from the tokens (one space between tokens, one line per sentence), so every offset slices the text exactly.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from builder.document import make_doc_id, new_document
+from builder.errors import ConfigError, InputError
+from builder.jsonl import AtomicWriter, batched
+from builder.labels import LabelSchema
+from builder.annotate.preannotate import PreAnnotation, Region
+from builder.tags import TagError, decode, spans_to_iob2, split_tag
+from builder.stage import RejectSink, StageDir, file_digest
+
+DOCSTART = "-DOCSTART-"
+DELIMITERS = ("auto", "tab", "space")
+SCHEMES = ("auto", "iob1", "iob2", "bioes")
+_SPLIT_NAMES = {"train": "train", "dev": "validation", "valid": "validation", "validation": "validation",
+                "test": "test"}
+_SPLIT_IN_NAME = re.compile(r"(?<![a-z])(train|dev|valid|validation|test)(?![a-z])", re.IGNORECASE)
+
+
+@dataclass
+class Sentence:
+    tokens: list[str]
+    tags: list[str]
+    line: int  # 1-based line of the first token
+    doc: int  # index of the -DOCSTART- block it belongs to
+
+
+@dataclass
+class ConllOptions:
+    """How to read the files and describe the imported documents."""
+
+    source: str  # source name: part of every document id, do not rename once published
+    license: str = "unknown"
+    redistributable: bool = False
+    retrieved_at: str | None = None  # ISO time; default: each file's mtime
+    language: str = "id"
+    token_column: int = 0
+    tag_column: int = -1  # the last column
+    delimiter: str = "auto"  # auto | tab | space
+    scheme: str = "auto"  # auto | iob1 | iob2 | bioes
+    encoding: str = "utf-8"
+    label_map: dict[str, str] = field(default_factory=dict)  # source label -> schema type, "" drops it
+    sentences_per_doc: int = 0  # 0: a document per -DOCSTART- block, or per sentence when there is none
+    split: str | None = None  # train/validation/test for every file; None: from the file name (dev -> validation)
+
+
+def _columns(line: str, delimiter: str) -> list[str]:
+    if delimiter == "tab" or (delimiter == "auto" and "\t" in line):
+        return line.split("\t")
+    return line.split()
+
+
+def read_conll(
+    path: str | Path,
+    *,
+    token_column: int = 0,
+    tag_column: int = -1,
+    delimiter: str = "auto",
+    encoding: str = "utf-8",
+) -> Iterator[Sentence]:
+    """Yield the sentences of a CoNLL file; a line without the tag column raises a located InputError."""
+    if delimiter not in DELIMITERS:
+        raise ConfigError(f"unknown delimiter {delimiter!r}", fix=f"use one of {', '.join(DELIMITERS)}")
+    path = Path(path)
+    try:
+        fh = open(path, encoding=encoding, newline=None)  # universal newlines: LF, CRLF and CR
+    except OSError as exc:
+        raise InputError(f"cannot open: {exc.strerror}", where=str(path), fix="check the path") from exc
+    tokens: list[str] = []
+    tags: list[str] = []
+    first = doc = 0
+    with fh:
+        try:
+            for lineno, raw in enumerate(fh, 1):
+                line = raw.rstrip("\n")
+                if not line.strip():
+                    if tokens:
+                        yield Sentence(tokens, tags, first, doc)
+                        tokens, tags = [], []
+                    continue
+                cols = _columns(line, delimiter)
+                if cols[0] == DOCSTART:
+                    if tokens:
+                        yield Sentence(tokens, tags, first, doc)
+                        tokens, tags = [], []
+                    doc += 1
+                    continue
+                try:
+                    if len(cols) < 2:  # the token would be its own tag
+                        raise IndexError
+                    token, tag = cols[token_column].strip(), cols[tag_column].strip()
+                except IndexError:
+                    raise InputError(
+                        f"line has {len(cols)} column(s), no token column {token_column} or tag column {tag_column}",
+                        where=f"{path}:{lineno}",
+                        fix="choose the columns with --token-column/--tag-column or repair the line",
+                    ) from None
+                if not token or not tag:
+                    raise InputError("empty token or tag", where=f"{path}:{lineno}",
+                                     fix="repair the line (a sentence ends at a blank line)")
+                if not tokens:
+                    first = lineno
+                tokens.append(token)
+                tags.append(tag)
+        except UnicodeDecodeError as exc:
+            raise InputError(f"not {encoding} ({exc.reason} at byte {exc.start})", where=str(path),
+                             fix="pass --encoding") from exc
+    if tokens:
+        yield Sentence(tokens, tags, first, doc)
+
+
+@dataclass
+class SchemeReport:
+    """Which tag scheme a file uses and the counts that decided it."""
+
+    scheme: str
+    prefixes: Counter[str]
+    b_after_outside: int  # B-X after O or another type: IOB2 (IOB1 uses B only between two X chunks)
+    i_after_outside: int  # I-X after O or another type: IOB1, or ill-formed IOB2
+    has_docstart: bool
+
+
+def detect_scheme(sentences: Iterable[Sentence], *, where: str = "") -> SchemeReport:
+    """Count prefixes and chunk openings; BIOES when E-/S- occur, IOB1 when I- opens chunks and B- never does."""
+    prefixes: Counter[str] = Counter()
+    b_open = i_open = 0
+    docs = 0
+    for s in sentences:
+        docs = max(docs, s.doc)
+        prev_prefix, prev_type = "O", ""
+        for k, tag in enumerate(s.tags):
+            try:
+                prefix, kind = split_tag(tag)
+            except TagError as exc:
+                raise InputError(str(exc), where=f"{where}:{s.line + k}",
+                                 fix="tags must be O, B-TYPE, I-TYPE, E-TYPE or S-TYPE") from None
+            prefixes[prefix] += 1
+            opens = prev_prefix == "O" or prev_type != kind
+            b_open += prefix == "B" and opens
+            i_open += prefix == "I" and opens
+            prev_prefix, prev_type = prefix, kind
+    if prefixes["E"] or prefixes["S"]:
+        scheme = "bioes"
+    elif i_open and not b_open:
+        scheme = "iob1"
+    else:
+        scheme = "iob2"
+    return SchemeReport(scheme, prefixes, b_open, i_open, docs > 0)
+
+
+def sentence_entities(sentences: Sequence[Sentence]) -> list[list[tuple[int, int, str]]]:
+    """(start token, end token exclusive, source label) per sentence, decoded in one batch."""
+    spans = decode([s.tags for s in sentences], "conlleval")
+    out: list[list[tuple[int, int, str]]] = [[] for _ in sentences]
+    for unit, start, end, label in spans.tuples():
+        out[unit].append((start, end, label))
+    return out
+
+
+# How a chunk may not open, per scheme: (prefix, does it open a chunk, previous prefix) -> ill-formed.
+ILL_FORMED: dict[str, Callable[[str, bool, str], bool]] = {
+    "iob2": lambda prefix, opens, prev: prefix == "I" and opens,  # I- must follow B-/I- of its type
+    "iob1": lambda prefix, opens, prev: prefix == "B" and opens,  # B- only splits two chunks of one type
+    "bioes": lambda prefix, opens, prev: prefix in "IE" and (opens or prev in "ES"),
+}
+
+
+def ill_formed(tags: Sequence[str], scheme: str) -> int:
+    """How many chunks open in a way the scheme does not allow (IOB2: an I- that opens; IOB1: a B- that does)."""
+    rule = ILL_FORMED[scheme]
+    bad = 0
+    prev_prefix, prev_type = "O", ""
+    for tag in tags:
+        prefix, kind = split_tag(tag)
+        bad += rule(prefix, prev_prefix == "O" or prev_type != kind, prev_prefix)
+        prev_prefix, prev_type = prefix, kind
+    return bad
+
+
+def resolve_label_map(label_map: dict[str, str], schema: LabelSchema) -> dict[str, str]:
+    """Check that every target is a schema type (or "" to drop the label)."""
+    types = set(schema.entity_names)
+    for src, dst in label_map.items():
+        if dst and dst not in types:
+            raise ConfigError(f"label map sends {src!r} to {dst!r}, which is not an entity type of the schema",
+                              where=schema.path, fix=f"map it to one of {', '.join(schema.entity_names)} or to ''")
+    return dict(label_map)
+
+
+def parse_label_map(items: Iterable[str]) -> dict[str, str]:
+    """`["PPL=PER", "FNB="]` -> {"PPL": "PER", "FNB": ""}."""
+    out = {}
+    for item in items:
+        if "=" not in item:
+            raise ConfigError(f"label mapping {item!r} has no '='", fix="write SOURCE=TARGET, e.g. PPL=PER")
+        src, dst = (part.strip() for part in item.split("=", 1))
+        if not src:
+            raise ConfigError(f"label mapping {item!r} has no source label", fix="write SOURCE=TARGET")
+        out[src] = dst
+    return out
+
+
+def split_of_file(path: Path) -> str | None:
+    m = _SPLIT_IN_NAME.search(path.stem)
+    return _SPLIT_NAMES[m.group(1).lower()] if m else None
+
+
+def _group(sentences: Iterable[Sentence], per_doc: int, by_docstart: bool) -> Iterator[list[Sentence]]:
+    """Sentences grouped into documents: by -DOCSTART- block, then at most `per_doc` per document."""
+    group: list[Sentence] = []
+    for s in sentences:
+        if group and ((by_docstart and s.doc != group[0].doc) or (per_doc and len(group) >= per_doc)):
+            yield group
+            group = []
+        group.append(s)
+    if group:
+        yield group
+
+
+def build_document(
+    group: Sequence[Sentence],
+    entities: Sequence[Sequence[tuple[int, int, str]]],
+    *,
+    path: Path,
+    options: ConllOptions,
+    source: dict[str, Any],
+    label_map: dict[str, str],
+    types: set[str],
+    sink: RejectSink,
+    dropped: Counter[str],
+) -> dict[str, Any]:
+    """One canonical document from consecutive sentences and their decoded (token) spans."""
+    key = f"{path.name}:{group[0].line}"
+    doc_id = make_doc_id(options.source, key)
+    parts: list[str] = []
+    sentences: list[dict[str, Any]] = []
+    ents: list[dict[str, Any]] = []
+    pos = 0
+    for n, (s, spans) in enumerate(zip(group, entities)):
+        if n:
+            parts.append("\n")
+            pos += 1
+        offsets = []
+        for k, token in enumerate(s.tokens):
+            if k:
+                parts.append(" ")
+                pos += 1
+            offsets.append([pos, pos + len(token)])
+            parts.append(token)
+            pos += len(token)
+        sentences.append({"id": f"{doc_id}-s{n}", "start": offsets[0][0], "end": pos, "passage_id": f"{doc_id}-p0",
+                          "tokens": offsets})
+        for start, end, label in spans:
+            target = label_map.get(label, label if label in types else None)
+            if not target:
+                reason = "unmapped_label" if target is None else "dropped_label"
+                dropped[f"{reason}:{label}"] += 1
+                sink.reject(reason, kind="entity", doc_id=doc_id, where=f"{path}:{s.line + start}",
+                            detail=label, record={"tokens": s.tokens[start:end], "label": label})
+                continue
+            ents.append((offsets[start][0], offsets[end - 1][1], target))
+    text = "".join(parts)
+    doc = new_document(
+        doc_id=doc_id,
+        source={**source, "key": key, "row": group[0].line},
+        language=options.language,
+        text=text,
+        meta={"conll": {"file": path.name, "line": group[0].line, "sentences": len(group)}},
+    )
+    doc["passages"] = [{"id": f"{doc_id}-p0", "type": "paragraph", "offsets": [[0, len(text)]]}]
+    doc["sentences"] = sentences
+    doc["entities"] = [
+        {"id": f"{doc_id}-e{k}", "type": t, "offsets": [[a, b]], "text": [text[a:b]]} for k, (a, b, t) in enumerate(ents)
+    ]
+    split = options.split or split_of_file(path)
+    if split:
+        doc["split"] = split
+    return doc
+
+
+def _retrieved_at(path: Path, options: ConllOptions) -> str:
+    if options.retrieved_at:
+        return options.retrieved_at
+    return datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc).isoformat(timespec="seconds")
+
+
+def import_conll(
+    paths: Sequence[str | Path], out: StageDir, options: ConllOptions, schema: LabelSchema, *, batch_size: int = 2000
+) -> dict[str, Any]:
+    """Import CoNLL files as documents into `out` (documents, rejects, stats); return the stats.
+
+    Each file is read twice, streaming: once to detect its tag scheme and -DOCSTART- blocks, once to build.
+    """
+    if options.scheme not in SCHEMES:
+        raise ConfigError(f"unknown tag scheme {options.scheme!r}", fix=f"use one of {', '.join(SCHEMES)}")
+    if options.split is not None and options.split not in set(_SPLIT_NAMES.values()):
+        raise ConfigError(f"unknown split {options.split!r}", fix="use train, validation or test")
+    label_map = resolve_label_map(options.label_map, schema)
+    types = set(schema.entity_names)
+    read = {"token_column": options.token_column, "tag_column": options.tag_column,
+            "delimiter": options.delimiter, "encoding": options.encoding}
+    sink = RejectSink("import", out.rejects)
+    stats: dict[str, Any] = {"files": {}, "documents": 0, "sentences": 0, "tokens": 0}
+    entity_counts: Counter[str] = Counter()
+    source_labels: Counter[str] = Counter()
+    dropped: Counter[str] = Counter()
+    ok = False
+    try:
+        with AtomicWriter(out.documents) as writer:
+            for raw_path in paths:
+                path = Path(raw_path)
+                report = detect_scheme(read_conll(path, **read), where=str(path))
+                scheme = report.scheme if options.scheme == "auto" else options.scheme
+                if scheme in ("iob1", "iob2") and (report.prefixes["E"] or report.prefixes["S"]):
+                    raise InputError(f"E-/S- tags in a file declared {scheme}", where=str(path),
+                                     fix="pass --scheme bioes or --scheme auto")
+                source = {"name": options.source, "uri": str(path), "key_kind": "path",
+                          "license": options.license, "redistributable": options.redistributable,
+                          "retrieved_at": _retrieved_at(path, options), "raw_sha256": file_digest(path)}
+                file_stats = {"scheme": scheme, "documents": 0, "sentences": 0, "ill_formed_chunks": 0,
+                              "split": options.split or split_of_file(path)}
+                groups = _group(read_conll(path, **read), options.sentences_per_doc or (0 if report.has_docstart else 1),
+                                report.has_docstart)
+                for batch in batched(groups, max(1, batch_size // max(1, options.sentences_per_doc or 1))):
+                    flat = [s for g in batch for s in g]
+                    spans = sentence_entities(flat)
+                    k = 0
+                    for group in batch:
+                        ents = spans[k:k + len(group)]
+                        k += len(group)
+                        for s, es in zip(group, ents):
+                            file_stats["ill_formed_chunks"] += ill_formed(s.tags, scheme)
+                            source_labels.update(label for _, _, label in es)
+                        doc = build_document(group, ents, path=path, options=options, source=source,
+                                             label_map=label_map, types=types, sink=sink, dropped=dropped)
+                        entity_counts.update(e["type"] for e in doc["entities"])
+                        writer.write(doc)
+                        file_stats["documents"] += 1
+                        file_stats["sentences"] += len(group)
+                        stats["tokens"] += sum(len(s.tokens) for s in group)
+                stats["files"][str(path)] = file_stats
+                stats["documents"] += file_stats["documents"]
+                stats["sentences"] += file_stats["sentences"]
+        ok = True
+    finally:
+        sink.close(ok)
+    stats["source_labels"] = dict(sorted(source_labels.items()))
+    stats["entities"] = dict(sorted(entity_counts.items()))
+    stats["dropped"] = dict(sorted(sink.counts.items()))
+    stats["dropped_by_label"] = dict(sorted(dropped.items()))
+    out.write_stats(stats)
+    return stats
+
+
+def conll_sentences(path: str | Path, **read: Any) -> tuple[list[list[str]], list[list[str]]]:
+    """(tokens, IOB2 tags) of every sentence of a file, for training and scoring outside a release.
+
+    Tags are re-encoded as IOB2 from the decoded spans, so IOB1 and BIOES files come out as IOB2."""
+    sentences = list(read_conll(path, **read))
+    spans = sentence_entities(sentences)
+    return [s.tokens for s in sentences], [spans_to_iob2(len(s.tokens), sp) for s, sp in zip(sentences, spans)]
+
+
+class ImportedEntities:
+    """A pre-annotator that proposes the entities a document already carries (e.g. from `import conll`), so that
+    imported gold can be pushed to Label Studio as predictions for review. Scores are 1.0: they are not guesses."""
+
+    def __init__(self, model_version: str = "imported") -> None:
+        self.model_version = model_version
+
+    def predict(self, docs: Iterable[dict[str, Any]]) -> Iterator[PreAnnotation]:
+        for doc in docs:
+            regions = tuple(
+                Region(f"e{k}", "entity", e["type"], a, b, 1.0)
+                for k, e in enumerate(doc.get("entities") or []) for a, b in e["offsets"][:1]
+            )
+            yield PreAnnotation(doc["id"], self.model_version, regions, (), 1.0 if regions else 0.0)

@@ -1,0 +1,134 @@
+"""CSV sources: delimiter, encoding and column mapping from the config; multi-line fields are fine.
+
+Config keys: `columns = { text = ..., key = ..., title = ..., published = ..., url = ..., outlet = ... }`
+(only `text` is required), `labels = { name = column }`, `label_values = { raw = value }`, `delimiter`, `encoding`.
+Columns that are not mapped are kept in `meta`. Without a key column the key is the hash of the raw record.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from builder.config import Config
+from builder.corpus.ingest.base import (
+    IngestContext,
+    KeyTracker,
+    build_document,
+    check_encoding_name,
+    read_decoded,
+    map_labels,
+    relative_key,
+    source_files,
+)
+
+MAPPED = ("text", "key", "title", "published", "url", "outlet", "retrieved_at")
+
+csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # long articles exceed the 128 KB default
+
+
+def read_csv(
+    config: Config, source: dict[str, Any], ctx: IngestContext, files: list[Path] | None = None
+) -> Iterator[dict[str, Any]]:
+    """Documents of the source's files, or of `files` only (one partition of a distributed run)."""
+    encoding = check_encoding_name(source)
+    columns: dict[str, str] = dict(source.get("columns", {}))
+    columns.setdefault("text", "text")
+    delimiter = source.get("delimiter", ",")
+    for file in source_files(config, source) if files is None else files:
+        read = read_decoded(file, source, encoding, ctx)
+        if read is None:
+            continue
+        raw, text, used = read
+        yield from _rows(config, source, ctx, file, text, raw, used, columns, delimiter)
+
+
+def _rows(config, source, ctx, file, text, raw, used, columns, delimiter) -> Iterator[dict[str, Any]]:
+    where = str(file)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = next(reader)
+    except StopIteration:
+        ctx.problem("empty_file", "the CSV file is empty", where, "remove it from the source or add a header and rows")
+        return
+    except csv.Error as exc:
+        ctx.problem("bad_csv", f"cannot parse the header: {exc}", where, "check delimiter and quoting")
+        return
+    header = [h.strip() for h in header]
+    wanted = {role: col for role, col in columns.items() if role in MAPPED}
+    wanted.update({f"label:{name}": col for name, col in source.get("labels", {}).items()})
+    missing = sorted({col for col in wanted.values() if col not in header})
+    if missing:
+        ctx.problem(
+            "missing_column",
+            f"column(s) {', '.join(map(repr, missing))} not in the header {header}",
+            f"{where}:1",
+            f"map the right header names in 'columns'/'labels' of source '{source['name']}'"
+            f" (delimiter is {delimiter!r}; check it too)",
+        )
+        return
+    keys = KeyTracker()
+    file_key = relative_key(config, source, file)
+    mapped_cols = set(wanted.values())
+    uri = str(file.relative_to(config.root)) if file.is_relative_to(config.root) else str(file)
+    row_no = 0
+    while True:
+        try:
+            values = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            row_no += 1
+            ctx.problem("bad_csv_row", f"cannot parse row: {exc}", f"{where}:row {row_no}", "fix the quoting")
+            continue
+        row_no += 1
+        row_where = f"{where}:row {row_no}"
+        if not any(v.strip() for v in values):
+            continue  # blank line between records
+        if len(values) != len(header):
+            ctx.problem(
+                "bad_field_count",
+                f"{len(values)} fields, header has {len(header)}",
+                row_where,
+                f"check the delimiter ({delimiter!r}) and quoting of this row",
+                record=values,
+            )
+            continue
+        row = dict(zip(header, values))
+        body = row[columns["text"]]
+        if not body.strip():
+            ctx.problem("empty_text", f"column {columns['text']!r} is empty", row_where, "fill or remove the row",
+                        record=row)
+            continue
+        raw_record = delimiter.join(values).encode("utf-8")
+        if "key" in columns and row[columns["key"]].strip():
+            key, kind = row[columns["key"]].strip(), "column"
+        elif "url" in columns and row[columns["url"]].strip():
+            key, kind = row[columns["url"]].strip(), "url"
+        else:
+            key, kind = f"{file_key}:{hashlib.sha256(raw_record).hexdigest()}", "raw_hash"
+        meta = {k: v for k, v in row.items() if k not in mapped_cols}
+        yield build_document(
+            config,
+            source,
+            key=keys.unique(key),
+            key_kind=kind,
+            text=body,
+            uri=row.get(columns.get("url", ""), "") or uri,
+            file=file,
+            raw=raw_record,
+            encoding=used,
+            ctx=ctx,
+            row=row_no,
+            title=row.get(columns.get("title", "")) or None,
+            published=row.get(columns.get("published", "")) or None,
+            outlet=row.get(columns.get("outlet", "")) or None,
+            doc_labels=map_labels(source, row, row_where, ctx),
+            meta=meta,
+            retrieved=row.get(columns.get("retrieved_at", "")) or None,
+        )

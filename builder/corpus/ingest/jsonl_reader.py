@@ -1,0 +1,96 @@
+"""JSONL sources: one JSON object per line, mapped with `columns` like CSV (default text field: "text")."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from builder.config import Config
+from builder.corpus.ingest.base import (
+    IngestContext,
+    KeyTracker,
+    build_document,
+    check_encoding_name,
+    map_labels,
+    relative_key,
+    source_files,
+)
+
+MAPPED = ("text", "key", "title", "published", "url", "outlet", "retrieved_at")
+
+
+def read_jsonl_source(
+    config: Config, source: dict[str, Any], ctx: IngestContext, files: list[Path] | None = None
+) -> Iterator[dict[str, Any]]:
+    """Documents of the source's files, or of `files` only (one partition of a distributed run)."""
+    encoding = check_encoding_name(source)
+    if encoding == "auto":
+        encoding = "utf-8"  # JSON text is UTF-8 (RFC 8259)
+    columns: dict[str, str] = dict(source.get("columns", {}))
+    columns.setdefault("text", "text")
+    mapped = {columns[r] for r in MAPPED if r in columns} | set(source.get("labels", {}).values())
+    for file in source_files(config, source) if files is None else files:
+        where = str(file)
+        try:
+            fh = open(file, "rb")
+        except OSError as exc:
+            ctx.problem("unreadable_file", f"cannot read: {exc.strerror}", where, "check the path and permissions")
+            continue
+        keys = KeyTracker()
+        file_key = relative_key(config, source, file)
+        uri = str(file.relative_to(config.root)) if file.is_relative_to(config.root) else str(file)
+        with fh:
+            for lineno, line in enumerate(fh, 1):
+                line_where = f"{where}:{lineno}"
+                if not line.strip():
+                    continue
+                try:
+                    record = orjson.loads(line.decode(encoding))
+                except (UnicodeDecodeError, orjson.JSONDecodeError) as exc:
+                    ctx.problem("bad_json_line", f"not a JSON object: {exc}", line_where,
+                                "repair the line (one JSON object per line, UTF-8)",
+                                record=line.decode(encoding, "replace"))
+                    continue
+                if not isinstance(record, dict):
+                    ctx.problem("bad_json_line", "the line is not a JSON object", line_where,
+                                "write one object per line", record=record)
+                    continue
+                body = record.get(columns["text"])
+                if not isinstance(body, str) or not body.strip():
+                    ctx.problem("empty_text", f"field {columns['text']!r} is missing or empty", line_where,
+                                f"fill the field, or map the text field with columns.text on source "
+                                f"'{source['name']}'", record=record)
+                    continue
+
+                def field(role: str) -> Any:
+                    return record.get(columns[role]) if role in columns else None
+
+                if field("key") not in (None, ""):
+                    key, kind = str(field("key")), "column"
+                elif field("url"):
+                    key, kind = str(field("url")), "url"
+                else:
+                    key, kind = f"{file_key}:{hashlib.sha256(line.strip()).hexdigest()}", "raw_hash"
+                yield build_document(
+                    config,
+                    source,
+                    key=keys.unique(key),
+                    key_kind=kind,
+                    text=body,
+                    uri=str(field("url") or uri),
+                    file=file,
+                    raw=line.strip(),
+                    encoding=encoding,
+                    ctx=ctx,
+                    row=lineno,
+                    title=field("title"),
+                    published=field("published"),
+                    outlet=field("outlet"),
+                    doc_labels=map_labels(source, record, line_where, ctx),
+                    meta={k: v for k, v in record.items() if k not in mapped},
+                    retrieved=field("retrieved_at"),
+                )
