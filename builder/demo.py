@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from builder.annotate.labelstudio.validation import ANNOTATION_KINDS
 from builder.config import Config, load_config
 from builder.errors import DataInvalidError
 
@@ -49,11 +50,13 @@ def _step(seconds: dict[str, float], name: str, say: Say, fn: Callable[[], Any])
 
 def validate_annotations(config: Config, out_dir: Path) -> Any:
     from builder.labels import label_schema_of
-    from builder.check.validate import Corpus, annotation_files, default_corpus, validate_files
+    from builder.check.validate.corpus import Corpus, default_corpus
+    from builder.check.validate.run import annotation_files, validate_files
 
     annotations = config.resolve(config.get("project.annotations_dir", "annotations"))
     files = annotation_files(annotations)
     report = validate_files(files, label_schema_of(config), corpus=Corpus(default_corpus(config)), out_dir=out_dir,
+                            kinds=ANNOTATION_KINDS,
                             workers=int(config.get("validate.workers", 0)), root=config.root, keep_valid=False)
     if report.exit_code != 0:
         raise DataInvalidError(f"the annotations under {annotations} do not validate",

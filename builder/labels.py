@@ -1,9 +1,10 @@
-"""The one label schema (`schema/labels.json`) and everything derived from it.
+"""The one label schema (`schema/labels.json`) and everything derived from it, tool-neutral.
 
 The file declares entity types, the claim span with its per-claim attributes, relations and document labels.
-From it come the Label Studio labeling config, the JSON Schema enums, the `ClassLabel` names and the card's
-label table, so that no label is ever typed twice. Control names in Label Studio are derived by convention:
-`entity` for entity spans, `claim` for claim spans, each claim attribute and document label by its own name.
+From it come the annotation fields (`fields`: what an annotation may hold, with the values each allows), the
+`ClassLabel` names, the card's label table and the positive check-worthiness value, so that no label is ever
+typed twice. An annotation tool's configuration is derived from the fields by the tool's adapter
+(`builder.annotate.labelstudio.config` for Label Studio); validation and the release read them here.
 """
 
 from __future__ import annotations
@@ -13,14 +14,14 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from xml.etree import ElementTree as ET
 
 from builder.config import Config
 from builder.errors import ConfigError
+from builder.spans import CLAIM, ENTITY
 
-ENTITY_CONTROL = "entity"
-CLAIM_CONTROL = "claim"
-TEXT_NAME = "text"
+CHECKWORTHY = "checkworthy"  # the claim attribute that says whether a fact-checker would verify the claim
+# Its value that means "check it", when the schema declares one of these; else the first declared value.
+POSITIVE_VALUES = ("yes", "true", "checkworthy")
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 
@@ -69,6 +70,21 @@ class LabelSchema:
 
     def attribute(self, name: str) -> Choice | None:
         return next((a for a in self.claim_attributes if a.name == name), None)
+
+    @property
+    def checkworthy_values(self) -> tuple[str, ...]:
+        attr = self.attribute(CHECKWORTHY)
+        return attr.values if attr else ()
+
+    @property
+    def positive_checkworthy(self) -> str | None:
+        """The check-worthiness value that means "check it" (None when the schema has no such attribute)."""
+        return positive_value(self.checkworthy_values)
+
+
+def positive_value(values: tuple[str, ...]) -> str | None:
+    """The positive value of a yes/no-like value set: one of POSITIVE_VALUES, else the first declared."""
+    return next((v for v in values if v.lower() in POSITIVE_VALUES), values[0] if values else None)
 
 
 def _need(obj: Any, key: str, kind: type | tuple[type, ...], where: str) -> Any:
@@ -152,10 +168,10 @@ def _check_unique(schema: LabelSchema) -> None:
     span_names = [*schema.entity_names, schema.claim.name]
     if len(set(span_names)) != len(span_names):
         raise ConfigError(f"span label names repeat: {span_names}", where=where, fix="give each label its own name")
-    controls = [name for name, _ in control_list(schema)]
-    dupes = sorted({c for c in controls if controls.count(c) > 1})
+    names = field_names(schema)
+    dupes = sorted({c for c in names if names.count(c) > 1})
     if dupes:
-        raise ConfigError(f"control names collide: {dupes}", where=where,
+        raise ConfigError(f"field names collide: {dupes}", where=where,
                           fix="rename the claim attribute or document label that reuses a name")
     keys = [t.hotkey for t in (*schema.entities, schema.claim) if t.hotkey]
     if len(set(keys)) != len(keys):
@@ -184,89 +200,48 @@ def label_schema_of(config: Config) -> LabelSchema:
 
 # ---- derivations -------------------------------------------------------------------------------------------
 
-
-def control_list(schema: LabelSchema) -> list[tuple[str, str]]:
-    """Every Label Studio control name with its kind (labels, region_choices, choices), in config order."""
-    return [
-        (ENTITY_CONTROL, "labels"),
-        (CLAIM_CONTROL, "labels"),
-        *((a.name, "region_choices") for a in schema.claim_attributes),
-        *((d.name, "choices") for d in schema.doc_labels),
-    ]
+SPAN = "span"  # the kinds of annotation field
+ATTRIBUTE = "attribute"
+DOC_LABEL = "doc_label"
 
 
-def control_names(schema: LabelSchema) -> dict[str, str]:
-    return dict(control_list(schema))
+@dataclass(frozen=True)
+class Field:
+    """One field an annotation may hold, and what it allows.
 
-
-def labelstudio_config(schema: LabelSchema) -> str:
-    """The Label Studio labeling config XML.
-
-    Entities and claims are two Labels controls on the same Text so that a claim may contain entities.
-    Claim attributes are per-region Choices shown when a claim region is selected; relations come from
-    the schema; document labels are plain Choices on the whole text.
+    Span fields are named by their layer (`entity`, `claim`); a claim attribute or a document label by its
+    own name. Annotation tools name their controls after the fields.
     """
-    view = ET.Element("View")
-    ET.SubElement(view, "Header", value="$title")
-    for control, types in ((ENTITY_CONTROL, schema.entities), (CLAIM_CONTROL, (schema.claim,))):
-        labels = ET.SubElement(view, "Labels", name=control, toName=TEXT_NAME, showInline="true")
-        for t in types:
-            attrs = {"value": t.name, "background": t.color}
-            if t.hotkey:
-                attrs["hotkey"] = t.hotkey
-            if t.description:
-                attrs["hint"] = t.description
-            ET.SubElement(labels, "Label", attrs)
-    ET.SubElement(view, "Text", name=TEXT_NAME, value=f"${TEXT_NAME}", granularity="symbol")
-    if schema.relations:
-        rels = ET.SubElement(view, "Relations")
-        for r in schema.relations:
-            ET.SubElement(rels, "Relation", value=r.name)
-    if schema.claim_attributes:
-        box = ET.SubElement(view, "View", visibleWhen="region-selected", whenTagName=CLAIM_CONTROL)
-        for a in schema.claim_attributes:
-            ET.SubElement(box, "Header", value=a.description or a.name)
-            ch = ET.SubElement(box, "Choices", name=a.name, toName=TEXT_NAME, perRegion="true",
-                               choice="single", showInline="true", required="true" if a.required else "false")
-            for v in a.values:
-                ET.SubElement(ch, "Choice", value=v)
-    for d in schema.doc_labels:
-        ET.SubElement(view, "Header", value=d.description or d.name)
-        ch = ET.SubElement(view, "Choices", name=d.name, toName=TEXT_NAME, choice="single", showInline="true",
-                           required="true" if d.required else "false")
-        for v in d.values:
-            ET.SubElement(ch, "Choice", value=v)
-    ET.indent(view)
-    return ET.tostring(view, encoding="unicode")
+
+    name: str
+    kind: str  # SPAN | ATTRIBUTE | DOC_LABEL
+    values: tuple[str, ...]
+    layer: str | None  # spans: the layer they mark; attributes: the layer of their regions
+    required: bool = False
 
 
-def config_labels(xml: str) -> dict[str, set[str]]:
-    """Control name -> the values it offers, read from any Label Studio config (Labels, Choices, Relations)."""
-    try:
-        root = ET.fromstring(xml)
-    except ET.ParseError as exc:
-        raise ConfigError(f"labeling config is not valid XML ({exc})", fix="regenerate it from the label schema")
-    out: dict[str, set[str]] = {}
-    for el in root.iter():
-        if el.tag in ("Labels", "Choices") and el.get("name"):
-            out.setdefault(el.get("name"), set()).update(
-                c.get("value") for c in el if c.tag in ("Label", "Choice") and c.get("value")
-            )
-        elif el.tag == "Relations":
-            out.setdefault("relation", set()).update(r.get("value") for r in el if r.get("value"))
-    return out
+def field_names(schema: LabelSchema) -> list[str]:
+    """Field names in schema order, repeats kept (the schema check refuses repeats)."""
+    return [ENTITY, CLAIM, *(a.name for a in schema.claim_attributes), *(d.name for d in schema.doc_labels)]
 
 
-def json_schema_enums(schema: LabelSchema) -> dict[str, list[str]]:
-    """The enums the JSON Schemas of exports and records use."""
-    return {
-        "entity_types": schema.entity_names,
-        "span_labels": [*schema.entity_names, schema.claim.name],
-        "relation_types": [r.name for r in schema.relations],
-        "control_names": list(control_names(schema)),
-        **{f"claim.{a.name}": list(a.values) for a in schema.claim_attributes},
-        **{f"doc.{d.name}": list(d.values) for d in schema.doc_labels},
-    }
+def fields(schema: LabelSchema) -> dict[str, Field]:
+    """Every annotation field of the schema with its kind and allowed values: spans, attributes, doc labels."""
+    items = [
+        Field(ENTITY, SPAN, tuple(schema.entity_names), ENTITY),
+        Field(CLAIM, SPAN, (schema.claim.name,), CLAIM),
+        *(Field(a.name, ATTRIBUTE, a.values, CLAIM, a.required) for a in schema.claim_attributes),
+        *(Field(d.name, DOC_LABEL, d.values, None, d.required) for d in schema.doc_labels),
+    ]
+    return {f.name: f for f in items}
+
+
+def speaker_relation(schema: LabelSchema) -> RelationType | None:
+    """The relation that names a claim's speaker: claim -> entity, at most one per claim (`said_by`)."""
+    return next(
+        (r for r in schema.relations if r.source == CLAIM and r.target == ENTITY and r.max_per_source == 1),
+        None,
+    )
 
 
 def class_label_names(schema: LabelSchema) -> dict[str, list[str]]:

@@ -35,7 +35,7 @@ from builder.annotate.labelstudio.convert import region_results  # noqa: E402
 from builder.annotate.labelstudio.project import ProjectSettings, ensure_project  # noqa: E402
 from builder.annotate.labelstudio.pull import pull  # noqa: E402
 from builder.annotate.labelstudio.push import Selection, push, task_index  # noqa: E402
-from builder.annotate.preannotate import RulePreAnnotator  # noqa: E402
+from builder.bench.baselines.rules import RulePreAnnotator  # noqa: E402
 
 PRATIWI = REPO / "data/raw/pratiwi2017"
 

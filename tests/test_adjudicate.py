@@ -10,10 +10,11 @@ import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from builder.check.adjudicate import Policy, ReviewPreAnnotator, adjudicate_document, gold_record, review_tasks
+from builder.annotate.labelstudio.convert import review_tasks
+from builder.check.adjudicate import Policy, ReviewPreAnnotator, adjudicate_document, gold_record
 from builder.cli import main
 from builder.labels import load_label_schema
-from builder.check.validate import RecordValidator
+from builder.check.validate.records import RecordValidator
 from builder.check.validate.layers import DocAnnotations, Layer
 
 REPO = Path(__file__).resolve().parent.parent
@@ -212,7 +213,7 @@ def test_adjudicate_gold_record_is_a_valid_canonical_document():
 
 def test_adjudicate_review_tasks_show_every_candidate():
     d = decide(layer("a", [JOKO]), layer("b", [(9, 13, "PER")]))
-    tasks = review_tasks(d.review, {"d:1": _document()}, LABELS)
+    tasks = review_tasks(ReviewPreAnnotator(d.review, LABELS), {"d:1": _document()}, LABELS)
     assert len(tasks) == 1 and tasks[0]["data"]["doc_id"] == "d:1" and "tie (entity)" in tasks[0]["data"]["review"]
     result = tasks[0]["predictions"][0]["result"]
     assert sorted((r["value"]["start"], r["value"]["end"]) for r in result) == [(9, 13), (9, 20)]

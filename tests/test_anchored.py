@@ -9,7 +9,7 @@ import pytest
 from builder.annotate.sheets import resolve_sheet, sheet_from_preannotation, word_matches
 from builder.errors import DataInvalidError
 from builder.labels import load_label_schema
-from builder.annotate.preannotate import RulePreAnnotator
+from builder.bench.baselines.rules import RulePreAnnotator
 from tests.corpus import SEED, pratiwi_rows
 
 REPO = Path(__file__).resolve().parent.parent

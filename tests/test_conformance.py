@@ -21,7 +21,8 @@ from builder.annotate.sheets import resolve_sheet
 from builder.jsonl import read_jsonl
 from builder.labels import load_label_schema
 from builder.release.build import list_versions, read_manifest, verify_release
-from builder.check.validate import annotation_files, validate_files
+from builder.annotate.labelstudio.validation import ANNOTATION_KINDS
+from builder.check.validate.run import annotation_files, validate_files
 
 REPO = Path(__file__).resolve().parent.parent
 RELEASES = REPO / "releases"
@@ -101,7 +102,8 @@ def test_newest_release_loads_with_datasets() -> None:
 
 def test_annotation_files_validate(tmp_path: Path) -> None:
     files = annotation_files(ANNOTATIONS)
-    report = validate_files(files, SCHEMA, corpus=None, out_dir=tmp_path, root=REPO, keep_valid=False)
+    report = validate_files(files, SCHEMA, corpus=None, out_dir=tmp_path, root=REPO, keep_valid=False,
+                            kinds=ANNOTATION_KINDS)
     assert report.exit_code == 0, report.text(limit=20)
 
 

@@ -267,7 +267,7 @@ def test_conll_spans_round_trip_through_every_scheme(tmp_path_factory, sents, sc
 
 
 def test_conll_imported_entities_become_predictions_for_review(idner):
-    from builder.corpus.imports.conll import ImportedEntities
+    from builder.annotate.preannotate import ImportedEntities
 
     _, docs, _ = idner
     (pre,) = ImportedEntities("idner-news-2k-gold").predict(docs[:1])
@@ -277,7 +277,7 @@ def test_conll_imported_entities_become_predictions_for_review(idner):
 
 
 def test_conll_imported_entities_are_a_named_preannotator():
-    from builder.corpus.imports.conll import ImportedEntities
+    from builder.annotate.preannotate import ImportedEntities
     from builder.annotate.preannotate import make_preannotator
 
     assert isinstance(make_preannotator("imported"), ImportedEntities)

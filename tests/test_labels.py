@@ -11,18 +11,20 @@ import pytest
 
 from builder.config import config_from_dict
 from builder.errors import ConfigError
+from builder.annotate.labelstudio.config import config_labels, labelling_config
 from builder.labels import (
-    CLAIM_CONTROL,
-    ENTITY_CONTROL,
+    ATTRIBUTE,
+    DOC_LABEL,
+    SPAN,
     class_label_names,
-    config_labels,
-    json_schema_enums,
+    fields,
     label_schema_of,
     label_table,
-    labelstudio_config,
     load_label_schema,
     parse_label_schema,
+    positive_value,
 )
+from builder.spans import CLAIM, ENTITY
 
 REPO = Path(__file__).resolve().parent.parent
 RAW = json.loads((REPO / "schema/labels.json").read_text(encoding="utf-8"))
@@ -38,16 +40,16 @@ def test_labels_config_points_at_the_schema(schema):
 
 
 def test_labels_xml_has_every_label_control_and_relation(schema):
-    root = ET.fromstring(labelstudio_config(schema))
+    root = ET.fromstring(labelling_config(schema))
     by_name = {el.get("name"): el for el in root.iter() if el.get("name")}
     text = by_name["text"]
     assert text.tag == "Text" and text.get("value") == "$text"
-    entity = by_name[ENTITY_CONTROL]
+    entity = by_name[ENTITY]
     assert entity.tag == "Labels" and entity.get("toName") == "text"
     assert [(lab.get("value"), lab.get("background"), lab.get("hotkey")) for lab in entity] == [
         (t["name"], t["color"], t["hotkey"]) for t in RAW["entities"]["types"]
     ]
-    claim = by_name[CLAIM_CONTROL]
+    claim = by_name[CLAIM]
     assert [lab.get("value") for lab in claim] == [RAW["claims"]["name"]]
     for attr in RAW["claims"]["attributes"]:
         ch = by_name[attr["name"]]
@@ -61,21 +63,24 @@ def test_labels_xml_has_every_label_control_and_relation(schema):
     assert [r.get("value") for r in root.iter("Relation")] == [r["name"] for r in RAW["relations"]]
     # the claim attributes appear only while a claim region is selected
     box = next(v for v in root.iter("View") if v.get("visibleWhen") == "region-selected")
-    assert box.get("whenTagName") == CLAIM_CONTROL
+    assert box.get("whenTagName") == CLAIM
 
 
 def test_labels_config_labels_reads_back_what_was_generated(schema):
-    got = config_labels(labelstudio_config(schema))
-    assert got[ENTITY_CONTROL] == set(schema.entity_names)
+    got = config_labels(labelling_config(schema))
+    assert got[ENTITY] == set(schema.entity_names)
     assert got["relation"] == {"said_by"}
     assert got["kind"] == {"quote", "reported", "assertion"}
 
 
 def test_labels_derived_names(schema):
-    enums = json_schema_enums(schema)
-    assert enums["entity_types"] == ["PER", "ORG", "LOC", "DATE", "EVENT"]
-    assert enums["control_names"] == ["entity", "claim", "checkworthy", "kind", "veracity"]
-    assert enums["doc.veracity"] == ["hoax", "valid"]
+    found = fields(schema)
+    assert list(found) == ["entity", "claim", "checkworthy", "kind", "veracity"]
+    assert [f.kind for f in found.values()] == [SPAN, SPAN, ATTRIBUTE, ATTRIBUTE, DOC_LABEL]
+    assert found["entity"].values == ("PER", "ORG", "LOC", "DATE", "EVENT")
+    assert found["checkworthy"].layer == "claim" and found["checkworthy"].required
+    assert found["veracity"].values == ("hoax", "valid") and found["veracity"].layer is None
+    assert schema.positive_checkworthy == "yes"
     names = class_label_names(schema)
     assert names["ner_tags"][:3] == ["O", "B-PER", "I-PER"] and len(names["ner_tags"]) == 11
     assert names["claim_tags"] == ["O", "B-CLAIM", "I-CLAIM"]
@@ -104,7 +109,7 @@ def _broken(path: list, value) -> dict:
         (["entities", "types", 2, "hotkey"], "p", "hotkeys repeat", "labels.json"),
         (["entities", "types", 1, "name"], "PER", "span label names repeat", "labels.json"),
         (["claims", "attributes", 0, "values"], [], "distinct non-empty", "#/claims/attributes/0/values"),
-        (["claims", "attributes", 1, "name"], "veracity", "control names collide", "labels.json"),
+        (["claims", "attributes", 1, "name"], "veracity", "field names collide", "labels.json"),
         (["relations", 0, "to"], "document", "'to' is 'document'", "#/relations/0/to"),
         (["claims"], KeyError, "'claims' is missing", "labels.json#"),
         (["entities", "types"], [], "no entity types", "#/entities/types"),
@@ -124,3 +129,11 @@ def test_labels_unreadable_file(tmp_path):
         load_label_schema(bad)
     with pytest.raises(ConfigError, match="cannot read"):
         load_label_schema(tmp_path / "missing.json")
+
+
+@pytest.mark.parametrize(("values", "positive"), [
+    (("yes", "no"), "yes"), (("no", "yes"), "yes"), (("False", "True"), "True"),
+    (("not-checkworthy", "checkworthy"), "checkworthy"), (("high", "low"), "high"), ((), None),
+])
+def test_labels_positive_value_is_one_rule(values, positive):
+    assert positive_value(values) == positive

@@ -11,7 +11,8 @@ from jsonschema import Draft202012Validator
 from builder.errors import ConfigError
 from builder.labels import load_label_schema
 from builder.annotate.labelstudio.convert import canonical_record, check_offsets, frontend_text, prediction, task_data
-from builder.annotate.preannotate import PreAnnotation, Region, Relation, RulePreAnnotator
+from builder.bench.baselines.rules import RulePreAnnotator
+from builder.spans import PreAnnotation, Region, Relation
 from tests.corpus import SEED
 
 REPO = Path(__file__).resolve().parent.parent

@@ -25,7 +25,8 @@ from builder.config import config_from_dict
 from builder.document import make_doc_id, new_document
 from builder.errors import DataInvalidError
 from builder.jsonl import read_jsonl, write_jsonl
-from builder.labels import labelstudio_config, load_label_schema, parse_label_schema
+from builder.annotate.labelstudio.config import labelling_config
+from builder.labels import load_label_schema, parse_label_schema
 from builder.annotate.labelstudio.client import AuthError, Client, Credentials, connect
 from builder.annotate.labelstudio.convert import frontend_text
 from builder.annotate.labelstudio.project import ProjectSettings, ensure_project
@@ -33,7 +34,7 @@ from builder.annotate.labelstudio.pull import pull
 from builder.annotate.labelstudio.push import Selection, push, task_index
 from builder.annotate.labelstudio.status import project_status
 from builder.annotate.labelstudio.users import add_annotator
-from builder.annotate.preannotate import RulePreAnnotator
+from builder.bench.baselines.rules import RulePreAnnotator
 from tests.corpus import SEED, pratiwi_rows
 
 pytestmark = pytest.mark.labelstudio
@@ -193,7 +194,7 @@ def test_roundtrip_push_created_one_task_per_document(scenario, admin):
     n = len(scenario["docs"])
     assert rep.counts["imported"] == n and rep.counts["tasks_after"] == n and not rep.refused
     project = admin.get(f"api/projects/{scenario['project']['id']}")
-    assert project["maximum_annotations"] == 2 and project["label_config"].strip() == labelstudio_config(SCHEMA)
+    assert project["maximum_annotations"] == 2 and project["label_config"].strip() == labelling_config(SCHEMA)
 
 
 def test_roundtrip_pull_equals_what_was_annotated(scenario, admin):

@@ -19,7 +19,7 @@ from builder.annotate.labelstudio.pull import pull
 from builder.annotate.labelstudio.push import Selection, push
 from builder.annotate.labelstudio.submit import sheet_name, submit_sheets, write_sheets
 from builder.annotate.labelstudio.users import add_annotator
-from builder.annotate.preannotate import RulePreAnnotator
+from builder.bench.baselines.rules import RulePreAnnotator
 from tests.test_labelstudio_roundtrip import corpus
 
 pytestmark = pytest.mark.labelstudio

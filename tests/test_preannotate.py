@@ -7,14 +7,9 @@ import json
 import pytest
 
 from builder.errors import ConfigError
-from builder.annotate.preannotate import (
-    PreAnnotation,
-    PreAnnotator,
-    RulePreAnnotator,
-    load_gazetteer,
-    make_preannotator,
-    sentence_spans,
-)
+from builder.annotate.preannotate import make_preannotator
+from builder.bench.baselines.rules import RulePreAnnotator, load_gazetteer, sentence_spans
+from builder.spans import PreAnnotation, PreAnnotator
 from tests.corpus import SEED, pratiwi_rows
 
 SEED_TEXT = SEED.read_text(encoding="utf-8")

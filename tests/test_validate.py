@@ -17,12 +17,17 @@ from hypothesis import strategies as st
 from builder.cli import main
 from builder.labels import load_label_schema, parse_label_schema
 from builder.annotate.labelstudio.convert import check_offsets
-from builder.check.validate import Corpus, RecordValidator, export_schema, reader, validate_files
-from builder.check.validate.export_schema import EXPORT_SCHEMA_PATH, render
-from builder.check.validate.model import LABELSTUDIO
+from builder.annotate.labelstudio.export_schema import export_schema
+from builder.check.validate import reader
+from builder.check.validate.corpus import Corpus
+from builder.check.validate.records import RecordValidator
+from builder.check.validate.run import validate_files
+from builder.annotate.labelstudio.export_schema import EXPORT_SCHEMA_PATH, render
+from builder.annotate.labelstudio.validation import ANNOTATION_KINDS, TASK_KIND
 from builder.check.validate.records import corpus_problem, schema_count
 from builder.check.validate.records import located as located_base
-from builder.check.validate.stated_text import stated_text_ok
+from builder.annotate.labelstudio.quick import QuickCheck
+from builder.annotate.labelstudio.stated_text import stated_text_ok
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "tests/data/labelstudio"
@@ -65,7 +70,8 @@ def write_jsonl(path: Path, records: list[Any]) -> Path:
 
 def run_validate(tmp_path: Path, tasks: list[Any], *, name: str = "tasks.jsonl", corpus: Path | None = CORPUS):
     path = write_jsonl(tmp_path / name, tasks)
-    return validate_files([path], LABELS, corpus=Corpus(corpus) if corpus else None, out_dir=tmp_path / "report",
+    return validate_files([path], LABELS, kinds=ANNOTATION_KINDS, corpus=Corpus(corpus) if corpus else None,
+                          out_dir=tmp_path / "report",
                           workers=1, root=tmp_path)
 
 
@@ -92,9 +98,9 @@ def test_validate_schema_enums_follow_the_label_schema(tmp_path):
     assert "PRODUCT" in span_rules["entity"]["then"]["properties"]["value"]["properties"]["labels"]["items"]["enum"]
     tasks = clean_tasks()
     tasks[0]["annotations"][0]["result"][0]["value"]["labels"] = ["PRODUCT"]
-    validator = RecordValidator(labels, None)
+    validator = RecordValidator(labels, None, ANNOTATION_KINDS)
     assert [p.check for p in validator.check(tasks[0], {})[1]] == []
-    assert [p.check for p in RecordValidator(LABELS, None).check(tasks[0], {})[1]] == ["schema"]
+    assert [p.check for p in RecordValidator(LABELS, None, ANNOTATION_KINDS).check(tasks[0], {})[1]] == ["schema"]
 
 
 # ---- the real export ------------------------------------------------------------------------------------------
@@ -492,8 +498,8 @@ def test_validate_reader_regions_and_workers_give_the_same_report(tmp_path, monk
         assert len(parts) == 3
         got = [r.value for a, b in parts for r in reader.iter_records(path, reader.detect_format(path), a, b)]
         assert got == tasks
-        one = validate_files([path], LABELS, corpus=Corpus(CORPUS), out_dir=tmp_path / "one", workers=1)
-        two = validate_files([path], LABELS, corpus=Corpus(CORPUS), out_dir=tmp_path / "two", workers=3)
+        one = validate_files([path], LABELS, kinds=ANNOTATION_KINDS, corpus=Corpus(CORPUS), out_dir=tmp_path / "one", workers=1)
+        two = validate_files([path], LABELS, kinds=ANNOTATION_KINDS, corpus=Corpus(CORPUS), out_dir=tmp_path / "two", workers=3)
         assert [p.to_dict() for p in one.problems] == [p.to_dict() for p in two.problems]
         assert Path(one.files[0].valid_out).read_bytes() == Path(two.files[0].valid_out).read_bytes()
         assert one.summary()["by_check"] == {"duplicate-document": 28, "schema": 1}
@@ -502,7 +508,7 @@ def test_validate_reader_regions_and_workers_give_the_same_report(tmp_path, monk
 def test_validate_truncated_array_is_unreadable(tmp_path):
     path = tmp_path / "export.json"
     path.write_bytes(_array(clean_tasks())[:-40])
-    report = validate_files([path], LABELS, corpus=None, out_dir=tmp_path / "r")
+    report = validate_files([path], LABELS, kinds=ANNOTATION_KINDS, corpus=None, out_dir=tmp_path / "r")
     assert report.exit_code == 2 and "not valid JSON" in report.files[0].error
 
 
@@ -533,8 +539,8 @@ def test_validate_region_cut_inside_an_element_reads_the_file_in_one_piece(tmp_p
     fmt = reader.detect_format(path)
     starts = {r.offset for r in reader.iter_records(path, fmt, *reader.regions(path, fmt, 1)[0])}
     assert any(a not in starts for a, _ in reader.regions(path, fmt, 12)[1:]), "no cut fell inside a task"
-    one = validate_files([path], LABELS, corpus=Corpus(CORPUS), out_dir=tmp_path / "one", workers=1, root=tmp_path)
-    three = validate_files([path], LABELS, corpus=Corpus(CORPUS), out_dir=tmp_path / "three", workers=3,
+    one = validate_files([path], LABELS, kinds=ANNOTATION_KINDS, corpus=Corpus(CORPUS), out_dir=tmp_path / "one", workers=1, root=tmp_path)
+    three = validate_files([path], LABELS, kinds=ANNOTATION_KINDS, corpus=Corpus(CORPUS), out_dir=tmp_path / "three", workers=3,
                            root=tmp_path)
     assert [p.to_dict() for p in one.problems] == [p.to_dict() for p in three.problems]
     assert three.files[0].records == len(tasks) and three.summary()["by_check"] == {"duplicate-document": 28}
@@ -546,7 +552,7 @@ def test_validate_unreadable_array_leaves_no_part_files(tmp_path, monkeypatch):
     monkeypatch.setattr(reader, "CHUNK", 4096)
     path = tmp_path / "export.json"
     path.write_bytes(_array(clean_tasks() * 3)[:-40])
-    report = validate_files([path], LABELS, corpus=None, out_dir=tmp_path / "r", workers=3)
+    report = validate_files([path], LABELS, kinds=ANNOTATION_KINDS, corpus=None, out_dir=tmp_path / "r", workers=3)
     assert report.exit_code == 2 and "not valid JSON" in report.files[0].error
     assert not (tmp_path / "r/valid").exists() or list((tmp_path / "r/valid").iterdir()) == []
 
@@ -556,7 +562,7 @@ def test_validate_unreadable_array_leaves_no_part_files(tmp_path, monkeypatch):
 
 @functools.cache
 def _validator() -> RecordValidator:
-    return RecordValidator(LABELS, Corpus(CORPUS))
+    return RecordValidator(LABELS, Corpus(CORPUS), ANNOTATION_KINDS)
 
 
 @functools.cache
@@ -565,14 +571,14 @@ def _clean_tasks() -> list[dict[str, Any]]:
 
 
 def test_validate_quick_pass_takes_the_clean_export_and_no_break():
-    validator = _validator()
-    assert all(validator.quick.task_ok(t, t["data"]["text"]) for t in clean_tasks())
+    quick = QuickCheck(_validator().checker)
+    assert all(quick.task_ok(t, t["data"]["text"]) for t in clean_tasks())
     for brk in BREAKS:
         task = clean_tasks()[0]
         brk(task)
         check = brk(clean_tasks()[0])[0]
         if check not in ("unknown-document", "text-hash", "schema"):  # the corpus and the schema say those
-            assert not validator.quick.task_ok(task, task["data"]["text"]), brk.__name__
+            assert not quick.task_ok(task, task["data"]["text"]), brk.__name__
 
 
 _ODD = [None, 0, -1, 1, 2.0, 10**6, "", "x", "\\n\\n", [], {}, True, ["x"], {"a": 1}, "entity", "claim",
@@ -620,7 +626,7 @@ def test_validate_quick_pass_finds_the_problems_of_the_full_checks(data):
     problems = list(later.problems)
     if later.corpus_later:
         where = located_base(base, later.document_id, later.task_id)
-        missing = corpus_problem(validator.corpus, LABELSTUDIO, later.document_id, later.text_sha256, where)
+        missing = corpus_problem(validator.corpus, TASK_KIND, later.document_id, later.text_sha256, where)
         problems[schema_count(problems):schema_count(problems)] = [missing] if missing else []
     assert [p.to_dict() for p in problems] == [p.to_dict() for p in full]
 

@@ -1,313 +1,52 @@
-"""Pre-annotators: documents in, proposed regions with scores out.
+"""The pre-annotators `annotate push` can offer, by name: documents in, proposed regions with scores out.
 
-The interface is the contract the baseline models implement later:
+- `rules`: the rule tagger (`builder.bench.baselines.rules`), extended by `annotate.gazetteer`;
+- `imported`: the gold entities a document already carries (an imported corpus), offered for review;
+- `model:DIR`: the baselines `newsbench baseline` trained and saved in DIR (`models/<version>/`);
+- `none`: no pre-annotations.
 
-    class MyModel:
-        model_version = "my-model-1"
-        def predict(self, docs: Iterable[dict]) -> Iterator[PreAnnotation]: ...
-
-`docs` are canonical document records (`id`, `text`, optionally `sentences`); each `PreAnnotation` holds
-regions (entity or claim spans as code-point offsets into `text`, each with a score in [0, 1] and, for claims,
-attributes such as checkworthy/kind), relations between regions (`said_by`: claim -> speaker entity) and a
-document score (how sure the model is; `annotate push --order least-confident` pushes low scores first).
-Labels must come from the label schema; `annotate push` refuses unknown ones.
-
-Until models exist, `RulePreAnnotator` proposes entities from a gazetteer and patterns, quotes and reported
-statements with their speakers ("kata Putin", "menurut ..."), dates and named events. Its scores are fixed
-per rule (how often that rule tends to be right), not calibrated probabilities.
+Every pre-annotator implements `builder.spans.PreAnnotator`; labels must come from the label schema, which
+`annotate push` checks.
 """
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from builder.errors import ConfigError
-
-
-@dataclass(frozen=True)
-class Region:
-    id: str
-    layer: str  # "entity" or "claim"
-    label: str  # entity type, or the claim label
-    start: int
-    end: int
-    score: float
-    attributes: dict[str, str] = field(default_factory=dict)  # per-claim choices
-
-
-@dataclass(frozen=True)
-class Relation:
-    type: str
-    from_id: str
-    to_id: str
-    score: float
-
-
-@dataclass(frozen=True)
-class PreAnnotation:
-    doc_id: str
-    model_version: str
-    regions: tuple[Region, ...]
-    relations: tuple[Relation, ...]
-    score: float  # document-level confidence in [0, 1]
-
-
-class PreAnnotator(Protocol):
-    """Anything with a `model_version` and a `predict` that maps documents to pre-annotations, in order."""
-
-    model_version: str
-
-    def predict(self, docs: Iterable[dict[str, Any]]) -> Iterator[PreAnnotation]: ...
-
-
-# ---- the rule pre-annotator -------------------------------------------------------------------------------
-
-GAZETTEER: dict[str, str] = {
-    **dict.fromkeys(
-        "Indonesia,Jakarta,Surabaya,Bandung,Medan,Makassar,Semarang,Yogyakarta,Bali,Papua,Aceh,Jawa,Sumatera,"
-        "Kalimantan,Sulawesi,Jawa Barat,Jawa Tengah,Jawa Timur,Amerika Serikat,AS,Rusia,Ukraina,Korea Utara,"
-        "Korea Selatan,China,Tiongkok,Jepang,India,Australia,Malaysia,Singapura,Thailand,Filipina,Vietnam,"
-        "Arab Saudi,Iran,Irak,Israel,Palestina,Gaza,Inggris,Prancis,Jerman,Belanda,Eropa,Asia,Afrika,"
-        "Timur Tengah,Pyongyang,Moskow,Kyiv,Washington,Beijing,Tokyo,Seoul,London,Paris,Ukraina Timur".split(","),
-        "LOC",
-    ),
-    **dict.fromkeys(
-        "PBB,Dewan Keamanan PBB,NATO,ASEAN,Uni Eropa,KCNA,Korean Central News Agency,Associated Press,Reuters,"
-        "AFP,Antara,Kompas,KompasTV,KOMPAS.TV,Kremlin,Gedung Putih,DPR,DPRD,MPR,KPK,KPU,Bawaslu,TNI,Polri,"
-        "Mabes Polri,Polda,Kejaksaan Agung,Mahkamah Agung,Mahkamah Konstitusi,Bank Indonesia,OJK,BPS,BMKG,"
-        "WHO,IMF,Bank Dunia,Kemenkes,Kementerian Kesehatan,Kementerian Luar Negeri,Kemenlu,Pertamina,PLN,"
-        "PDI-P,PDIP,Golkar,Gerindra,PKS,PKB,Partai Demokrat,NasDem,MUI,NU,Muhammadiyah".split(","),
-        "ORG",
-    ),
-}
-TITLES = (
-    "Presiden|Wakil Presiden|Wapres|Perdana Menteri|PM|Menteri|Menko|Gubernur|Wakil Gubernur|Bupati|Wali Kota|"
-    "Walikota|Kapolri|Kapolda|Kapolres|Panglima|Ketua|Wakil Ketua|Sekjen|Direktur|Dirut|Kepala|Juru Bicara|"
-    "Jubir|Pemimpin|Raja|Ratu|Pangeran|Senator|Dokter|dr\\.|Prof\\.|Pak|Bu|Ibu|Bapak"
-)
-SPEECH_VERBS = "kata|ujar|ucap|tutur|jelas|ungkap|tegas|imbuh|terang|sebut|katanya|ujarnya|tuturnya|jelasnya"
-SAY_VERBS = (
-    "mengatakan|menyatakan|menegaskan|menyebut|menyebutkan|mengungkapkan|menjelaskan|menuturkan|"
-    "menambahkan|mengklaim|menilai|berkata|menekankan|menyampaikan|memastikan|membantah"
-)
-HEDGES = re.compile(r"\b(dilaporkan|diduga|dikabarkan|disebut-sebut|diyakini|diperkirakan|kabarnya)\b", re.I)
-MONTHS = "Januari|Februari|Maret|April|Mei|Juni|Juli|Agustus|September|Oktober|November|Desember"
-DAYS = "Senin|Selasa|Rabu|Kamis|Jumat|Jum'at|Sabtu|Minggu"
-_CAP = r"[A-Z][\w'-]*"
-_NAME = rf"{_CAP}(?:[ \t]+(?:bin[ \t]+|binti[ \t]+|van[ \t]+|de[ \t]+)?{_CAP}){{0,3}}"  # never across a line
-_DATE_RES = [
-    re.compile(rf"\b(?:{DAYS})\s*\(\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\)"),
-    re.compile(rf"\b(?:(?:{DAYS}),?\s+)?\d{{1,2}}\s+(?:{MONTHS})(?:\s+\d{{4}})?\b"),
-    re.compile(rf"\b(?:{MONTHS})\s+\d{{4}}\b"),
-    re.compile(r"\b(?:pada|tahun|sejak|hingga|sampai) (?P<v>\d{4})\b"),
-    re.compile(rf"\b(?:{DAYS})\b(?=\s+(?:pagi|siang|sore|malam|dini hari|lalu|kemarin))"),
-    re.compile(r"\b\d+ (?:tahun|bulan|pekan|minggu|hari) (?:terakhir|lalu|silam)\b"),
-]
-_EVENT_RE = re.compile(
-    r"\b(?:Perang Dunia (?:I{1,2}|Pertama|Kedua)|Perang Dingin|Pemilu \d{4}|Pilpres \d{4}|Pilkada \d{4}|"
-    r"KTT [A-Z0-9][\w-]*|Piala Dunia \d{4}|Olimpiade \d{4}|Asian Games \d{4}|SEA Games \d{4}|"
-    r"Hari Kemerdekaan|Idul Fitri|Idul Adha|Natal|Tahun Baru)\b"
-)
-_WORD_START = re.compile(r"(?<![\w-])\w")
-_QUOTE_RE = re.compile(r"[\"“]([^\"“”\n]{12,}?)[\"”]")
-_SENT_END = re.compile(r"[.!?](?=[\"”]?\s+[\"“A-Z]|[\"”]?\s*$)")
-
-
-def load_gazetteer(path: str | Path | None) -> dict[str, str]:
-    """The built-in gazetteer, extended by a JSON file {"name": "TYPE", ...} when given."""
-    gaz = dict(GAZETTEER)
-    if path:
-        try:
-            extra = json.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
-            raise ConfigError(f"cannot read the gazetteer: {exc}", where=str(path),
-                              fix='write a JSON object {"Name": "TYPE", ...}') from exc
-        if not isinstance(extra, dict) or not all(isinstance(v, str) for v in extra.values()):
-            raise ConfigError("the gazetteer must map names to entity types", where=str(path),
-                              fix='write a JSON object {"Name": "TYPE", ...}')
-        gaz.update(extra)
-    return gaz
-
-
-def sentence_spans(doc: dict[str, Any]) -> list[tuple[int, int]]:
-    """Sentence offsets from the document's segmentation, else from a simple rule (per line, then . ! ?)."""
-    if doc.get("sentences"):
-        return [(s["start"], s["end"]) for s in doc["sentences"]]
-    text = doc["text"]
-    spans = []
-    for line in re.finditer(r"[^\r\n]+", text):
-        start = line.start()
-        for m in _SENT_END.finditer(line.group()):
-            end = line.start() + m.end()
-            spans.append((start, end))
-            start = end
-            while start < line.end() and text[start] in " \t":
-                start += 1
-        if start < line.end():
-            spans.append((start, line.end()))
-    return spans
-
-
-class _Doc:
-    """The regions proposed for one document so far, with overlap checks per layer."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.regions: list[Region] = []
-        self.relations: list[Relation] = []
-
-    def free(self, start: int, end: int, layer: str = "entity") -> bool:
-        return not any(r.layer == layer and r.start < end and start < r.end for r in self.regions)
-
-    def add(self, layer: str, label: str, start: int, end: int, score: float, **attrs: str) -> Region | None:
-        while start < end and self.text[start].isspace():
-            start += 1
-        while end > start and self.text[end - 1] in " \t\r\n,.;:":
-            end -= 1
-        if start >= end or not self.free(start, end, layer):
-            return None
-        region = Region(f"{layer[0]}{len(self.regions)}", layer, label, start, end, score, dict(attrs))
-        self.regions.append(region)
-        return region
-
-    def entity_in(self, start: int, end: int) -> Region | None:
-        return next((r for r in self.regions if r.layer == "entity" and start <= r.start and r.end <= end), None)
-
-
-class RulePreAnnotator:
-    """Gazetteer and pattern rules for Indonesian news (see the module docstring)."""
-
-    def __init__(self, gazetteer: dict[str, str] | None = None, *, claim_label: str = "CLAIM",
-                 model_version: str = "rules-id-1") -> None:
-        self.gazetteer = dict(GAZETTEER if gazetteer is None else gazetteer)
-        self.claim_label = claim_label
-        self.model_version = model_version
-        # names by their first two characters, longest first ("Dewan Keamanan PBB" before "Dewan"): one dict
-        # look-up per word instead of a regex alternation that tries every name at every position
-        self._gaz: dict[str, list[str]] = {}
-        for name in sorted(self.gazetteer, key=len, reverse=True):
-            if name.strip():
-                self._gaz.setdefault(name[:2], []).append(name)
-        self._title_re = re.compile(rf"\b(?:{TITLES})[ \t]+((?:{_CAP}[ \t]+)*?)({_NAME})")
-        self._after_verb = re.compile(rf"[\"”],?\s+(?:{SPEECH_VERBS})\s+({_NAME})")
-        self._before_quote = re.compile(rf"({_NAME})\s+(?:{SAY_VERBS})\s*[,:]?\s*[\"“]")
-        self._menurut = re.compile(rf"\b[Mm]enurut\s+({_NAME})\s*,\s*")
-        self._bahwa = re.compile(rf"({_NAME})\s+(?:{SAY_VERBS})(?:\s+bahwa)?\s*,?\s+(?=[a-z])")
-
-    def predict(self, docs: Iterable[dict[str, Any]]) -> Iterator[PreAnnotation]:
-        for doc in docs:
-            yield self.predict_one(doc)
-
-    def predict_one(self, doc: dict[str, Any]) -> PreAnnotation:
-        text = doc["text"]
-        d = _Doc(text)
-        self._entities(d)
-        self._claims(d, sentence_spans(doc))
-        score = sum(r.score for r in d.regions) / len(d.regions) if d.regions else 0.0
-        return PreAnnotation(doc["id"], self.model_version, tuple(d.regions), tuple(d.relations), round(score, 4))
-
-    def _entities(self, d: _Doc) -> None:
-        text = d.text
-        for rx in _DATE_RES:
-            for m in rx.finditer(text):
-                start, end = m.span("v") if "v" in rx.groupindex else m.span()
-                d.add("entity", "DATE", start, end, 0.8)
-        for m in _EVENT_RE.finditer(text):
-            d.add("entity", "EVENT", m.start(), m.end(), 0.7)
-        for name, start in self._gazetteer_hits(text):
-            d.add("entity", self.gazetteer[name], start, start + len(name), 0.9)
-        for m in self._title_re.finditer(text):
-            start, end = m.start(2), m.end(2)
-            # "Presiden Rusia Vladimir Putin": the gazetteer took "Rusia"; the name is what follows it
-            for r in sorted((r for r in d.regions if r.layer == "entity"), key=lambda r: r.start):
-                if r.start <= start < r.end:
-                    start = r.end
-            self._add_name(d, start, end, 0.7)
-        for rx in (self._after_verb, self._before_quote, self._menurut):
-            for m in rx.finditer(text):
-                self._add_name(d, m.start(1), m.end(1), 0.6)
-        self._propagate_names(d)
-
-    def _gazetteer_hits(self, text: str) -> Iterator[tuple[str, int]]:
-        for m in _WORD_START.finditer(text):
-            start = m.start()
-            for name in self._gaz.get(text[start:start + 2], ()):
-                end = start + len(name)
-                if text.startswith(name, start) and (end == len(text) or not (text[end].isalnum() or text[end] in "_-")):
-                    yield name, start
-                    break
-
-    def _add_name(self, d: _Doc, start: int, end: int, score: float) -> None:
-        words = list(re.finditer(_CAP, d.text[start:end]))
-        if not words:
-            return
-        kind = self.gazetteer.get(d.text[start:end].strip(), "PER")
-        d.add("entity", kind, start + words[0].start(), start + words[-1].end(), score)
-
-    def _propagate_names(self, d: _Doc) -> None:
-        """A person found with first and last name is also found by the last name alone ("Putin")."""
-        lasts = {d.text[r.start:r.end].split()[-1] for r in d.regions if r.label == "PER" and " " in d.text[r.start:r.end]}
-        lasts |= {d.text[r.start:r.end] for r in d.regions if r.label == "PER"}
-        if not lasts:
-            return
-        rx = re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, sorted(lasts, key=len, reverse=True))) + r")(?![\w-])")
-        for m in rx.finditer(d.text):
-            d.add("entity", "PER", m.start(), m.end(), 0.6)
-
-    def _speaker(self, d: _Doc, start: int, end: int) -> Region | None:
-        return d.entity_in(start, end)
-
-    def _claim(self, d: _Doc, start: int, end: int, kind: str, score: float, speaker: Region | None) -> None:
-        span = d.text[start:end]
-        worthy = bool(re.search(r"\d|persen|juta|miliar|triliun|pertama|terbesar|tertinggi", span)) or bool(
-            d.entity_in(start, end)
-        )
-        claim = d.add("claim", self.claim_label, start, end, score, checkworthy="yes" if worthy else "no", kind=kind)
-        if claim and speaker:
-            d.relations.append(Relation("said_by", claim.id, speaker.id, round(score * speaker.score, 4)))
-
-    def _claims(self, d: _Doc, sentences: list[tuple[int, int]]) -> None:
-        text = d.text
-        for m in _QUOTE_RE.finditer(text):
-            after = self._after_verb.match(text, m.end() - 1)
-            before = None
-            for b in self._before_quote.finditer(text, max(0, m.start() - 120), m.start() + 1):
-                if b.end() == m.start() + 1:
-                    before = b
-            who = after or before
-            if who is None:
-                continue  # a quoted phrase without a speaker is a name or a scare quote, not a quote
-            speaker = self._speaker(d, who.start(1), who.end(1))
-            self._claim(d, m.start(1), m.end(1), "quote", 0.6, speaker)
-        for s_start, s_end in sentences:
-            sentence = text[s_start:s_end]
-            m = self._menurut.search(sentence) or self._bahwa.search(sentence)
-            if m:
-                speaker = self._speaker(d, s_start + m.start(1), s_start + m.end(1))
-                self._claim(d, s_start + m.end(), s_end, "reported", 0.5, speaker)
-            elif HEDGES.search(sentence):
-                self._claim(d, s_start, s_end, "reported", 0.4, None)
-
+from builder.spans import ENTITY, PreAnnotation, PreAnnotator, Region
 
 PREANNOTATORS = ("rules", "none", "imported", "model:<models/VERSION folder>")
 
 
-def make_preannotator(name: str, *, gazetteer: str | Path | None = None, claim_label: str = "CLAIM") -> PreAnnotator | None:
-    """The pre-annotator a config names: "rules" (built-in), "none", "imported" (the gold entities that
-    `newsbench import conll` put on the documents, offered for review) or "model:DIR" (the baselines that
-    `newsbench baseline` saved in DIR)."""
+class ImportedEntities:
+    """Proposes the entities a document already carries (e.g. from `newsbench import conll`), so that imported gold
+    can be pushed to an annotation tool as predictions for review. Scores are 1.0: they are not guesses."""
+
+    def __init__(self, model_version: str = "imported") -> None:
+        self.model_version = model_version
+
+    def predict(self, docs: Iterable[dict[str, Any]]) -> Iterator[PreAnnotation]:
+        for doc in docs:
+            regions = tuple(
+                Region(f"e{k}", ENTITY, e["type"], a, b, 1.0)
+                for k, e in enumerate(doc.get("entities") or []) for a, b in e["offsets"][:1]
+            )
+            yield PreAnnotation(doc["id"], self.model_version, regions, (), 1.0 if regions else 0.0)
+
+
+def make_preannotator(name: str, *, gazetteer: str | Path | None = None,
+                      claim_label: str = "CLAIM") -> PreAnnotator | None:
+    """The pre-annotator a config or option names (see the module docstring); None for "none"."""
     if name == "none":
         return None
     if name == "rules":
+        from builder.bench.baselines.rules import RulePreAnnotator, load_gazetteer
+
         return RulePreAnnotator(load_gazetteer(gazetteer), claim_label=claim_label)
     if name == "imported":
-        from builder.corpus.imports.conll import ImportedEntities
-
         return ImportedEntities()
     if name.startswith("model:"):
         from builder.bench.baselines.preannotator import BaselinePreAnnotator  # scikit-learn only when asked for

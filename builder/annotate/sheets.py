@@ -32,7 +32,7 @@ from typing import Any
 
 from builder.errors import DataInvalidError
 from builder.labels import LabelSchema
-from builder.annotate.preannotate import PreAnnotation
+from builder.spans import PreAnnotation
 
 SHEET_KEYS = {"document_id", "text_sha256", "entities", "claims", "doc_labels", "notes"}
 

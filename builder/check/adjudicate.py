@@ -9,8 +9,8 @@ Policy (`[adjudicate]` in the config):
 - `min_annotators`: documents with fewer annotators (who did not skip) get no gold and are listed.
 Items given by exactly `min_share` of the annotators are TIES; disagreements where most annotators marked
 something but no candidate has the majority are CONFLICTS. Both stay out of the gold and are listed for review,
-and `review_tasks` turns them into Label Studio tasks (all candidates as predictions) that `annotate push` can send
-to a review project. Items only a minority gave are dropped and counted. The gold records are canonical
+and `ReviewPreAnnotator` proposes all rival candidates of a document as a pre-annotation, which an annotation
+tool's adapter turns into a review task. Items only a minority gave are dropped and counted. The gold records are canonical
 documents (schema/document.schema.json: `entities`, `claims`, `relations`, `doc_labels`) with every raw
 annotation of the document kept in their `annotations`.
 """
@@ -18,7 +18,7 @@ annotation of the document kept in their `annotations`.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -27,11 +27,11 @@ from typing import Any
 from builder.config import Config
 from builder.errors import ConfigError
 from builder.jsonl import AtomicWriter, write_json
-from builder.label_enums import CLAIM_LAYER, ENTITY_LAYER, speaker_relation
-from builder.labels import LabelSchema
-from builder.annotate.preannotate import PreAnnotation, Region, Relation
+from builder.labels import LabelSchema, speaker_relation
+from builder.spans import CLAIM, ENTITY, PreAnnotation, Region, Relation
 from builder.stage import RejectSink
 from builder.check.validate.corpus import Corpus
+from builder.check.validate.kinds import KINDS, RecordKind
 from builder.check.validate.layers import DocAnnotations, Layer, SpanKey, collect, overlap_groups
 
 REVIEW_MODEL = "adjudication-review"
@@ -148,15 +148,15 @@ def adjudicate_document(doc: DocAnnotations, labels: LabelSchema, policy: Policy
     vote = _Vote(len(voters), policy.min_share)
     doc_id = doc.document_id
     kept_spans: set[SpanKey] = set()
-    for layer_name in (ENTITY_LAYER, CLAIM_LAYER):
+    for layer_name in (ENTITY, CLAIM):
         candidates: dict[SpanKey, list[str]] = defaultdict(list)
         for v in voters:
             for key in v.spans(layer_name):
                 candidates[key].append(v.annotator)
         for group in _span_groups(candidates):
             kept_spans.update(vote.decide(doc_id, layer_name, None, group, decision, _show_span))
-    decision.entities = sorted((k for k in kept_spans if k[0] == ENTITY_LAYER), key=lambda k: (k[1], k[2], k[3]))
-    decision.claims = sorted((k for k in kept_spans if k[0] == CLAIM_LAYER), key=lambda k: (k[1], k[2], k[3]))
+    decision.entities = sorted((k for k in kept_spans if k[0] == ENTITY), key=lambda k: (k[1], k[2], k[3]))
+    decision.claims = sorted((k for k in kept_spans if k[0] == CLAIM), key=lambda k: (k[1], k[2], k[3]))
     for claim in decision.claims:
         for attr in labels.claim_attributes:
             group = _values(voters, lambda v, c=claim, a=attr.name: v.attributes.get(c, {}).get(a) if c in v.claims else None)
@@ -254,6 +254,11 @@ class ReviewPreAnnotator:
         for doc in docs:
             yield self.predict_one(doc)
 
+    def summary(self, doc_id: str) -> str:
+        """What a document's review is about, e.g. "1 x tie (entity); 2 x conflict (attribute/checkworthy)"."""
+        kinds = Counter(f"{i['kind']} ({i['layer']}{'/' + i['name'] if i['name'] else ''})" for i in self.items[doc_id])
+        return "; ".join(f"{n} x {k}" for k, n in sorted(kinds.items()))
+
     def predict_one(self, doc: dict[str, Any]) -> PreAnnotation:
         regions: dict[tuple, Region] = {}
         relations = []
@@ -267,42 +272,26 @@ class ReviewPreAnnotator:
         for item in self.items.get(doc["id"], []):
             for cand in item["candidates"]:
                 value = cand["value"]
-                if item["layer"] in (ENTITY_LAYER, CLAIM_LAYER):
+                if item["layer"] in (ENTITY, CLAIM):
                     region(value, item["layer"])
                 elif item["layer"] == "relation":
-                    src, dst = region(value["from"], CLAIM_LAYER), region(value["to"], ENTITY_LAYER)
+                    src, dst = region(value["from"], CLAIM), region(value["to"], ENTITY)
                     relations.append(Relation(value["type"], src.id, dst.id, 0.5))
         return PreAnnotation(doc["id"], REVIEW_MODEL, tuple(regions.values()), tuple(relations), 0.0)
-
-
-def review_tasks(items: list[ReviewItem], documents: dict[str, dict[str, Any]], labels: LabelSchema) -> list[dict]:
-    """Label Studio import tasks (data + the rival candidates as a prediction) for documents with review items."""
-    from builder.annotate.labelstudio.convert import prediction, task_data
-
-    pre = ReviewPreAnnotator(items, labels)
-    tasks = []
-    for doc_id in sorted(pre.items):
-        doc = documents.get(doc_id)
-        if doc is None:
-            continue
-        kinds = Counter(f"{i['kind']} ({i['layer']}{'/' + i['name'] if i['name'] else ''})" for i in pre.items[doc_id])
-        data = {**task_data(doc), "review": "; ".join(f"{n} x {k}" for k, n in sorted(kinds.items()))}
-        tasks.append({"data": data, "predictions": [prediction(pre.predict_one(doc), doc["text"], labels)]})
-    return tasks
 
 
 # ---- the stage ------------------------------------------------------------------------------------------------
 
 def run_adjudicate(paths: list[Path], labels: LabelSchema, corpus: Corpus, out_dir: Path, policy: Policy,
-                   *, name: str = "gold") -> dict[str, Any]:
-    """Adjudicate every document of the records files; write gold, review items, review tasks and stats."""
+                   *, name: str = "gold", kinds: Sequence[RecordKind] = KINDS) -> dict[str, Any]:
+    """Adjudicate every document of the records files; write gold, review items and documents, and stats."""
     review_dir = out_dir / "review"
     review_dir.mkdir(parents=True, exist_ok=True)
     stats: Counter[str] = Counter()
     rejects = RejectSink("adjudicate", review_dir / "rejects.jsonl")
     ok = False
     try:
-        docs = collect(paths, labels, corpus, rejects, stats)
+        docs = collect(paths, labels, corpus, rejects, stats, kinds=kinds)
         items: list[ReviewItem] = []
         dropped: Counter[str] = Counter()
         review_docs: dict[str, dict[str, Any]] = {}
@@ -322,7 +311,6 @@ def run_adjudicate(paths: list[Path], labels: LabelSchema, corpus: Corpus, out_d
         with AtomicWriter(review_dir / "items.jsonl") as out:
             for item in items:
                 out.write(item.to_dict())
-        write_json(review_dir / "tasks.json", review_tasks(items, review_docs, labels))
         with AtomicWriter(review_dir / "documents.jsonl") as out:
             for doc_id in sorted(review_docs):
                 out.write(review_docs[doc_id])
@@ -340,7 +328,6 @@ def run_adjudicate(paths: list[Path], labels: LabelSchema, corpus: Corpus, out_d
         "review": dict(sorted(Counter(f"{i.kind}:{i.layer}" for i in items).items())),
         "rejected_records": dict(sorted(rejects.counts.items())),
         "outputs": {"gold": str(out_dir / f"{name}.jsonl"), "review_items": str(review_dir / "items.jsonl"),
-                    "review_tasks": str(review_dir / "tasks.json"),
                     "review_documents": str(review_dir / "documents.jsonl"),
                     "rejects": str(review_dir / "rejects.jsonl")},
     }

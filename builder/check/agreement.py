@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
 
-from builder.label_enums import CLAIM_LAYER, ENTITY_LAYER
 from builder.labels import LabelSchema
+from builder.spans import CLAIM, ENTITY
 from builder.corpus.segment import segment_text
 from builder.check.validate.layers import DocAnnotations, Layer, SpanKey, overlap_groups
 
@@ -203,7 +203,7 @@ def claim_units(layers: Sequence[Layer], match: str) -> tuple[list[dict[str, dic
         if len(set(annotators)) != len(annotators):
             ambiguous += 1
             continue
-        out.append({layer.annotator: layer.attributes.get((CLAIM_LAYER, s, e, _claim_label(layer, s, e)), {})
+        out.append({layer.annotator: layer.attributes.get((CLAIM, s, e, _claim_label(layer, s, e)), {})
                     for s, e, layer in group})
     return out, ambiguous
 
@@ -226,7 +226,7 @@ def measure(docs: Iterable[DocAnnotations], labels: LabelSchema, *, documents: d
         for layer in layers:
             agg.annotator_docs[layer.annotator] += 1
         for x, y in combinations(layers, 2):
-            for layer_name in (ENTITY_LAYER, CLAIM_LAYER):
+            for layer_name in (ENTITY, CLAIM):
                 for label, counts in span_counts(x.spans(layer_name), y.spans(layer_name)).items():
                     agg.per_label[(layer_name, label)].add(counts)
                     agg.per_pair[(x.annotator, y.annotator)].add(counts)
@@ -235,7 +235,7 @@ def measure(docs: Iterable[DocAnnotations], labels: LabelSchema, *, documents: d
         text = texts.get(doc.document_id)
         if text is not None:
             tokens = token_spans(documents.get(doc.document_id), text, language)
-            for layer_name in (ENTITY_LAYER, CLAIM_LAYER):
+            for layer_name in (ENTITY, CLAIM):
                 per = [token_values(tokens, layer.spans(layer_name)) for layer in layers]
                 agg.alpha_units[layer_name].extend(list(col) for col in zip(*per))
         units, ambiguous = claim_units(layers, claim_match)
@@ -270,7 +270,7 @@ def _r(x: float | None) -> float | None:
 
 def report(agg: Agreement, labels: LabelSchema, *, claim_match: str = "overlap") -> dict[str, Any]:
     """The agreement tables as JSON: lists of rows (the release card shows each as a table)."""
-    order = [(ENTITY_LAYER, n) for n in labels.entity_names] + [(CLAIM_LAYER, labels.claim.name)]
+    order = [(ENTITY, n) for n in labels.entity_names] + [(CLAIM, labels.claim.name)]
     per_label = []
     for key in order + sorted(set(agg.per_label) - set(order)):
         c = agg.per_label.get(key, F1Counts())
@@ -278,7 +278,7 @@ def report(agg: Agreement, labels: LabelSchema, *, claim_match: str = "overlap")
                           "strict_f1": _r(c.strict_f1), "partial_f1": _r(c.partial_f1)})
     entity_total = F1Counts()
     for (layer_name, _), c in agg.per_label.items():
-        if layer_name == ENTITY_LAYER:
+        if layer_name == ENTITY:
             entity_total.add(c)
     per_annotator = [{"annotator": a, "documents": agg.annotator_docs[a], "strict_f1": _r(c.strict_f1),
                       "partial_f1": _r(c.partial_f1), "spans_over_pairs": c.a}
@@ -287,7 +287,7 @@ def report(agg: Agreement, labels: LabelSchema, *, claim_match: str = "overlap")
                 for (a, b), c in sorted(agg.per_pair.items())]
     alpha = [{"layer": layer_name, "alpha": _r(krippendorff_alpha(agg.alpha_units.get(layer_name, []))),
               "units": "tokens", "tokens": len(agg.alpha_units.get(layer_name, []))}
-             for layer_name in (ENTITY_LAYER, CLAIM_LAYER)]
+             for layer_name in (ENTITY, CLAIM)]
     kappas = []
     for what in [f"claim.{a.name}" for a in labels.claim_attributes] + [f"doc.{d.name}" for d in labels.doc_labels]:
         method, value, n_units, n_annotators = kappa(agg.kappa_units.get(what, []))

@@ -6,19 +6,20 @@ import argparse
 import json
 import sys
 
+from builder.annotate.labelstudio.validation import ANNOTATION_KINDS
 from builder.check.adjudicate import Policy, run_adjudicate
 from builder.commands._common import config_of
 from builder.commands.agreement import add_inputs, input_files
 from builder.errors import EXIT_INVALID_DATA, EXIT_OK
 from builder.labels import label_schema_of
-from builder.check.validate import Corpus, default_corpus
+from builder.check.validate.corpus import Corpus, default_corpus
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("adjudicate", help="adjudicate annotations into the gold layer (annotations/gold/)",
                        description="Ground truth wins; otherwise an item is kept when more than [adjudicate] "
                        "min_share of the document's annotators gave it. Writes annotations/gold/<name>.jsonl, "
-                       "review items and Label Studio review tasks under annotations/gold/review/, and "
+                       "review items and their documents under annotations/gold/review/, and "
                        "adjudication.json. Invalid records are left out and make the exit code 1.")
     add_inputs(p, out_help="gold folder (default: annotations/gold)")
     p.set_defaults(func=run)
@@ -31,7 +32,8 @@ def run(args: argparse.Namespace) -> int:
     files = input_files(config, args.files)
     corpus = Corpus(args.corpus or default_corpus(config))
     out = args.out or config.resolve(config.get("project.annotations_dir", "annotations")) / "gold"
-    summary = run_adjudicate(files, labels, corpus, out, policy, name=str(config.get("adjudicate.name", "gold")))
+    summary = run_adjudicate(files, labels, corpus, out, policy, name=str(config.get("adjudicate.name", "gold")),
+                             kinds=ANNOTATION_KINDS)
     print(json.dumps({k: v for k, v in summary.items() if k != "outputs"}, indent=2, ensure_ascii=False))
     print(f"wrote {summary['outputs']['gold']} and the review under {out / 'review'}", file=sys.stderr)
     return EXIT_INVALID_DATA if summary["rejected_records"] else EXIT_OK

@@ -7,13 +7,14 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from builder.annotate.labelstudio.validation import ANNOTATION_KINDS
 from builder.check.agreement import measure, render, report
 from builder.commands._common import add_config_option, config_of
 from builder.errors import EXIT_INVALID_DATA, EXIT_OK, ConfigError, InputError
 from builder.jsonl import write_json
 from builder.labels import label_schema_of
 from builder.stage import RejectSink
-from builder.check.validate import Corpus, default_corpus
+from builder.check.validate.corpus import Corpus, default_corpus
 from builder.check.validate.layers import collect
 
 
@@ -58,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     stats: Counter[str] = Counter()
     rejects = RejectSink("agreement", out.with_suffix(".rejects.jsonl"))
     try:
-        docs = collect(files, labels, corpus, rejects, stats)
+        docs = collect(files, labels, corpus, rejects, stats, kinds=ANNOTATION_KINDS)
     finally:
         rejects.close()
     multi = [d for d in docs.values() if len(d.layers) >= 2]

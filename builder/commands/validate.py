@@ -6,9 +6,11 @@ import argparse
 import sys
 from pathlib import Path
 
+from builder.annotate.labelstudio.validation import ANNOTATION_KINDS
 from builder.commands._common import add_config_option, config_of
 from builder.labels import label_schema_of
-from builder.check.validate import Corpus, annotation_files, default_corpus, validate_files
+from builder.check.validate.corpus import Corpus, default_corpus
+from builder.check.validate.run import annotation_files, validate_files
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -40,6 +42,7 @@ def run(args: argparse.Namespace) -> int:
     out = args.out or config.resolve(config.get("validate.out_dir"))
     workers = args.workers if args.workers is not None else int(config.get("validate.workers", 0))
     report = validate_files(files, labels, corpus=corpus, out_dir=out, workers=workers, root=config.root,
+                            kinds=ANNOTATION_KINDS,
                             keep_valid=not args.no_valid)
     limit = 0 if args.quiet else int(config.get("validate.print_problems", 20))
     print(report.text(limit=limit))

@@ -35,7 +35,7 @@ from builder.labels import LabelSchema
 from builder.parallel import map_batches, worker_count
 from builder.release.labels import ReleaseLabels
 from builder.stage import RejectSink, file_digest
-from builder.check.validate import RecordValidator
+from builder.check.validate.records import RecordValidator
 from builder.check.validate.problems import ERROR
 
 STAGES = ("ingest", "clean", "dedup", "split", "segment")

@@ -15,11 +15,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from builder.check.adjudicate import ReviewPreAnnotator
 from builder.document import sha256_text
 from builder.errors import ConfigError
-from builder.labels import CLAIM_CONTROL, ENTITY_CONTROL, TEXT_NAME, LabelSchema
-from builder.annotate.preannotate import PreAnnotation
-from builder.check.validate.stated_text import FRONTEND_CRLF, stated_text_ok
+from builder.annotate.labelstudio.config import TEXT_NAME
+from builder.labels import LabelSchema
+from builder.spans import CLAIM, ENTITY, PreAnnotation
+from builder.annotate.labelstudio.stated_text import FRONTEND_CRLF, stated_text_ok
+from builder.annotate.labelstudio.views import annotator_ref
 
 CANONICAL_VERSION = "1.0.0"
 
@@ -43,7 +46,7 @@ def region_results(regions: Any, relations: Any, text: str) -> list[dict[str, An
     out: list[dict[str, Any]] = []
     for r in regions:
         value = {"start": r.start, "end": r.end, "text": text[r.start:r.end]}
-        control = ENTITY_CONTROL if r.layer == "entity" else CLAIM_CONTROL
+        control = ENTITY if r.layer == "entity" else CLAIM
         item = {"id": r.id, "from_name": control, "to_name": TEXT_NAME, "type": "labels",
                 "value": {**value, "labels": [r.label]}}
         if getattr(r, "score", None) is not None:
@@ -87,6 +90,20 @@ def prediction(pre: PreAnnotation, text: str, schema: LabelSchema) -> dict[str, 
             "result": region_results(pre.regions, pre.relations, text)}
 
 
+def review_tasks(review: ReviewPreAnnotator, documents: dict[str, dict[str, Any]],
+                 schema: LabelSchema) -> list[dict[str, Any]]:
+    """Import tasks (data + the rival candidates as a prediction) for the documents with adjudication review
+    items; `data.review` says what each is about."""
+    tasks = []
+    for doc_id in sorted(review.items):
+        doc = documents.get(doc_id)
+        if doc is None:
+            continue
+        data = {**task_data(doc), "review": review.summary(doc_id)}
+        tasks.append({"data": data, "predictions": [prediction(review.predict_one(doc), doc["text"], schema)]})
+    return tasks
+
+
 # ---- offsets ------------------------------------------------------------------------------------------------
 
 
@@ -100,7 +117,7 @@ class OffsetCheck:
 
 def frontend_text(span: str) -> str:
     """What Label Studio 1.23.2's frontend states as `value.text` for a span: each \\r\\n as a literal \\n\\n
-    (the one rewriting observed; see builder/validate/stated_text.py)."""
+    (the one rewriting observed; see `stated_text`)."""
     return span.replace("\r\n", FRONTEND_CRLF)
 
 
@@ -175,7 +192,7 @@ def convert_results(results: list[dict[str, Any]], text: str, schema: LabelSchem
             relations.append({"type": (item.get("labels") or [None])[0], "from_id": item.get("from_id"),
                               "to_id": item.get("to_id"), "direction": item.get("direction", "right"),
                               "labels": list(item.get("labels") or [])})
-        elif kind == "labels" and item.get("from_name") in (ENTITY_CONTROL, CLAIM_CONTROL):
+        elif kind == "labels" and item.get("from_name") in (ENTITY, CLAIM):
             check = check_offsets(text, value.get("start"), value.get("end"), value.get("text"))
             region = {"id": rid, "label": (value.get("labels") or [None])[0], "start": check.start,
                       "end": check.end, "text": text[check.start:check.end] if check.start >= 0 else "",
@@ -201,7 +218,7 @@ def convert_results(results: list[dict[str, Any]], text: str, schema: LabelSchem
     for rid, region in regions.items():
         layer = region.pop("layer")
         attrs = {name: vals[0] if len(vals) == 1 else vals for name, vals in choices.pop(rid, {}).items()}
-        if layer == CLAIM_CONTROL:
+        if layer == CLAIM:
             claims.append({**region, "attributes": attrs})
         else:
             entities.append({**region, **({"attributes": attrs} if attrs else {})})
@@ -210,11 +227,6 @@ def convert_results(results: list[dict[str, Any]], text: str, schema: LabelSchem
             unmapped.append({"id": rid, "from_name": name, "type": "choices", "value": {"choices": vals}})
     return {"entities": entities, "claims": claims, "relations": relations, "doc_labels": doc_labels,
             "unmapped": unmapped}
-
-
-def annotator_ref(user_id: Any) -> str | None:
-    """A stable pseudonym for a Label Studio user (emails stay out of records that may be published)."""
-    return None if user_id is None else f"ls-user:{user_id}"
 
 
 def canonical_record(tasks: list[dict[str, Any]], schema: LabelSchema, *, project: dict[str, Any],

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from builder.errors import DataInvalidError, InputError
-from builder.labels import LabelSchema, config_labels, labelstudio_config
+from builder.annotate.labelstudio.config import config_labels, labelling_config
+from builder.labels import LabelSchema
 from builder.annotate.labelstudio.client import Client
 
 SAMPLING = {"sequential": "Sequential sampling", "uniform": "Uniform sampling",
@@ -146,7 +147,7 @@ def migrate(client: Client, hits: list[dict[str, Any]], mapping: dict[tuple[str,
 
 def ensure_project(client: Client, schema: LabelSchema, settings: ProjectSettings) -> tuple[dict[str, Any], list[str]]:
     """Create the project or bring it in line with the label schema and settings; returns it and what changed."""
-    xml = labelstudio_config(schema)
+    xml = labelling_config(schema)
     wanted = {
         "maximum_annotations": settings.overlap,
         "overlap_cohort_percentage": 100,

@@ -26,7 +26,7 @@ from builder.jsonl import batched, read_jsonl
 from builder.labels import LabelSchema
 from builder.annotate.labelstudio.client import Client, ServerUnavailable
 from builder.annotate.labelstudio.convert import prediction, task_data
-from builder.annotate.preannotate import PreAnnotator
+from builder.spans import PreAnnotator
 
 ORDERS = ("input", "least-confident")
 INDEX_FIELDS = "id,data,total_annotations,cancelled_annotations,predictions_model_versions"

@@ -20,10 +20,11 @@ from builder.annotate.sheets import ResolvedSheet, resolve_sheet, sheet_from_pre
 from builder.document import sha256_text
 from builder.errors import DataInvalidError, InputError
 from builder.jsonl import write_json
-from builder.labels import TEXT_NAME, LabelSchema
+from builder.annotate.labelstudio.config import TEXT_NAME
+from builder.labels import LabelSchema
 from builder.annotate.labelstudio.client import Client
 from builder.annotate.labelstudio.convert import convert_results, region_results
-from builder.annotate.preannotate import PreAnnotation, Region, Relation
+from builder.spans import PreAnnotation, Region, Relation
 
 TASK_FIELDS = "id,data,annotations,predictions"
 

@@ -4,7 +4,7 @@ The check-worthiness model reads word 1-2-grams and character 2-5-grams (inside 
 catch affixes and numbers such as "persen" or "Rp"), weighs classes by their frequency, picks C on the
 validation split by average precision and the decision threshold by F1 there.
 
-The rule baseline is `builder.annotate.preannotate.RulePreAnnotator` (quotes with a reporting verb, "menurut X",
+The rule baseline is `builder.bench.baselines.rules.RulePreAnnotator` (quotes with a reporting verb, "menurut X",
 "X mengatakan ...", hedges such as "dilaporkan"/"diduga"): it proposes claim spans, their speakers and a
 check-worthiness guess, which are cut to the sentences they overlap.
 """
@@ -21,7 +21,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score
 from sklearn.pipeline import FeatureUnion, make_pipeline
 
-from builder.annotate.preannotate import RulePreAnnotator
+from builder.bench.baselines.rules import RulePreAnnotator
 
 C_GRID = (0.3, 1.0, 3.0)
 

@@ -1,4 +1,4 @@
-"""The trained baselines as a Label Studio pre-annotator (`builder.annotate.preannotate.PreAnnotator`).
+"""The trained baselines as a Label Studio pre-annotator (`builder.spans.PreAnnotator`).
 
 Entities come from the CRF (each span scored by the mean marginal probability of its tags), claims and their
 speakers from the rules, with check-worthiness decided by the TF-IDF model when one was trained. A speaker the
@@ -16,7 +16,8 @@ import joblib
 from builder.bench.baselines.claims import CheckworthyModel
 from builder.bench.baselines.ner import CrfTagger
 from builder.errors import InputError
-from builder.annotate.preannotate import PreAnnotation, Region, Relation, RulePreAnnotator
+from builder.bench.baselines.rules import RulePreAnnotator
+from builder.spans import PreAnnotation, Region, Relation
 from builder.corpus.segment import segment_text
 
 NER_MODEL = "ner-crf.joblib"

@@ -201,7 +201,7 @@ def claims_baselines(run: Runner) -> None:
 
     def rules() -> None:
         lines, t = timed(lambda: _rule_lines(run.release, run.options.split, test))
-        run.score("claims", "claims-rules", "quotes, reporting verbs and hedges (builder.annotate.preannotate rules)",
+        run.score("claims", "claims-rules", "quotes, reporting verbs and hedges (builder.bench.baselines.rules)",
                   lines, t)
 
     run.attempt("claims", "claims-majority", majority)

@@ -11,16 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from builder.label_enums import ENTITY_LAYER, controls, speaker_relation
-from builder.labels import LabelSchema
-from builder.check.validate.model import AnnotationView, RecordView, Span, as_key
+from builder.labels import ATTRIBUTE, DOC_LABEL, SPAN, LabelSchema, fields, speaker_relation
+from builder.spans import ENTITY
+from builder.check.validate.model import AnnotationView, RecordView, Span, StatedText, as_key
 from builder.check.validate.problems import WARNING, Problem, make_problem
-from builder.check.validate.stated_text import stated_text_ok
+from builder.spans import span_ok
 
 Emit = Callable[..., None]
-# Pointer suffixes inside a Label Studio result item (other records point at the region itself).
-_VALUE = ("value",)
-_TEXT = ("value", "text")
 
 
 def pointer(path: tuple, *more: Any) -> str:
@@ -32,12 +29,12 @@ class Checker:
 
     def __init__(self, labels: LabelSchema) -> None:
         self.labels = labels
-        ctl = controls(labels)
-        self.span_controls = {c.name: (c.layer, frozenset(c.values)) for c in ctl.values() if c.kind == "labels"}
+        ctl = fields(labels)
+        self.span_controls = {c.name: (c.layer, frozenset(c.values)) for c in ctl.values() if c.kind == SPAN}
         self.region_controls = {c.name: (c.layer, frozenset(c.values)) for c in ctl.values()
-                                if c.kind == "region_choices"}
-        self.doc_controls = {c.name: frozenset(c.values) for c in ctl.values() if c.kind == "choices"}
-        self.required = tuple((c.name, c.layer) for c in ctl.values() if c.kind == "region_choices" and c.required)
+                                if c.kind == ATTRIBUTE}
+        self.doc_controls = {c.name: frozenset(c.values) for c in ctl.values() if c.kind == DOC_LABEL}
+        self.required = tuple((c.name, c.layer) for c in ctl.values() if c.kind == ATTRIBUTE and c.required)
         self.relations = {r.name: r for r in labels.relations}
         self.relation_names = ", ".join(self.relations) or "none declared"
         self.allow_nested = labels.allow_nested
@@ -45,8 +42,12 @@ class Checker:
 
     # ---- one annotation ----------------------------------------------------------------------------------
 
-    def check_annotation(self, ann: AnnotationView, text: str | None, emit: Emit, *, vocabulary: bool) -> None:
-        """Every problem of one annotation; `text` None skips the offset checks (no text to check against)."""
+    def check_annotation(self, ann: AnnotationView, text: str | None, emit: Emit, *, vocabulary: bool,
+                         stated_ok: StatedText | None = None) -> None:
+        """Every problem of one annotation; `text` None skips the offset checks (no text to check against).
+
+        A region's stated text must be its slice of the text; `stated_ok` may allow what a tool is known to
+        write instead (see the view's kind)."""
         regions: dict[Any, tuple[str, Span]] = {}
         entities = []
         n = len(text) if text is not None else 0
@@ -65,22 +66,22 @@ class Checker:
             if rid in regions:
                 other = regions[rid][1]
                 emit("duplicate-region-id", path, region_id=rid, found=rid, expected="a unique id",
-                     detail=f"another {other.control} region at {pointer(ann.full_path(other.path))}")
+                     detail=f"another {other.control} region at {pointer(ann.item_path(other.path))}")
             else:
                 regions[rid] = (layer, sp)
             if type(s) is not int or type(e) is not int:
                 if text is not None:  # the schema reports the type; say that the offsets cannot be checked
                     emit("offset-range", path, region_id=rid, start=s, end=e, length=n, found=[s, e],
-                         expected=f"integers 0 <= start < end <= {n}", suffix=_VALUE)
+                         expected=f"integers 0 <= start < end <= {n}", at="offsets")
                 continue
             if text is not None:
-                if not 0 <= s < e <= n:
+                if not span_ok(s, e, n):
                     emit("offset-range", path, region_id=rid, start=s, end=e, length=n, found=[s, e],
-                         expected=f"0 <= start < end <= {n}", suffix=_VALUE)
+                         expected=f"0 <= start < end <= {n}", at="offsets")
                     continue
-                if stated is not None and stated != text[s:e] and not stated_text_ok(stated, text[s:e]):
-                    emit("text-mismatch", path, region_id=rid, found=stated, expected=text[s:e], suffix=_TEXT)
-            if layer == ENTITY_LAYER:
+                if stated is not None and stated != text[s:e] and not (stated_ok and stated_ok(stated, text[s:e])):
+                    emit("text-mismatch", path, region_id=rid, found=stated, expected=text[s:e], at="text")
+            if layer == ENTITY:
                 entities.append((s, e, len(entities), sp))
         if not self.allow_nested and len(entities) > 1:
             self._overlaps(entities, emit)
@@ -179,7 +180,7 @@ class Checker:
             for rid, role in ((ln.from_id, "from_id"), (ln.to_id, "to_id")):
                 if rid not in regions:
                     emit("unknown-region", ln.path, region_id=rid, detail=f"relation '{ln.label}' ({role})",
-                         found=rid, expected=sorted(map(str, regions)), suffix=(role,))
+                         found=rid, expected=sorted(map(str, regions)), at=role)
                 ends.append(regions.get(rid))
             if None in ends:
                 continue
@@ -190,7 +191,7 @@ class Checker:
             if ln.direction not in ("right", "left", None):
                 emit("relation-direction", ln.path, region_id=src.id, found=ln.direction, expected="right",
                      detail=f"'{rel.name}' is directed; this relation is '{ln.direction}'", **where,
-                     suffix=("direction",))
+                     at="direction")
                 continue
             if (src_layer, dst_layer) != (rel.source, rel.target):
                 emit("relation-direction", ln.path, region_id=src.id, found=f"{src_layer} -> {dst_layer}",
@@ -246,12 +247,9 @@ def annotation_emitter(out: list[Problem], base: dict[str, Any], ann: Annotation
         ctx["annotation_id"] = ann.id
         ctx["annotator"] = ann.annotator
 
-    def emit(check: str, path: Any, *, suffix: tuple = (), **fields: Any) -> None:
-        if isinstance(path, tuple):  # a region of a record: its fields sit where a result item has "value"
-            where = pointer(path, *(suffix[1:] if suffix[:1] == _VALUE else suffix))
-        else:  # a Label Studio result item, by its index
-            where = pointer(ann.full_path(path) if ann is not None else (path,), *suffix)
-        out.append(make_problem(check, pointer=where, **{**ctx, **fields}))
+    def emit(check: str, path: Any, *, at: str | None = None, **fields: Any) -> None:
+        keys = ann.item_path(path, at) if ann is not None else (path if at is None else (*path, at))
+        out.append(make_problem(check, pointer=pointer(keys), **{**ctx, **fields}))
 
     return emit
 
@@ -262,5 +260,6 @@ def check_record(checker: Checker, view: RecordView, base: dict[str, Any], *, vo
     out: list[Problem] = []
     text = view.text if text is None else text
     for ann in view.annotations:
-        checker.check_annotation(ann, text, annotation_emitter(out, base, ann), vocabulary=vocabulary)
+        checker.check_annotation(ann, text, annotation_emitter(out, base, ann), vocabulary=vocabulary,
+                                 stated_ok=view.stated_ok)
     return out

@@ -1,6 +1,6 @@
 """Annotations gathered per document for agreement and adjudication: one layer per annotator.
 
-`collect` reads canonical records (or Label Studio exports), validates every record with the same checks as
+`collect` reads canonical records (or a tool's exports, given their record kind), validates every record with the same checks as
 `newsbench validate`, sends invalid ones to a reject sink with their problems (never used, never lost) and
 groups the valid annotations by document. Per document and annotator it keeps the latest submitted
 annotation (skips, `was_cancelled`, are not layers; older annotations of the same annotator are counted).
@@ -11,18 +11,19 @@ not by Label Studio's random region ids.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from builder.label_enums import CLAIM_LAYER, ENTITY_LAYER, span_controls
-from builder.labels import LabelSchema
+from builder.labels import SPAN, LabelSchema, fields
+from builder.spans import CLAIM, ENTITY
 from builder.stage import RejectSink
 from builder.check.validate import reader
 from builder.check.validate.corpus import Corpus
 from builder.check.validate.model import AnnotationView, RecordView
 from builder.check.validate.problems import ERROR
+from builder.check.validate.kinds import KINDS, RecordKind
 from builder.check.validate.records import RecordValidator
 
 SpanKey = tuple[str, int, int, str]  # layer, start, end, label
@@ -44,7 +45,7 @@ class Layer:
     doc_labels: dict[str, str] = field(default_factory=dict)
 
     def spans(self, layer: str) -> set[SpanKey]:
-        return self.entities if layer == ENTITY_LAYER else self.claims
+        return self.entities if layer == ENTITY else self.claims
 
 
 @dataclass
@@ -58,7 +59,7 @@ class DocAnnotations:
 
 def layer_of(view: AnnotationView, labels: LabelSchema) -> Layer:
     """The layer of a (valid) annotation view."""
-    layers = {name: c.layer for name, c in span_controls(labels).items()}
+    layers = {name: f.layer for name, f in fields(labels).items() if f.kind == SPAN}
     layer = Layer(str(view.annotator), view.id, view.ground_truth, view.updated_at)
     by_id: dict[Any, SpanKey] = {}
     for sp in view.spans:
@@ -66,7 +67,7 @@ def layer_of(view: AnnotationView, labels: LabelSchema) -> Layer:
         by_id[sp.id] = key
         layer.spans(key[0]).add(key)
     for ch in view.choices:
-        if ch.region_id in by_id and by_id[ch.region_id][0] == CLAIM_LAYER and ch.values:
+        if ch.region_id in by_id and by_id[ch.region_id][0] == CLAIM and ch.values:
             layer.attributes.setdefault(by_id[ch.region_id], {})[ch.control] = ch.values[0]
     for ln in view.links:
         src, dst = (ln.to_id, ln.from_id) if ln.direction == "left" else (ln.from_id, ln.to_id)
@@ -97,9 +98,10 @@ def _newer(a: AnnotationView, b: AnnotationView) -> bool:
 
 
 def collect(paths: Iterable[Path], labels: LabelSchema, corpus: Corpus | None, rejects: RejectSink,
-            stats: Counter | None = None) -> dict[str, DocAnnotations]:
-    """Valid annotations per document id from records files; invalid records go to `rejects`."""
-    validator = RecordValidator(labels, corpus)
+            stats: Counter | None = None, *, kinds: Sequence[RecordKind] = KINDS) -> dict[str, DocAnnotations]:
+    """Valid annotations per document id from records files of the given kinds; invalid records go to
+    `rejects`."""
+    validator = RecordValidator(labels, corpus, kinds)
     stats = stats if stats is not None else Counter()
     latest: dict[str, dict[str, tuple[AnnotationView, Any]]] = {}
     skipped: dict[str, set[str]] = {}

@@ -17,7 +17,6 @@ import orjson
 
 from builder.jsonl import AtomicWriter
 from builder.check.validate.corpus import Corpus
-from builder.check.validate.model import LABELSTUDIO
 from builder.check.validate.problems import Problem, make_problem
 from builder.check.validate.records import corpus_problem, located, schema_count
 from builder.check.validate.worker import VALID_FIELDS, RegionResult
@@ -65,10 +64,10 @@ class FileMerge:
         self.next_offset = r.next_offset
 
     def _corpus(self, region: _Region) -> None:
-        """The corpus checks the worker left to this process (Label Studio tasks)."""
-        for i, doc_id, task_id, have in region.result.corpus_later:
+        """The corpus checks the worker left to this process (records that carry their text)."""
+        for i, doc_id, task_id, have, kind in region.result.corpus_later:
             base = located({"file": self.name, "record": None}, doc_id, task_id)
-            found = corpus_problem(self.corpus, LABELSTUDIO, doc_id, have, base) if self.corpus else None
+            found = corpus_problem(self.corpus, kind, doc_id, have, base) if self.corpus else None
             if found is not None:
                 region.add_problem(i, found, at_schema_end=True)
 

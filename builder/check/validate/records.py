@@ -3,34 +3,25 @@
 The schema runs first with jsonschema-rs (compiled, Draft 2020-12) as a pass/fail test; only a record that
 fails is run through `jsonschema` for its detailed, located messages. Semantic checks run on every record
 (they read values defensively), so a record with a schema error still gets its other problems reported.
-A schema-valid Label Studio task first gets the quick semantic pass of `quick`; only when that finds
+A schema-valid record of a kind with a quick pass (Label Studio tasks) first gets that pass; only when it finds
 something are the views built and the located checks run.
 """
 
 from __future__ import annotations
 
-from functools import cache
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 import jsonschema_rs
 from jsonschema import Draft202012Validator
 
-from builder.document import load_schema, sha256_text
+from builder.document import sha256_text
 from builder.labels import LabelSchema
 from builder.check.validate.checks import Checker, annotation_emitter, check_record
 from builder.check.validate.corpus import Corpus
-from builder.check.validate.export_schema import export_schema
-from builder.check.validate.model import CANONICAL, DOC_KEY, DOCUMENT, LABELSTUDIO, RecordView, Views, record_kind
+from builder.check.validate.kinds import KINDS, RecordKind, kind_of
+from builder.check.validate.model import DOCUMENT, RecordView, Views
 from builder.check.validate.problems import Problem, make_problem, schema_problems
-from builder.check.validate.quick import QuickCheck
-
-SCHEMA_FILES = {LABELSTUDIO: "labelstudio-export.schema.json", CANONICAL: "annotation.schema.json",
-                DOCUMENT: "document.schema.json"}
-
-
-@cache
-def _schemas(labels: LabelSchema) -> dict[str, dict[str, Any]]:
-    return {LABELSTUDIO: export_schema(labels), CANONICAL: load_schema("annotation"), DOCUMENT: load_schema("document")}
 
 
 class Checked(NamedTuple):
@@ -39,115 +30,118 @@ class Checked(NamedTuple):
     document_id: Any
     task_id: Any
     problems: list[Problem]
-    corpus_later: bool = False  # the task's corpus check is left to the caller
-    text_sha256: str | None = None  # then: the hash of the task's text (None: it has none)
+    corpus_later: RecordKind | None = None  # the record's corpus check is left to the caller (for this kind)
+    text_sha256: str | None = None  # then: the hash of the record's text (None: it has none)
 
 
 class RecordValidator:
-    """Schema, semantic and corpus checks of single records for one label schema and corpus."""
+    """Schema, semantic and corpus checks of single records of the given kinds, for one label schema and corpus."""
 
-    def __init__(self, labels: LabelSchema, corpus: Corpus | None) -> None:
+    def __init__(self, labels: LabelSchema, corpus: Corpus | None, kinds: Sequence[RecordKind] = KINDS) -> None:
         self.labels = labels
         self.corpus = corpus
+        self.kinds = tuple(kinds)
         self.views = Views(labels)
         self.checker = Checker(labels)
-        self.quick = QuickCheck(self.checker)
-        schemas = _schemas(labels)
-        self._fast = {k: jsonschema_rs.validator_for(s) for k, s in schemas.items()}
-        self._full = {k: Draft202012Validator(s) for k, s in schemas.items()}
-
-    def view(self, kind: str, value: dict[str, Any]) -> RecordView:
-        if kind == LABELSTUDIO:
-            return self.views.labelstudio(value)
-        if kind == CANONICAL:
-            return self.views.canonical(value)
-        return self.views.document(value)
+        schemas = {k.name: k.schema(labels) for k in self.kinds}
+        self._fast = {name: jsonschema_rs.validator_for(s) for name, s in schemas.items()}
+        self._full = {name: Draft202012Validator(s) for name, s in schemas.items()}
+        self._quick = {k.name: k.quick(self.checker) for k in self.kinds}
 
     def check(self, value: Any, base: dict[str, Any]) -> tuple[RecordView | None, list[Problem]]:
         """The record's view (None when it is not a known kind of record) and all its problems."""
-        kind = record_kind(value)
+        kind = kind_of(value, self.kinds)
         if kind is None:
-            return None, _not_a_record(value, base)
-        view = self.view(kind, value)
-        return view, self._problems(kind, value, view, base, self._fast[kind].is_valid(value))
+            return None, self._not_a_record(value, base)
+        view = kind.view(self.views, value)
+        return view, self._problems(kind, value, view, base, self._fast[kind.name].is_valid(value))
 
     def problems(self, value: Any, base: dict[str, Any], *, corpus_later: bool = False) -> Checked:
         """All problems of a record, the same `check` gives, found faster; with its document and task id.
 
-        A Label Studio task that passes the schema and the quick semantic pass (nearly every task of an export)
-        needs no view. With `corpus_later`, a task's corpus check is left to the caller: `text_sha256` is then
-        the hash of its text, for `corpus_problem`, whose problem goes right after the task's schema problems.
+        A record that passes the schema and its kind's quick pass (nearly every task of an export) needs no view.
+        With `corpus_later`, the corpus check of a record that carries its text is left to the caller:
+        `text_sha256` is then the hash of its text, for `corpus_problem`, whose problem goes right after the
+        record's schema problems.
         """
-        kind = record_kind(value)
+        kind = kind_of(value, self.kinds)
         if kind is None:
-            return Checked(None, None, _not_a_record(value, base))
-        schema_ok = self._fast[kind].is_valid(value)
-        if kind == LABELSTUDIO and schema_ok:
-            data = value["data"]  # the schema makes it an object
-            text = data.get("text")
-            if self.quick.task_ok(value, text):
-                return self._task_corpus(data.get(DOC_KEY), value.get("id"), text, [], base, corpus_later)
-        view = self.view(kind, value)
-        if kind == LABELSTUDIO:
+            return Checked(None, None, self._not_a_record(value, base))
+        schema_ok = self._fast[kind.name].is_valid(value)
+        quick = self._quick[kind.name]
+        if schema_ok and quick is not None:
+            facts = quick(value)
+            if facts is not None:
+                return self._text_corpus(kind, *facts, [], base, corpus_later)
+        view = kind.view(self.views, value)
+        if kind.hashes_text:
             problems = self._problems(kind, value, view, base, schema_ok, with_corpus=False)
-            return self._task_corpus(view.document_id, view.task_id, view.text, problems, base, corpus_later)
+            return self._text_corpus(kind, view.document_id, view.task_id, view.text, problems, base, corpus_later)
         return Checked(view.document_id, view.task_id, self._problems(kind, value, view, base, schema_ok))
 
-    def _task_corpus(self, doc_id: Any, task_id: Any, text: str | None, problems: list[Problem],
+    def _text_corpus(self, kind: RecordKind, doc_id: Any, task_id: Any, text: str | None, problems: list[Problem],
                      base: dict[str, Any], later: bool) -> Checked:
-        """A task's problems with its corpus problem put in, or its text's hash for the caller to check."""
+        """A record's problems with its corpus problem put in, or its text's hash for the caller to check."""
         if self.corpus is None or not isinstance(doc_id, str):
             return Checked(doc_id, task_id, problems)
         have = sha256_text(text) if text is not None else None
         if later:
-            return Checked(doc_id, task_id, problems, True, have)
-        found = corpus_problem(self.corpus, LABELSTUDIO, doc_id, have, located(base, doc_id, task_id))
+            return Checked(doc_id, task_id, problems, kind, have)
+        found = corpus_problem(self.corpus, kind, doc_id, have, located(base, doc_id, task_id))
         if found is not None:
             problems.insert(schema_count(problems), found)
         return Checked(doc_id, task_id, problems)
 
-    def _problems(self, kind: str, value: dict[str, Any], view: RecordView, base: dict[str, Any],
+    def _problems(self, kind: RecordKind, value: dict[str, Any], view: RecordView, base: dict[str, Any],
                   schema_ok: bool, *, with_corpus: bool = True) -> list[Problem]:
         """Schema problems (detailed by `jsonschema` when jsonschema-rs failed it), corpus, semantic checks."""
         base = located(base, view.document_id, view.task_id)
         problems: list[Problem] = []
         if not schema_ok:
-            problems += schema_problems(self._full[kind].iter_errors(value), SCHEMA_FILES[kind], base,
+            problems += schema_problems(self._full[kind.name].iter_errors(value), kind.schema_name, base,
                                         lambda path: _locate(view, value, path))
         text = view.text
         if with_corpus:
-            text, corpus_problems = self._corpus(kind, view.document_id, view.text, view.text_sha256, base)
+            text, corpus_problems = self._corpus(kind, view, base)
             problems += corpus_problems
-        problems += check_record(self.checker, view, base, vocabulary=kind != LABELSTUDIO, text=text)
-        if kind == DOCUMENT:
+        problems += check_record(self.checker, view, base, vocabulary=not kind.vocabulary_in_schema, text=text)
+        if kind.name == DOCUMENT:
             self.checker.check_speakers(value, annotation_emitter(problems, base, None))
         return problems
 
-    def _corpus(self, kind: str, doc_id: Any, text: str | None, text_sha256: Any,
-                base: dict[str, Any]) -> tuple[str | None, list[Problem]]:
+    def _corpus(self, kind: RecordKind, view: RecordView, base: dict[str, Any]) -> tuple[str | None, list[Problem]]:
         """Problems of the record against the corpus, and the text its offsets are checked against."""
-        if kind == DOCUMENT and text is not None and text_sha256 != sha256_text(text):
-            return text, [make_problem("text-hash", pointer="/text_sha256", found=text_sha256,
+        doc_id, text = view.document_id, view.text
+        if not kind.hashes_text and text is not None and view.text_sha256 != sha256_text(text):  # a stated hash
+            return text, [make_problem("text-hash", pointer=kind.hash_pointer, found=view.text_sha256,
                                        expected=sha256_text(text), **base)]
         if self.corpus is None or not isinstance(doc_id, str):
             return text, []
-        have = sha256_text(text) if kind == LABELSTUDIO and text is not None else text_sha256
+        have = sha256_text(text) if kind.hashes_text and text is not None else view.text_sha256
         found = corpus_problem(self.corpus, kind, doc_id, have, base)
         if found is not None:
             return text, [found]
-        if kind == CANONICAL:  # canonical records keep offsets, not the text: check them on the corpus text
+        if text is None:  # records that keep offsets but not the text are checked on the corpus text
             text = self.corpus.text(doc_id)
         return text, []
 
+    @staticmethod
+    def _not_a_record(value: Any, base: dict[str, Any]) -> list[Problem]:
+        if isinstance(value, dict):
+            return [make_problem("unknown-record", found=sorted(value)[:12], **base)]
+        return [make_problem("not-object", detail=type(value).__name__, found=type(value).__name__,
+                             expected="object", **base)]
 
-def corpus_problem(corpus: Corpus, kind: str, doc_id: str, have: Any, base: dict[str, Any]) -> Problem | None:
+
+def corpus_problem(corpus: Corpus, kind: RecordKind, doc_id: str, have: Any,
+                   base: dict[str, Any]) -> Problem | None:
     """The record's document missing from the corpus, or its text hash `have` not the corpus one."""
     want = corpus.sha(doc_id)
     if want is None:
-        return make_problem("unknown-document", detail=corpus.path.name, found=doc_id, pointer=_ID_POINTER[kind],
+        return make_problem("unknown-document", detail=corpus.path.name, found=doc_id, pointer=kind.id_pointer,
                             **base)
     if have != want:
-        return make_problem("text-hash", found=have, expected=want, pointer=_HASH_POINTER[kind], **base)
+        return make_problem("text-hash", found=have, expected=want, pointer=kind.hash_pointer, **base)
     return None
 
 
@@ -162,17 +156,6 @@ def schema_count(problems: list[Problem]) -> int:
 def located(base: dict[str, Any], doc_id: Any, task_id: Any) -> dict[str, Any]:
     """A problem's place: `base` (file, record) with the record's document and task."""
     return {**base, "document_id": doc_id if isinstance(doc_id, str) else None, "task_id": task_id}
-
-
-def _not_a_record(value: Any, base: dict[str, Any]) -> list[Problem]:
-    if isinstance(value, dict):
-        return [make_problem("unknown-record", found=sorted(value)[:12], **base)]
-    return [make_problem("not-object", detail=type(value).__name__, found=type(value).__name__,
-                         expected="object", **base)]
-
-
-_ID_POINTER = {LABELSTUDIO: "/data/doc_id", CANONICAL: "/document_id", DOCUMENT: "/id"}
-_HASH_POINTER = {LABELSTUDIO: "/data/text", CANONICAL: "/text_sha256", DOCUMENT: "/text_sha256"}
 
 
 def _locate(view: RecordView, value: dict[str, Any], path: list[Any]) -> dict[str, Any]:

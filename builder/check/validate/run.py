@@ -12,7 +12,7 @@ cannot be read or parsed is reported and makes the exit code 2.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from contextlib import nullcontext
 from pathlib import Path
 
@@ -23,7 +23,7 @@ from builder.parallel import map_batches, worker_count
 from builder.check.validate import reader
 from builder.check.validate.corpus import Corpus, CorpusError
 from builder.check.validate.merge import FileMerge, RegionsMisplaced
-from builder.check.validate.model import LABELSTUDIO, record_kind
+from builder.check.validate.kinds import KINDS, RecordKind, kind_of
 from builder.check.validate.problems import Problem
 from builder.check.validate.report import REPORT_JSON, REPORT_TXT, FileReport, ValidationReport
 from builder.check.validate.worker import Job, check_region, init
@@ -52,8 +52,10 @@ def annotation_files(annotations_dir: Path) -> list[Path]:
 
 
 def validate_files(paths: Iterable[Path], labels: LabelSchema, *, corpus: Corpus | None, out_dir: Path,
-                   workers: int = 1, root: Path | None = None, keep_valid: bool = True) -> ValidationReport:
-    """Validate each file; write the valid records, the quarantine and both reports under `out_dir`."""
+                   workers: int = 1, root: Path | None = None, keep_valid: bool = True,
+                   kinds: Sequence[RecordKind] = KINDS) -> ValidationReport:
+    """Validate each file of records of the given kinds; write the valid records, the quarantine and both
+    reports under `out_dir`."""
     started = time.perf_counter()
     out_dir.mkdir(parents=True, exist_ok=True)
     files: list[FileReport] = []
@@ -66,7 +68,7 @@ def validate_files(paths: Iterable[Path], labels: LabelSchema, *, corpus: Corpus
             files.append(report)
             target = out_dir / VALID_DIR / valid_name(name) if keep_valid else None
             try:
-                merge = _validate_file(path, name, labels, corpus, workers, target, report)
+                merge = _validate_file(path, name, labels, corpus, workers, target, report, kinds)
             except CorpusError:
                 raise
             except InputError as exc:
@@ -92,16 +94,17 @@ def valid_name(name: str) -> str:
 
 
 def _validate_file(path: Path, name: str, labels: LabelSchema, corpus: Corpus | None, workers: int,
-                   target: Path | None, report: FileReport) -> FileMerge:
+                   target: Path | None, report: FileReport, kinds: Sequence[RecordKind]) -> FileMerge:
     if not path.is_file():
         raise InputError("no such file", where=str(path), fix="pass an existing export or records file")
     fmt = reader.detect_format(path)
     report.format = fmt
     cuts = reader.regions(path, fmt, workers * REGIONS_PER_WORKER if workers > 1 else 1)
-    if corpus is not None and not corpus.loaded and _first_kind(path, fmt, cuts[0]) != LABELSTUDIO:
-        corpus.load()  # canonical records and documents are checked against it in the workers: index it once, now
+    first = _first_kind(path, fmt, cuts[0], kinds)
+    if corpus is not None and not corpus.loaded and (first is None or not first.hashes_text):
+        corpus.load()  # records without their text are checked against it in the workers: index it once, now
     try:
-        return _check_regions(path, name, fmt, cuts, labels, corpus, workers, target)
+        return _check_regions(path, name, fmt, cuts, labels, corpus, workers, target, kinds)
     except CorpusError:
         raise
     except (RegionsMisplaced, InputError):
@@ -109,18 +112,20 @@ def _validate_file(path: Path, name: str, labels: LabelSchema, corpus: Corpus | 
             raise
     # A region cut fell inside an element (a string mimicked one), or a region did not parse on its own:
     # read the file again in one piece, which also gives the right error for a file that is damaged.
-    return _check_regions(path, name, fmt, [(cuts[0][0], path.stat().st_size)], labels, corpus, 1, target)
+    return _check_regions(path, name, fmt, [(cuts[0][0], path.stat().st_size)], labels, corpus, 1, target,
+                          kinds)
 
 
 def _check_regions(path: Path, name: str, fmt: str, cuts: list[tuple[int, int]], labels: LabelSchema,
-                   corpus: Corpus | None, workers: int, target: Path | None) -> FileMerge:
+                   corpus: Corpus | None, workers: int, target: Path | None,
+                   kinds: Sequence[RecordKind]) -> FileMerge:
     """Check the regions on `workers` processes and join their results in order as they come."""
     jobs = [Job(str(path), name, fmt, a, b, _part_path(target, a)) for a, b in cuts]
     try:
         with AtomicWriter(target) if target else nullcontext() as out:
             merge = FileMerge(name, out, corpus)
             results = map_batches(check_region, jobs, workers=min(workers, len(jobs)), initializer=init,
-                                  initargs=(labels, corpus))
+                                  initargs=(labels, corpus, tuple(kinds)))
             try:
                 for result in results:  # the first add indexes the corpus (when not yet), while workers run
                     merge.add(result)
@@ -133,7 +138,7 @@ def _check_regions(path: Path, name: str, fmt: str, cuts: list[tuple[int, int]],
             _remove(job.part)
 
 
-def _first_kind(path: Path, fmt: str, cut: tuple[int, int]) -> str | None:
+def _first_kind(path: Path, fmt: str, cut: tuple[int, int], kinds: Sequence[RecordKind]) -> RecordKind | None:
     """The kind of the file's first record (None: none, or not readable; the checks will say)."""
     records = reader.iter_records(path, fmt, *cut, first_line=1)
     try:
@@ -142,7 +147,7 @@ def _first_kind(path: Path, fmt: str, cut: tuple[int, int]) -> str | None:
         return None
     finally:
         records.close()
-    return record_kind(first.value) if first else None
+    return kind_of(first.value, kinds) if first else None
 
 
 def _part_path(target: Path | None, start: int) -> str | None:

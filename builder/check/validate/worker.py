@@ -3,8 +3,8 @@
 A worker reads the records that start in its region, checks each one (`RecordValidator.problems`) and writes the
 valid ones, one a line and as they were, to the region's part file while their bytes are at hand; the main
 process then joins the parts into `valid/<file>.jsonl` (`merge`). It returns the problems, where each record is
-in the file and in the part, and the document id of each record, for the checks across records. A Label
-Studio task's corpus check is left to the main process (with its text's hash), which indexes the corpus while
+in the file and in the part, and the document id of each record, for the checks across records. The
+corpus check of a record that carries its text is left to the main process (with its text's hash), which indexes the corpus while
 the workers run.
 """
 
@@ -13,6 +13,7 @@ from __future__ import annotations
 from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Sequence
 from typing import IO, Any, NamedTuple
 
 import orjson
@@ -22,6 +23,7 @@ from builder.labels import LabelSchema
 from builder.check.validate import reader
 from builder.check.validate.corpus import Corpus
 from builder.check.validate.problems import ERROR, Problem
+from builder.check.validate.kinds import KINDS, RecordKind
 from builder.check.validate.records import RecordValidator
 
 # Numbers per valid record in RegionResult.valid: local index, file offset, file end, part offset, part end.
@@ -50,7 +52,7 @@ class RegionResult:
     invalid: list[tuple[int, int, int, list[Problem]]] = field(default_factory=list)  # index, offset, end, ...
     warnings: list[tuple[int, Problem]] = field(default_factory=list)  # problems that do not invalidate
     documents: list[tuple[int, str, Any]] = field(default_factory=list)  # local index, document id, task id
-    corpus_later: list[tuple[int, str, Any, str | None]] = field(default_factory=list)  # ... and text hash
+    corpus_later: list[tuple[int, str, Any, str | None, RecordKind]] = field(default_factory=list)  # ... hash, kind
     lines: dict[int, int] = field(default_factory=dict)  # local index -> JSONL line, from the region's start
     line_count: int = 0  # lines in the region (JSON Lines)
 
@@ -58,9 +60,9 @@ class RegionResult:
 _STATE: dict[str, Any] = {}
 
 
-def init(labels: LabelSchema, corpus: Corpus | None) -> None:
+def init(labels: LabelSchema, corpus: Corpus | None, kinds: Sequence[RecordKind] = KINDS) -> None:
     """Per process: the validator (compiled schemas, label rules, the corpus index)."""
-    _STATE["validator"] = RecordValidator(labels, corpus)
+    _STATE["validator"] = RecordValidator(labels, corpus, kinds)
 
 
 def check_region(job: Job) -> RegionResult:
@@ -75,11 +77,6 @@ def check_region(job: Job) -> RegionResult:
     return result
 
 
-def in_process(labels: LabelSchema, corpus: Corpus | None, job: Job) -> RegionResult:
-    init(labels, corpus)
-    return check_region(job)
-
-
 def _check_records(validator: RecordValidator, job: Job, result: RegionResult, out: IO[bytes] | None) -> None:
     base = {"file": job.name, "record": None}  # records are numbered across regions by the merge
     valid, documents, lines = result.valid, result.documents, result.lines
@@ -91,8 +88,8 @@ def _check_records(validator: RecordValidator, job: Job, result: RegionResult, o
         doc_id, task_id, problems, corpus_later, sha = validator.problems(rec.value, base, corpus_later=True)
         if isinstance(doc_id, str):
             documents.append((i, doc_id, task_id))
-        if corpus_later:
-            result.corpus_later.append((i, doc_id, task_id, sha))
+        if corpus_later is not None:
+            result.corpus_later.append((i, doc_id, task_id, sha, corpus_later))
         if rec.line is not None:
             lines[i] = rec.line
         if any(p.severity == ERROR for p in problems):

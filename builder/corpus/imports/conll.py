@@ -26,7 +26,6 @@ from builder.document import make_doc_id, new_document
 from builder.errors import ConfigError, InputError
 from builder.jsonl import AtomicWriter, batched
 from builder.labels import LabelSchema
-from builder.annotate.preannotate import PreAnnotation, Region
 from builder.tags import TagError, decode, spans_to_iob2, split_tag
 from builder.stage import RejectSink, StageDir, file_digest
 
@@ -380,19 +379,3 @@ def conll_sentences(path: str | Path, **read: Any) -> tuple[list[list[str]], lis
     sentences = list(read_conll(path, **read))
     spans = sentence_entities(sentences)
     return [s.tokens for s in sentences], [spans_to_iob2(len(s.tokens), sp) for s, sp in zip(sentences, spans)]
-
-
-class ImportedEntities:
-    """A pre-annotator that proposes the entities a document already carries (e.g. from `import conll`), so that
-    imported gold can be pushed to Label Studio as predictions for review. Scores are 1.0: they are not guesses."""
-
-    def __init__(self, model_version: str = "imported") -> None:
-        self.model_version = model_version
-
-    def predict(self, docs: Iterable[dict[str, Any]]) -> Iterator[PreAnnotation]:
-        for doc in docs:
-            regions = tuple(
-                Region(f"e{k}", "entity", e["type"], a, b, 1.0)
-                for k, e in enumerate(doc.get("entities") or []) for a, b in e["offsets"][:1]
-            )
-            yield PreAnnotation(doc["id"], self.model_version, regions, (), 1.0 if regions else 0.0)

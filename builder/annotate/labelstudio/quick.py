@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from builder.label_enums import ENTITY_LAYER
+from builder.spans import ENTITY, span_ok
 from builder.check.validate.checks import Checker
-from builder.check.validate.stated_text import stated_text_ok
+from builder.annotate.labelstudio.stated_text import stated_text_ok
 
 _SHAPE_ERRORS = (KeyError, TypeError, IndexError, AttributeError)
 
@@ -60,14 +60,14 @@ class QuickCheck:
             v = r["value"]
             s = v["start"]
             e = v["end"]
-            if layer is None or rid in regions or type(s) is not int or type(e) is not int or not 0 <= s < e <= n:
+            if layer is None or rid in regions or not span_ok(s, e, n):
                 return False
             stated = v.get("text")
             if stated is not None and stated != text[s:e] and not stated_text_ok(stated, text[s:e]):
                 return False
             regions[rid] = (layer, s, e)
             per_layer[layer] = per_layer.get(layer, 0) + 1
-            if layer == ENTITY_LAYER:
+            if layer == ENTITY:
                 entities.append((s, e))
         if not self.allow_nested and len(entities) > 1 and _overlap(entities):
             return False

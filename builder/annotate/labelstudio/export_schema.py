@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from builder.document import SCHEMA_DIR, load_schema
-from builder.label_enums import Control, controls, text_control
-from builder.labels import LabelSchema
+from builder.annotate.labelstudio.config import RESULT_TYPE, TEXT_NAME
+from builder.annotate.labelstudio.views import DOC_KEY
+from builder.labels import ATTRIBUTE, SPAN, Field, LabelSchema, fields
 
 EXPORT_SCHEMA_PATH = SCHEMA_DIR / "labelstudio-export.schema.json"
-DOC_KEY = "doc_id"  # the task data field every task is keyed by (see builder.annotate.labelstudio.convert.task_data)
 
 
 def _value(required: list[str], extra: dict[str, Any]) -> dict[str, Any]:
@@ -29,10 +29,10 @@ def _when(control: str, then: dict[str, Any]) -> dict[str, Any]:
     return {"if": {"required": ["from_name"], "properties": {"from_name": {"const": control}}}, "then": then}
 
 
-def _choice_rule(control: Control) -> dict[str, Any]:
+def _choice_rule(control: Field) -> dict[str, Any]:
     """Allowed values of one choice control; a per-region attribute also needs its region's id."""
     then: dict[str, Any] = {"properties": {"value": {"properties": {"choices": {"items": {"enum": list(control.values)}}}}}}
-    if control.kind == "region_choices":
+    if control.kind == ATTRIBUTE:
         then["required"] = ["id"]
         then["properties"]["id"] = {"$ref": "#/$defs/region_id"}
     return _when(control.name, then)
@@ -40,9 +40,9 @@ def _choice_rule(control: Control) -> dict[str, Any]:
 
 def export_schema(labels: LabelSchema) -> dict[str, Any]:
     """The export schema for a label schema (a plain dict, Draft 2020-12)."""
-    ctl = controls(labels)
-    span_ctl = [c for c in ctl.values() if c.kind == "labels"]
-    choice_ctl = [c for c in ctl.values() if c.result_type == "choices"]
+    ctl = fields(labels)
+    span_ctl = [c for c in ctl.values() if c.kind == SPAN]
+    choice_ctl = [c for c in ctl.values() if RESULT_TYPE[c.kind] == "choices"]
     offsets = {"start": {"type": "integer", "minimum": 0}, "end": {"type": "integer", "minimum": 0},
                "text": {"type": "string"}}
     one_of = {"type": "array", "minItems": 1, "maxItems": 1}
@@ -82,7 +82,7 @@ def export_schema(labels: LabelSchema) -> dict[str, Any]:
         "type": "object",
         "required": ["type"],
         "properties": {"type": {"enum": ["labels", "choices", "relation"]},
-                       "to_name": {"const": text_control()}},
+                       "to_name": {"const": TEXT_NAME}},
         "allOf": [
             {"if": {"properties": {"type": {"const": kind}}}, "then": {"$ref": f"#/$defs/{name}"}}
             for kind, name in (("labels", "span"), ("choices", "choice"), ("relation", "relation"))
@@ -112,8 +112,8 @@ def export_schema(labels: LabelSchema) -> dict[str, Any]:
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": f"https://newsbench.invalid/schema/labelstudio-export/{labels.version}",
         "title": "newsbench: one task of a Label Studio export",
-        "description": "Generated from schema/labels.json by builder.check.validate.export_schema (do not edit; run "
-                       "`python -m builder.check.validate.export_schema`). A Label Studio JSON export is an array of "
+        "description": "Generated from schema/labels.json by builder.annotate.labelstudio.export_schema (do not edit; run "
+                       "`python -m builder.annotate.labelstudio.export_schema`). A Label Studio JSON export is an array of "
                        "these tasks; `annotate pull` writes them one a line. Offsets are Python code-point offsets "
                        "into data.text, end exclusive. Semantic rules (offsets inside the text, region ids, "
                        "relations, speakers, overlaps, the corpus) are checked by `newsbench validate`.",
