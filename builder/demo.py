@@ -22,6 +22,7 @@ from typing import Any
 from builder.annotate.labelstudio.validation import ANNOTATION_KINDS
 from builder.config import Config, load_config
 from builder.errors import DataInvalidError
+from builder.stage import Progress
 
 Say = Callable[[str], None]
 
@@ -74,17 +75,18 @@ def rebuild_matches(config: Config, version: str, release: Path, scratch: Path) 
     """Build `version` again in `scratch` (no card copied to the repository) and compare the data files."""
     import shutil
 
-    from builder.release.build import build_release, read_manifest
+    from builder.release.build import build_release
+    from builder.release.layout import ReleaseFolder
 
     shutil.rmtree(scratch, ignore_errors=True)
     overrides = {**config.overrides, "project.releases_dir": str(scratch), "release.repo_card": ""}
-    again = build_release(load_config(config.path, overrides), version=version, progress=False)
-    want, got = _data_digests(read_manifest(release)), _data_digests(again.manifest)
+    again = build_release(load_config(config.path, overrides), version=version)
+    want, got = _data_digests(ReleaseFolder(release).manifest), _data_digests(again.manifest)
     differing = sorted(p for p in set(want) | set(got) if want.get(p) != got.get(p))
     return not differing and bool(want), differing
 
 
-def run_demo(config: Config, *, say: Say = print, progress: bool = True) -> DemoResult:
+def run_demo(config: Config, *, say: Say = print, progress: Progress | None = None) -> DemoResult:
     from builder.bench.baselines.run import BaselineOptions, run_baselines
     from builder.labels import label_schema_of
     from builder.corpus.prepare import run_prepare
@@ -94,7 +96,7 @@ def run_demo(config: Config, *, say: Say = print, progress: bool = True) -> Demo
         raise DataInvalidError("the demo needs a project config file", fix="run it from the repository root")
     seconds: dict[str, float] = {}
     work = config.work_dir / "demo"
-    _step(seconds, "prepare", say, lambda: run_prepare(config, progress=progress))
+    _step(seconds, "prepare", say, lambda: run_prepare(config, progress=progress is not None))
     report = _step(seconds, "validate", say, lambda: validate_annotations(config, work / "validate"))
     say(f"   {report.text(limit=0).splitlines()[0]}")
     built = _step(seconds, "build", say, lambda: build_release(config, progress=progress))

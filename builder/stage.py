@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,10 @@ import orjson
 from builder.errors import InputError
 
 from builder.jsonl import AtomicWriter, write_json
+
+# A progress callback: (what is being done, how many more items are done, the total when known). Library
+# functions take one and call it as they go; only the command line draws bars (builder/commands/_progress.py).
+Progress = Callable[[str, int, "int | None"], None]
 
 DOCUMENTS = "documents.jsonl"
 REJECTS = "rejects.jsonl"

@@ -1,12 +1,13 @@
-"""Tagging schemes: BIO tag sequences to spans and back, vectorised with numpy.
+"""Tag sequences and spans: IOB2 tags from spans, spans from tags in any BIO scheme, scheme detection.
 
-Two decoders, matching seqeval 1.2.2 exactly (the differential test in tests/test_evaluate.py checks it):
-
-- `conlleval` (seqeval's default mode, the CoNLL `conlleval` script): any tag sequence is read leniently; an
+- `iob2`: the one spans-to-IOB2 function (the release configs, imports, baselines and test helpers use it).
+- `decode` / `sentence_spans`: tags to spans with seqeval 1.2.2's two decoders, vectorised with numpy (the
+  differential test in the evaluate tests checks them against seqeval):
+  `conlleval` (seqeval's default mode, the CoNLL `conlleval` script): any tag sequence is read leniently; an
   `I-X` after `O` or after another type starts a chunk, `E-`/`S-` tags are understood, so IOB1, IOB2 and
-  BIOES files all decode with the same rules.
-- `iob2` (seqeval's `mode="strict", scheme=IOB2`): an entity is a `B-X` followed by the longest run of `I-X`;
-  a stray `I-X` is no entity. Only the prefixes B, I and O are allowed.
+  BIOES files all decode with the same rules; `iob2` (seqeval's `mode="strict", scheme=IOB2`): an entity is a
+  `B-X` followed by the longest run of `I-X`; a stray `I-X` is no entity. Only the prefixes B, I and O are allowed.
+- `detect_scheme` / `ill_formed`: which scheme a file uses, and the chunks it opens in a way that scheme forbids.
 
 A tag is `O`, a prefix (B, I, E, S) alone, or a prefix, `-` and a type. Sequences are flattened into one array
 with an `O` between sentences (as seqeval does), so a whole corpus is decoded in a few array operations.
@@ -14,7 +15,8 @@ with an `O` between sentences (as seqeval does), so a whole corpus is decoded in
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -172,14 +174,121 @@ def decode(sequences: Sequence[Sequence[str]], mode: str = "conlleval") -> Spans
     return decode_codes(codes, lengths, vocab, mode)
 
 
-def spans_to_iob2(length: int, spans: Sequence[tuple[int, int, str]]) -> list[str]:
-    """IOB2 tags of one sentence from (start, end exclusive, type) spans; spans must not overlap."""
-    tags = ["O"] * length
-    for start, end, label in sorted(spans):
+def sentence_spans(sequences: Sequence[Sequence[str]], mode: str = "conlleval") -> list[list[tuple[int, int, str]]]:
+    """(start, end exclusive, type) of each sequence's spans, decoded in one batch."""
+    spans = decode(sequences, mode)
+    out: list[list[tuple[int, int, str]]] = [[] for _ in sequences]
+    for unit, start, end, label in spans.tuples():
+        out[unit].append((start, end, label))
+    return out
+
+
+# ---- spans to IOB2 ----------------------------------------------------------------------------------------
+
+NESTED = "nested_or_overlapping"
+CROSSES = "crosses_sentence"
+
+
+def iob2(length: int, spans: Iterable[tuple[int, int, str]], *, codes: Mapping[str, int] | None = None,
+         sentence_of: Sequence[int] | None = None,
+         split_at_sentences: bool = False) -> tuple[list[str] | bytearray, list[tuple[str, str]]]:
+    """IOB2 tags of `length` tokens from token spans (start, end exclusive, label), and the (label, reason) of
+    every span left out.
+
+    Outer spans are placed before the spans nested in them (longest first at the same start); a span touching a
+    token already tagged is left out as `nested_or_overlapping`. With `sentence_of` (the sentence of each token),
+    a span may not cross a sentence (`crosses_sentence`); with `split_at_sentences` it is tagged in each
+    sentence instead, starting with B- in each. Tags are strings, or with `codes` (tag -> id, "O" being 0) a
+    bytearray of ids.
+    """
+    if codes is not None and codes.get("O", 0) != 0:
+        raise ValueError("the code of O must be 0")
+    tags: list[str] | bytearray = bytearray(length) if codes is not None else ["O"] * length
+    taken = bytearray(length)
+    left_out: list[tuple[str, str]] = []
+    for start, end, label in sorted(spans, key=lambda s: (s[0], -s[1], s[2])):
         if not 0 <= start < end <= length:
-            raise ValueError(f"span ({start}, {end}) is outside a sentence of {length} tokens")
-        if any(tag != "O" for tag in tags[start:end]):
-            raise ValueError(f"span ({start}, {end}, {label}) overlaps another span")
-        tags[start] = f"B-{label}"
-        tags[start + 1:end] = [f"I-{label}"] * (end - start - 1)
-    return tags
+            raise ValueError(f"span ({start}, {end}, {label}) is outside a sequence of {length} tokens")
+        if sentence_of is not None and not split_at_sentences and sentence_of[start] != sentence_of[end - 1]:
+            left_out.append((label, CROSSES))
+            continue
+        if any(taken[start:end]):
+            left_out.append((label, NESTED))
+            continue
+        b, inside = (codes[f"B-{label}"], codes[f"I-{label}"]) if codes is not None else (f"B-{label}", f"I-{label}")
+        taken[start:end] = b"\x01" * (end - start)
+        tags[start] = b
+        for k in range(start + 1, end):
+            tags[k] = b if sentence_of is not None and sentence_of[k] != sentence_of[k - 1] else inside
+    return tags, left_out
+
+
+# ---- schemes ----------------------------------------------------------------------------------------------
+
+SCHEMES = ("iob1", "iob2", "bioes")
+
+
+@dataclass
+class SchemeReport:
+    """Which tag scheme a file uses and the counts that decided it."""
+
+    scheme: str
+    prefixes: Counter[str]
+    b_after_outside: int  # B-X after O or another type: IOB2 (IOB1 uses B only between two X chunks)
+    i_after_outside: int  # I-X after O or another type: IOB1, or ill-formed IOB2
+
+
+class SequenceTagError(TagError):
+    """A bad tag, with where it is: the index of its sequence and its position in it."""
+
+    def __init__(self, message: str, sequence: int, position: int) -> None:
+        super().__init__(message)
+        self.sequence = sequence
+        self.position = position
+
+
+def detect_scheme(sequences: Iterable[Sequence[str]]) -> SchemeReport:
+    """Count prefixes and chunk openings; BIOES when E-/S- occur, IOB1 when I- opens chunks and B- never does.
+
+    A tag that is not O, a prefix or prefix-TYPE raises `SequenceTagError` with its place."""
+    prefixes: Counter[str] = Counter()
+    b_open = i_open = 0
+    for n, tags in enumerate(sequences):
+        prev_prefix, prev_type = "O", ""
+        for k, tag in enumerate(tags):
+            try:
+                prefix, kind = split_tag(tag)
+            except TagError as exc:
+                raise SequenceTagError(str(exc), n, k) from None
+            prefixes[prefix] += 1
+            opens = prev_prefix == "O" or prev_type != kind
+            b_open += prefix == "B" and opens
+            i_open += prefix == "I" and opens
+            prev_prefix, prev_type = prefix, kind
+    if prefixes["E"] or prefixes["S"]:
+        scheme = "bioes"
+    elif i_open and not b_open:
+        scheme = "iob1"
+    else:
+        scheme = "iob2"
+    return SchemeReport(scheme, prefixes, b_open, i_open)
+
+
+# How a chunk may not open, per scheme: (prefix, does it open a chunk, previous prefix) -> ill-formed.
+ILL_FORMED: dict[str, Callable[[str, bool, str], bool]] = {
+    "iob2": lambda prefix, opens, prev: prefix == "I" and opens,  # I- must follow B-/I- of its type
+    "iob1": lambda prefix, opens, prev: prefix == "B" and opens,  # B- only splits two chunks of one type
+    "bioes": lambda prefix, opens, prev: prefix in "IE" and (opens or prev in "ES"),
+}
+
+
+def ill_formed(tags: Sequence[str], scheme: str) -> int:
+    """How many chunks open in a way the scheme does not allow (IOB2: an I- that opens; IOB1: a B- that does)."""
+    rule = ILL_FORMED[scheme]
+    bad = 0
+    prev_prefix, prev_type = "O", ""
+    for tag in tags:
+        prefix, kind = split_tag(tag)
+        bad += rule(prefix, prev_prefix == "O" or prev_type != kind, prev_prefix)
+        prev_prefix, prev_type = prefix, kind
+    return bad

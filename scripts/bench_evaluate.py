@@ -31,7 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from builder.config import config_from_dict
 from builder.bench.evaluate import EvalOptions, evaluate
-from builder.bench.evaluate.gold import open_release, token_gold
+from builder.bench.evaluate.gold import token_gold
+from builder.release.layout import ReleaseFolder
 from builder.bench.evaluate.ner import token_spans
 from builder.bench.evaluate.predictions import read_ner
 from builder.bench.evaluate.spans import seqeval_counts, seqeval_scores
@@ -137,7 +138,7 @@ def newsbench_report(release: Path, predictions: Path, mode: str) -> dict:
 
 
 def _newsbench_report(release: Path, predictions: Path, mode: str) -> dict:
-    gold, _ = token_gold(open_release(release), "ner", "test", "ner_tags", TAGS, offsets=False)
+    gold, _ = token_gold(ReleaseFolder(release), "ner", "test", "ner_tags", TAGS, offsets=False)
     preds = read_ner(predictions, gold, gold.labels)
     g = token_spans(gold, gold.codes, gold.labels, mode)
     p = token_spans(gold, preds.codes, gold.labels, mode).unique()

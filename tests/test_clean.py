@@ -14,7 +14,7 @@ from builder.corpus.ingest import run_ingest
 from builder.jsonl import read_jsonl
 from builder.corpus.rulesets import load_rule_set
 from builder.stage import StageDir
-from tests.corpus import SEED, pratiwi_rows, seed_project, write_project
+from tests.corpus import SEED, pratiwi_rows, seed_project
 
 GENERIC = load_rule_set("generic-id")
 KOMPASTV = load_rule_set("kompastv")

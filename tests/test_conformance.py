@@ -10,17 +10,18 @@ annotations/pilot/sheets/ is exactly what the raw export holds for its annotator
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
-import pyarrow.parquet as pq
+import pyarrow as pa
 import pytest
 
 from builder.annotate.sheets import resolve_sheet
 from builder.jsonl import read_jsonl
 from builder.labels import load_label_schema
-from builder.release.build import list_versions, read_manifest, verify_release
+from builder.release.conformance import check_release, check_tables
+from builder.release.features import release_labels
+from builder.release.layout import ReleaseFolder, list_versions
 from builder.annotate.labelstudio.validation import ANNOTATION_KINDS
 from builder.check.validate.run import annotation_files, validate_files
 
@@ -31,70 +32,41 @@ ANNOTATIONS = REPO / "annotations"
 SCHEMA = load_label_schema(REPO / "schema/labels.json")
 
 
-def _rows(release: Path, config: str) -> dict[str, list[dict]]:
-    out: dict[str, list[dict]] = {}
-    for path in sorted((release / "data" / config).glob("*.parquet")):
-        split = path.name.split("-")[0]
-        out.setdefault(split, []).extend(pq.read_table(path).to_pylist())
-    return out
-
-
-def _slices(text: str, span: dict) -> bool:
-    pieces = ["".join(text[s:e]) for s, e in span["offsets"]]
-    return all(0 <= s < e <= len(text) for s, e in span["offsets"]) and pieces == list(span["text"])
-
-
 def test_releases_exist() -> None:
     assert VERSIONS, "the repository ships at least one release"
 
 
 @pytest.mark.parametrize("version", VERSIONS)
 def test_release_conforms(version: str) -> None:
-    release = RELEASES / version
-    manifest = verify_release(release)  # every file's sha256 against the manifest
-    labels = manifest["labels"]
-    entity_types = {t[2:] for t in labels["ner_tags"] if t != "O"}
-    docs = _rows(release, "documents")
-    seen: dict[str, str] = {}
-    for split, rows in docs.items():
-        for row in rows:
-            doc_id = row["id"]
-            assert doc_id not in seen, f"{doc_id} is in {seen[doc_id]} and {split}"
-            seen[doc_id] = split
-            text = row["text"]
-            assert hashlib.sha256(text.encode()).hexdigest() == row["text_sha256"], doc_id
-            assert row["source"]["license"] not in (None, "", "unknown"), f"{doc_id}: licence gate"
-            for passage in row["passages"]:
-                assert _slices(text, passage), (doc_id, passage["id"])
-            entities = {e["id"]: e for e in row["entities"]}
-            claims = {c["id"]: c for c in row["claims"]}
-            assert len(entities) == len(row["entities"]) and len(claims) == len(row["claims"]), doc_id
-            for e in row["entities"]:
-                assert _slices(text, e) and e["type"] in entity_types, (doc_id, e)
-            for c in row["claims"]:
-                assert _slices(text, c), (doc_id, c)
-                assert c["checkworthy"] in (None, *SCHEMA.attribute("checkworthy").values), (doc_id, c)
-                assert c["kind"] in (None, *SCHEMA.attribute("kind").values), (doc_id, c)
-                assert c["speaker_id"] is None or c["speaker_id"] in entities, (doc_id, c)
-            for r in row["relations"]:
-                assert r["arg1_id"] in claims and r["arg2_id"] in entities, (doc_id, r)
-    for config in ("ner", "claims"):
-        for split, rows in _rows(release, config).items():
-            for row in rows:
-                assert seen.get(row["document_id"]) == split, f"{config}: {row['document_id']} not in {split}"
-                tags = row.get("ner_tags") if config == "ner" else row.get("claim_tags")
-                names = labels["ner_tags"] if config == "ner" else labels["claim_tags"]
-                assert len(tags) == len(row["tokens"]) and all(0 <= t < len(names) for t in tags)
-    if "raw_annotations" in manifest["configs"]:
-        for split, rows in _rows(release, "raw_annotations").items():
-            assert all(seen.get(r["document_id"]) == split for r in rows), f"raw_annotations/{split}"
+    """The release-level checks `build` runs (ids, hashes, offsets, labels, relations, splits, the licence gate),
+    on the files as committed, after every file's sha256 is checked against the manifest."""
+    problems = check_release(ReleaseFolder(RELEASES / version), release_labels(SCHEMA))
+    assert not problems, "\n".join(problems)
+
+
+def test_release_checks_find_what_a_broken_release_holds() -> None:
+    """The newest release's tables with one of each kind of break: each is named with its place."""
+    tables = {c: ReleaseFolder(RELEASES / VERSIONS[-1]).tables(c) for c in ("documents", "ner")}
+    docs = tables["documents"]["train"].to_pylist()
+    first = next(d for d in docs if d["entities"] and d["relations"])
+    first["entities"][0]["offsets"] = [[0, 1]]  # no longer slices to its text
+    first["text_sha256"] = "0" * 64
+    first["relations"][0]["arg2_id"] = "nobody"
+    docs.append(dict(docs[1]))  # the same id twice
+    schema = tables["documents"]["train"].schema
+    broken = {**tables, "documents": {**tables["documents"], "train": pa.Table.from_pylist(docs, schema=schema)}}
+    text = "\n".join(check_tables(broken, release_labels(SCHEMA), public=True))
+    assert f"documents/train {first['id']}: text_sha256 is not the hash of the text" in text
+    assert f"entity {first['entities'][0]['id']}: offsets [[0, 1]] do not slice" in text
+    assert f"documents/train {docs[1]['id']}: the id is also a row of train" in text
+    assert f"relation {first['relations'][0]['id']}: arg2_id 'nobody' is not a span of the document" in text
 
 
 def test_newest_release_loads_with_datasets() -> None:
     from datasets import load_dataset
 
     release = RELEASES / VERSIONS[-1]
-    manifest = read_manifest(release)
+    manifest = ReleaseFolder(release).manifest
     for config, splits in manifest["configs"].items():
         ds = load_dataset(str(release), config)
         assert {s: ds[s].num_rows for s in ds} == {s: v["rows"] for s, v in splits.items()}, config

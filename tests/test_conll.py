@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from builder.cli import main
 from builder.config import config_from_dict
-from builder.corpus.imports.conll import ConllOptions, conll_sentences, detect_scheme, import_conll, read_conll
+from builder.corpus.imports.conll import ConllOptions, conll_sentences, import_conll, read_conll
+from builder.tags import detect_scheme
 from builder.document import document_errors
 from builder.errors import ConfigError, InputError
 from builder.jsonl import read_jsonl
@@ -109,7 +110,7 @@ GOLD = [("Joko Widodo", "PER"), ("Jakarta Pusat", "LOC"), ("Bandung", "LOC")]
 )
 def test_conll_schemes_are_detected_and_decoded(tmp_path, scheme, tags):
     path = write(tmp_path / "x.txt", [list(zip(SENT, tags))])
-    assert detect_scheme(read_conll(path)).scheme == scheme
+    assert detect_scheme(s.tags for s in read_conll(path)).scheme == scheme
     stats, docs, _ = run_import(tmp_path, [path])
     assert stats["files"][str(path)]["scheme"] == scheme
     assert stats["files"][str(path)]["ill_formed_chunks"] == 0

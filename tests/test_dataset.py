@@ -6,9 +6,10 @@ import json
 
 import pytest
 
-from builder.release.dataset import RowBuilder, TokenIndex, contiguous, iob2_tags, release_features
+from builder.release.features import release_features, release_labels, tag_index
+from builder.release.rows.builder import RowBuilder
+from builder.release.rows.sentences import TokenIndex, contiguous, iob2_tags
 from builder.labels import load_label_schema, parse_label_schema
-from builder.release.labels import release_labels, tag_index
 from builder.corpus.segment import segment_text
 from tests.corpus import REPO
 from tests.release_fixture import corpus_documents, gold_records

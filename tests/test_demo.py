@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from builder.cli import main
-from builder.release.build import list_versions
+from builder.release.layout import list_versions
 
 REPO = Path(__file__).resolve().parent.parent
 PROJECT = ("newsbench.toml", "data", "schema", "annotations", "releases", "card", "models")

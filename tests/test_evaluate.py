@@ -326,7 +326,7 @@ def test_evaluate_cli_writes_reports_and_a_leaderboard_keyed_by_version(ner_rele
     weak = write_jsonl(tmp_path / "weak.jsonl", [{"sentence_id": f"news:d{k}-s0", "tags": ["O"] * 10} for k in range(6)])
     board = tmp_path / "board.json"
     for path in (weak, good, weak):
-        assert main(["evaluate", "--release", str(ner_release), "--config", "ner", "--predictions", str(path),
+        assert main(["evaluate", "--release", str(ner_release), "--subset", "ner", "--predictions", str(path),
                      "--samples", "50", "--leaderboard", str(board)]) == 0
     entries = json.loads(board.read_text())["0.1.0"]["ner"]["test"]
     assert [(e["system"], e["value"]) for e in entries] == [("good", 1.0), ("weak", 0.0)]
@@ -335,13 +335,13 @@ def test_evaluate_cli_writes_reports_and_a_leaderboard_keyed_by_version(ner_rele
     assert "| span F1 micro | f1 | 1.0000 [1.0000, 1.0000] |" in (tmp_path / "good.md").read_text()
     bad = write_jsonl(tmp_path / "bad.jsonl", [{"sentence_id": "x", "tags": []}])
     capsys.readouterr()
-    assert main(["evaluate", "--release", str(ner_release), "--config", "ner", "--predictions", str(bad),
+    assert main(["evaluate", "--release", str(ner_release), "--subset", "ner", "--predictions", str(bad),
                  "--check"]) == 1
     err = capsys.readouterr().err
     assert "bad.jsonl:1: unknown sentence id 'x'" in err and "2 problem(s)" in err
-    assert main(["evaluate", "--release", str(ner_release), "--config", "ner", "--predictions", str(good),
+    assert main(["evaluate", "--release", str(ner_release), "--subset", "ner", "--predictions", str(good),
                  "--check"]) == 0
-    assert main(["evaluate", "--release", str(ner_release), "--config", "ner", "--predictions", str(good),
+    assert main(["evaluate", "--release", str(ner_release), "--subset", "ner", "--predictions", str(good),
                  "--split", "validation"]) == 2
 
 

@@ -11,6 +11,7 @@ from huggingface_hub import HfApi
 from builder.cli import main
 from builder.config import load_config
 from builder.errors import DataInvalidError, InputError
+from builder.release.layout import ReleaseFolder
 from builder.release.publish import publish
 from builder.release.build import build_release
 from tests.release_fixture import release_project
@@ -85,7 +86,7 @@ def test_publish_refuses_a_published_version(project, monkeypatch):
     FakeHub(tags=("v1.0.0",)).install(monkeypatch)
     monkeypatch.setenv("HF_TOKEN", TOKEN)
     with pytest.raises(InputError, match="already has tag v1.0.0"):
-        publish(result.path, "org/newsbench-id")
+        publish(ReleaseFolder(result.path), "org/newsbench-id")
 
 
 def test_publish_never_prints_the_token_in_hub_errors(project, monkeypatch, capsys):
@@ -120,9 +121,9 @@ def test_publish_refuses_a_release_with_a_restricted_source(tmp_path, monkeypatc
     hub.install(monkeypatch)
     monkeypatch.setenv("HF_TOKEN", TOKEN)
     with pytest.raises(DataInvalidError, match="source 'kompastv-seed' \\(licence 'unknown'\\) may not be"):
-        publish(result.path, "org/x")
+        publish(ReleaseFolder(result.path), "org/x")
     with pytest.raises(DataInvalidError):
-        publish(result.path, "org/x", dry_run=True)
+        publish(ReleaseFolder(result.path), "org/x", dry_run=True)
     assert hub.calls == []
 
 
@@ -131,4 +132,4 @@ def test_publish_needs_a_token(project, monkeypatch):
     FakeHub().install(monkeypatch)
     monkeypatch.delenv("HF_TOKEN", raising=False)
     with pytest.raises(Exception, match="HF_TOKEN is not set"):
-        publish(result.path, "org/newsbench-id")
+        publish(ReleaseFolder(result.path), "org/newsbench-id")

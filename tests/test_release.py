@@ -14,7 +14,9 @@ import pytest
 from builder.cli import main
 from builder.config import load_config
 from builder.errors import ConfigError, DataInvalidError, InputError
-from builder.release.build import build_release, bumped, resolve_release, verify_release
+from builder.release.build import build_release
+from builder.release.layout import ReleaseFolder, find_release, releases_dir
+from builder.release.version import bumped
 from tests.release_fixture import read_jsonl, release_project, write_jsonl
 
 LOAD_ALL = """
@@ -179,7 +181,7 @@ def test_release_diff_command_lists_changes_per_label(tmp_path, capsys):
 def test_release_unknown_version_names_the_available_ones(built):
     _, config, _ = built
     with pytest.raises(InputError, match="use one of: 1.0.0"):
-        resolve_release(config, "0.1.0")
+        find_release("0.1.0", releases_dir(config))
 
 
 def test_release_bad_gold_stops_the_build_with_the_located_report(tmp_path):
@@ -238,7 +240,7 @@ def test_release_tampered_folder_is_reported(tmp_path):
     card.chmod(0o644)
     card.write_text(card.read_text() + "edited\n")
     with pytest.raises(DataInvalidError, match="README.md was changed"):
-        verify_release(result.path)
+        ReleaseFolder(result.path).verify()
     with pytest.raises(DataInvalidError):
         build_release(config)
     shutil.rmtree(result.path)

@@ -7,11 +7,11 @@ import sys
 from pathlib import Path
 
 from builder.bench.baselines.run import BaselineOptions, results_markdown, run_baselines
-from builder.commands.evaluate import leaderboard_path
-from builder.config import load_config
+from builder.bench.evaluate.report import leaderboard_path
+from builder.commands._common import add_config_option, config_of
 from builder.errors import EXIT_OK
-from builder.bench.evaluate.gold import open_release
 from builder.labels import label_schema_of
+from builder.release.layout import find_release, releases_dir
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -28,17 +28,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--leaderboard", type=Path, default=None,
                    help="leaderboard JSON to add the baselines to (default evaluate.leaderboard)")
     p.add_argument("--no-leaderboard", action="store_true")
-    p.add_argument("--project-config", default=None, help="project config (default: the nearest newsbench.toml)")
+    add_config_option(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    config = load_config(args.project_config, getattr(args, "overrides", None))
-    release_arg = Path(args.release)
-    releases = config.resolve(config.get("project.releases_dir", "releases"))
-    release = release_arg if release_arg.is_dir() or not (releases / args.release).is_dir() else releases / args.release
-    version = open_release(release).version
-    out = args.out or config.resolve(config.get("baselines.models_dir", "models")) / version
+    config = config_of(args)
+    release = find_release(args.release, releases_dir(config))
+    out = args.out or config.resolve(config.get("baselines.models_dir", "models")) / release.version
     options = BaselineOptions(split=args.split, seed=config.seed if args.seed is None else args.seed,
                               samples=int(config.get("baselines.samples", 1000)) if args.samples is None
                               else args.samples)

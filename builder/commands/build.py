@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from builder.commands._common import add_config_option, config_of
+from builder.commands._progress import Bars
 from builder.errors import EXIT_OK
 from builder.release.build import build_release
 
@@ -28,9 +29,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     config = config_of(args)
-    result = build_release(config, version=args.version, documents=args.documents, results=args.results,
-                           agreement=args.agreement, include_restricted=args.include_restricted,
-                           progress=not args.no_progress)
+    with Bars(enabled=not args.no_progress, unit=" docs") as bars:
+        result = build_release(config, version=args.version, documents=args.documents, results=args.results,
+                               agreement=args.agreement, include_restricted=args.include_restricted, progress=bars)
     m = result.manifest
     what = "unchanged (same inputs)" if result.status == "unchanged" else "built"
     print(f"release {result.version} {what}: {result.path}")

@@ -7,6 +7,7 @@ import argparse
 import sys
 
 from builder.commands._common import add_config_option, config_of
+from builder.commands._progress import Bars
 from builder.errors import EXIT_INVALID_DATA, EXIT_OK
 
 
@@ -26,8 +27,9 @@ def run(args: argparse.Namespace) -> int:
     from builder.demo import loading_snippet, run_demo
 
     config = config_of(args)
-    result = run_demo(config, say=lambda m: print(m, file=sys.stderr, flush=True),
-                      progress=not args.no_progress and sys.stderr.isatty())
+    with Bars(enabled=not args.no_progress and sys.stderr.isatty()) as bars:
+        result = run_demo(config, say=lambda m: print(m, file=sys.stderr, flush=True),
+                          progress=bars if not args.no_progress and sys.stderr.isatty() else None)
     print(f"\nRelease {result.version}: {result.release} ({result.status}; rebuilt from scratch with identical "
           f"data files: {'yes' if result.reproduced else 'no'})")
     print("\nLoad it:\n\n" + loading_snippet(result, config.root))

@@ -8,7 +8,7 @@ import json
 from builder.commands._common import add_config_option, config_of
 from builder.release.diff import changes_markdown, diff_releases
 from builder.errors import EXIT_OK
-from builder.release.build import resolve_release
+from builder.release.layout import find_release, releases_dir
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -24,10 +24,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     config = config_of(args)
-    old, new = resolve_release(config, args.old), resolve_release(config, args.new)
+    releases = releases_dir(config)
+    old, new = find_release(args.old, releases), find_release(args.new, releases)
     summary = diff_releases(old, new).summary()
     if args.json:
         print(json.dumps(summary, indent=2, ensure_ascii=False))
     else:
-        print(changes_markdown(summary, old.name, new.name), end="")
+        print(changes_markdown(summary, old.path.name, new.path.name), end="")
     return EXIT_OK

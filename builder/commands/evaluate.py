@@ -1,7 +1,7 @@
-"""`newsbench evaluate --release DIR --config ner|claims|documents --predictions FILE`.
+"""`newsbench evaluate --release DIR --subset ner|claims|documents --predictions FILE`.
 
-`--config` names the dataset config scored here, as in `load_dataset(<release>, <config>)`; the project
-config file is `--project-config`.
+`--subset` names the dataset config scored, as in `load_dataset(<release>, <subset>)`; `--config` is the
+project config, as in every command.
 """
 
 from __future__ import annotations
@@ -11,14 +11,15 @@ import json
 import sys
 from pathlib import Path
 
-from builder.config import load_config
-from builder.errors import EXIT_INVALID_DATA, EXIT_OK, InputError
-from builder.bench.evaluate import CONFIGS, EvalOptions, evaluate
-from builder.bench.evaluate.common import DECODINGS
+from builder.bench.evaluate import evaluate
+from builder.bench.evaluate.common import DECODINGS, EvalOptions
+from builder.bench.evaluate.gold import CONFIGS
 from builder.bench.evaluate.predictions import PredictionsInvalid
-from builder.bench.evaluate.report import markdown, update_leaderboard
-from builder.jsonl import AtomicWriter, write_json
+from builder.bench.evaluate.report import leaderboard_path, markdown, update_leaderboard, write_report
+from builder.commands._common import add_config_option, config_of
+from builder.errors import EXIT_INVALID_DATA, EXIT_OK, InputError
 from builder.labels import label_schema_of
+from builder.release.layout import find_release, releases_dir
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -26,7 +27,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                               description="Check and score predictions (JSONL, formats in the README) against "
                                           "one split of a release, with bootstrap confidence intervals.")
     p.add_argument("--release", required=True, help="release folder, or a version under releases/")
-    p.add_argument("--config", required=True, choices=CONFIGS, help="dataset config to score")
+    p.add_argument("--subset", required=True, choices=CONFIGS, help="dataset config to score")
     p.add_argument("--predictions", required=True, type=Path, help="predictions JSONL")
     p.add_argument("--split", default="test")
     p.add_argument("--system", default=None, help="system name for the report and leaderboard (default: file name)")
@@ -45,15 +46,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--leaderboard", type=Path, default=None,
                    help="leaderboard JSON to add the result to (default evaluate.leaderboard)")
     p.add_argument("--no-leaderboard", action="store_true", help="do not touch the leaderboard")
-    p.add_argument("--project-config", default=None, help="project config (default: the nearest newsbench.toml)")
+    add_config_option(p)
     p.set_defaults(func=run)
-
-
-def leaderboard_path(config) -> Path:
-    """evaluate.leaderboard, else <releases_dir>/leaderboard.json."""
-    if config.get("evaluate.leaderboard"):
-        return config.resolve(config.get("evaluate.leaderboard"))
-    return config.resolve(config.get("project.releases_dir", "releases")) / "leaderboard.json"
 
 
 def _ks(text: str) -> tuple[int, ...]:
@@ -66,16 +60,8 @@ def _ks(text: str) -> tuple[int, ...]:
     return ks
 
 
-def _release_path(config, value: str) -> Path:
-    path = Path(value)
-    if path.is_dir():
-        return path
-    candidate = config.resolve(config.get("project.releases_dir", "releases")) / value
-    return candidate if candidate.is_dir() else path
-
-
 def run(args: argparse.Namespace) -> int:
-    config = load_config(args.project_config, getattr(args, "overrides", None))
+    config = config_of(args)
     samples = int(config.get("evaluate.samples", 1000)) if args.samples is None else args.samples
     options = EvalOptions(
         split=args.split, decoding=args.decoding or str(config.get("evaluate.decoding", "conlleval")),
@@ -83,9 +69,10 @@ def run(args: argparse.Namespace) -> int:
         seed=config.seed if args.seed is None else args.seed, threshold=args.threshold, ks=_ks(args.k),
         label_name=args.label, allow_missing=args.allow_missing,
     )
+    release = find_release(args.release, releases_dir(config))
     try:
-        report = evaluate(_release_path(config, args.release), args.config, args.predictions, options,
-                          label_schema_of(config), system=args.system)
+        report = evaluate(release, args.subset, args.predictions, options, label_schema_of(config),
+                          system=args.system)
     except PredictionsInvalid as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
@@ -94,17 +81,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"newsbench: error: {exc.total} problem(s) in {args.predictions}", file=sys.stderr)
         return EXIT_INVALID_DATA
     if args.check:
-        print(f"ok: {args.predictions} fits {args.config}/{args.split} of release {report['version']}")
+        print(f"ok: {args.predictions} fits {args.subset}/{args.split} of release {report['version']}")
         return EXIT_OK
-    prefix = args.output or args.predictions.with_suffix("")
-    json_path, md_path = Path(f"{prefix}.json"), Path(f"{prefix}.md")
-    if json_path.resolve() == args.predictions.resolve():
-        json_path = Path(f"{prefix}.report.json")
-    write_json(json_path, report)
-    text = markdown(report)
-    with AtomicWriter(md_path) as out:
-        out.write_bytes(text.encode("utf-8"))
-    print(text)
+    json_path, md_path = write_report(report, args.output or args.predictions.with_suffix(""), args.predictions)
+    print(markdown(report))
     print(f"wrote {json_path} and {md_path}", file=sys.stderr)
     if not args.no_leaderboard:
         board = args.leaderboard or leaderboard_path(config)

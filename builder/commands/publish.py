@@ -7,7 +7,7 @@ import argparse
 from builder.commands._common import add_config_option, config_of
 from builder.errors import EXIT_OK, InputError
 from builder.release.publish import publish
-from builder.release.build import list_versions, releases_dir, resolve_release
+from builder.release.layout import find_release, list_versions, releases_dir
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     repo_id = args.repo_id or config.get("release.repo_id")
     if not repo_id:
         raise InputError("no repo id", fix="pass --repo-id ORG/NAME or set release.repo_id")
-    plan = publish(resolve_release(config, version), repo_id, private=args.private, dry_run=args.dry_run)
+    plan = publish(find_release(version, releases_dir(config)), repo_id, private=args.private, dry_run=args.dry_run)
     if args.dry_run:
         print(f"would upload {len(plan.files)} file(s) of release {plan.version} to {plan.repo_id} "
               f"and tag {plan.tag}:")

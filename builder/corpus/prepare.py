@@ -41,6 +41,11 @@ STAGES: tuple[StageSpec, ...] = (
 STAGE_NAMES = tuple(s.name for s in STAGES)
 
 
+def corpus_path(config: Config) -> Path:
+    """The prepared corpus: the last stage's documents (`work/segment/documents.jsonl`)."""
+    return StageDir(config.stage_dir(STAGE_NAMES[-1])).documents
+
+
 @dataclass
 class StageRun:
     name: str

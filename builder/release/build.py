@@ -1,12 +1,11 @@
-"""Versioned releases: `releases/<version>/` with Parquet per config and split, the card and a manifest.
+"""Build a versioned release: `releases/<version>/` with Parquet per config and split, the card and a manifest.
 
 A version never changes. Building an existing version from the same inputs is a no-op that succeeds (after
 checking that its files still match its manifest); building it from other inputs is refused. Without
-`--version` the next version follows from the inputs and the latest release: a label-schema or
-document-schema change is major; added documents or annotations (and documents removed or moved between
-splits, which change what a split holds) minor; anything else (corrected spans or texts, baseline scores,
-card text, config) patch. The manifest records the input hashes, the config, the code version, the change
-summary and every file's sha256; the same inputs give byte-identical Parquet files.
+`--version` the next version follows from the inputs and the latest release (`builder.release.version`). The
+manifest records the input hashes, the config, the code version, the change summary and every file's sha256;
+the same inputs give byte-identical Parquet files. Before a new folder is put in place, the release-level checks
+of `builder.release.conformance` run on its tables.
 """
 
 from __future__ import annotations
@@ -17,159 +16,32 @@ import re
 import shutil
 import stat
 import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import orjson
 import pyarrow as pa
 
 from builder import __version__
-from builder.release.card import annotations_creators
 from builder.config import Config
-from builder.release.dataset import CONFIGS, concat_table, release_features, split_order, write_split
-from builder.release.diff import Changes, compare, read_documents, with_split
-from builder.errors import ConfigError, DataInvalidError, InputError
+from builder.errors import ConfigError, DataInvalidError
 from builder.jsonl import write_json
 from builder.labels import label_schema_of
 from builder.parallel import worker_count
-from builder.release.inputs import (
-    ReleaseInputs,
-    ReleaseRows,
-    collect_inputs,
-    input_digests,
-    read_release_rows,
-)
-from builder.release.labels import release_labels
-from builder.stage import file_digest, fingerprint
-
-MANIFEST = "manifest.json"
-CARD = "README.md"
-RESULTS = "results.json"
-_SEMVER = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
-# [release] options that change what a release holds or says; the others (paths, workers) do not.
-IDENTITY_OPTIONS = ("include_restricted", "pretty_name", "annotations_creators", "source_datasets", "repo_id",
-                    "span_status")
-LEVELS = ("patch", "minor", "major")
-
-
-# ---- versions ----------------------------------------------------------------------------------------------
-
-
-def parse_version(text: str) -> tuple[int, int, int]:
-    m = _SEMVER.match(str(text))
-    if not m:
-        raise ConfigError(f"'{text}' is not a semantic version", fix="write MAJOR.MINOR.PATCH, e.g. 1.2.0")
-    return int(m[1]), int(m[2]), int(m[3])
-
-
-def bumped(version: str, level: str) -> str:
-    major, minor, patch = parse_version(version)
-    if level == "major":
-        return f"{major + 1}.0.0"
-    if level == "minor":
-        return f"{major}.{minor + 1}.0"
-    return f"{major}.{minor}.{patch + 1}"
-
-
-def list_versions(releases: Path) -> list[str]:
-    """Versions with a manifest under `releases/`, oldest first."""
-    if not releases.is_dir():
-        return []
-    found = [p.name for p in releases.iterdir() if _SEMVER.match(p.name) and (p / MANIFEST).is_file()]
-    return sorted(found, key=parse_version)
-
-
-def releases_dir(config: Config) -> Path:
-    return config.resolve(config.get("project.releases_dir", "releases"))
-
-
-def resolve_release(config: Config, name: str | Path) -> Path:
-    """A release folder from a version (under releases/) or a path; an unknown one names the available ones."""
-    path = Path(name)
-    if (path / MANIFEST).is_file():
-        return path
-    root = releases_dir(config)
-    if (root / str(name) / MANIFEST).is_file():
-        return root / str(name)
-    versions = list_versions(root)
-    raise InputError(f"no release '{name}'", where=str(root),
-                     fix=f"use one of: {', '.join(versions)}" if versions else "run `newsbench build` first")
-
-
-def read_manifest(release: Path) -> dict[str, Any]:
-    try:
-        return orjson.loads((release / MANIFEST).read_bytes())
-    except (OSError, orjson.JSONDecodeError) as exc:
-        raise InputError(f"cannot read the manifest ({exc})", where=str(release / MANIFEST),
-                         fix="rebuild the release with `newsbench build`") from exc
-
-
-def verify_release(release: Path) -> dict[str, Any]:
-    """The manifest, after checking that every file it lists is there with its sha256 and nothing else is."""
-    manifest = read_manifest(release)
-    listed = manifest["files"]
-    present = {p.relative_to(release).as_posix() for p in release.rglob("*") if p.is_file()} - {MANIFEST}
-    problems = [f"{f} is missing" for f in sorted(set(listed) - present)]
-    problems += [f"{f} is not in the manifest" for f in sorted(present - set(listed))]
-    problems += [f"{f} was changed (sha256 differs)" for f in sorted(set(listed) & present)
-                 if file_digest(release / f) != listed[f]["sha256"]]
-    if problems:
-        raise DataInvalidError(f"release {manifest['version']} does not match its manifest: " + "; ".join(problems),
-                               where=str(release), fix="restore the folder from version control; releases never change")
-    return manifest
-
-
-# ---- identity ----------------------------------------------------------------------------------------------
-
-
-def release_config(config: Config, include_restricted: bool) -> dict[str, Any]:
-    """The part of the config that decides what a release holds (recorded in the manifest)."""
-    rel = config["release"]
-    return {
-        "project": {"name": config.get("project.name"), "language": config.language},
-        "sources": [{k: s.get(k) for k in ("name", "license", "redistributable", "outlet")}
-                    for s in config.get("sources", [])],
-        "release": {**{k: rel.get(k) for k in IDENTITY_OPTIONS}, "include_restricted": include_restricted},
-    }
-
-
-# Inputs recorded in the manifest but not part of a release's identity: the prepare statistics describe the
-# corpus (whose own hash counts) and hold machine-specific values such as absolute paths.
-INFORMATIONAL_INPUTS = ("stage_stats",)
-
-
-def identity(digests: dict[str, list[dict[str, str]]], settings: dict[str, Any]) -> str:
-    """A hash of input contents and settings; paths count only by file name (moving a file is no change)."""
-    contents = {role: sorted((Path(f["path"]).name, f["sha256"]) for f in files) for role, files in digests.items()
-                if role not in INFORMATIONAL_INPUTS}
-    return fingerprint(contents, settings)
-
-
-def _changed_roles(old: dict[str, Any], digests: dict[str, Any]) -> list[str]:
-    before = old.get("inputs", {})
-    return [role for role in digests if [f["sha256"] for f in before.get(role, [])] != [f["sha256"] for f in digests[role]]]
-
-
-def required_bump(previous: dict[str, Any], digests: dict[str, Any], changes: Changes) -> tuple[str, list[str]]:
-    """The smallest version step the changes need, with the reasons."""
-    roles = _changed_roles(previous, digests)
-    major = [f"{r.replace('_', ' ')} changed" for r in ("label_schema", "document_schema") if r in roles]
-    if major:
-        return "major", major
-    s = changes.summary()["documents"]
-    minor = [f"{n} document(s) {what.replace('_', ' ')}" for what, n in s.items()
-             if n and what in ("added", "removed", "moved", "newly_annotated")]
-    minor += [f"{n} {layer} {label} span(s) added" for (layer, label, what), n in sorted(changes.spans.items())
-              if what == "added" and n]
-    if minor:
-        return "minor", minor
-    reasons = [f"{n} {layer} {label} span(s) {what}" for (layer, label, what), n in sorted(changes.spans.items())]
-    reasons += [f"{len(changes.retexted)} document text(s) corrected"] if changes.retexted else []
-    reasons += [f"{r.replace('_', ' ')} changed" for r in roles if r not in ("documents", "gold")]
-    return "patch", reasons or ["inputs changed"]
+from builder.release.card import CardContext, annotations_creators, render_card
+from builder.release.charts import draw_charts
+from builder.release.conformance import check_tables
+from builder.release.diff import Changes, compare, read_documents, with_split
+from builder.release.features import CONFIGS, release_features, release_labels
+from builder.release.inputs import ReleaseInputs, collect_inputs, input_digests
+from builder.release.layout import CARD, MANIFEST, RESULTS, ReleaseFolder, concat_table, list_versions, \
+    releases_dir, split_order, write_split
+from builder.release.licence import restricted_sources
+from builder.release.rows.run import ReleaseRows, read_release_rows
+from builder.release.version import changed_roles, choose_version, identity, parse_version, release_config, \
+    required_bump
+from builder.stage import Progress, file_digest
 
 
 def code_version(root: Path) -> dict[str, Any]:
@@ -188,9 +60,6 @@ def code_version(root: Path) -> dict[str, Any]:
             "pyarrow": pyarrow.__version__, "python": platform.python_version()}
 
 
-# ---- build -------------------------------------------------------------------------------------------------
-
-
 @dataclass
 class BuildResult:
     version: str
@@ -205,7 +74,7 @@ class BuildResult:
 
 def build_release(config: Config, *, version: str | None = None, documents: str | Path | None = None,
                   results: str | Path | None = None, agreement: str | Path | None = None,
-                  include_restricted: bool | None = None, progress: bool = False) -> BuildResult:
+                  include_restricted: bool | None = None, progress: Progress | None = None) -> BuildResult:
     """Build the next release (or `version`) from the project's inputs; see the module docstring for the rules."""
     rel = config["release"]
     restricted = bool(rel["include_restricted"] if include_restricted is None else include_restricted)
@@ -221,7 +90,7 @@ def build_release(config: Config, *, version: str | None = None, documents: str 
             return _existing(root / version, ident, digests, config)
     elif versions:
         latest = root / versions[-1]
-        if read_manifest(latest).get("identity") == ident:
+        if ReleaseFolder(latest).manifest.get("identity") == ident:
             return _existing(latest, ident, digests, config)
 
     work = config.stage_dir("build")
@@ -233,36 +102,40 @@ def build_release(config: Config, *, version: str | None = None, documents: str 
 
 def _build(config: Config, inputs: ReleaseInputs, digests: dict[str, Any], settings: dict[str, Any], ident: str,
            version: str | None, root: Path, versions: list[str], restricted: bool, work: Path,
-           progress: bool) -> BuildResult:
+           progress: Progress | None) -> BuildResult:
     """Rows, version, manifest and folder of a new release."""
     schema = label_schema_of(config)
     labels = release_labels(schema)
     features = release_features(labels)
     work.mkdir(parents=True, exist_ok=True)
-    bar = _progress(progress)
     rows = read_release_rows(config, inputs, schema, labels, features, work, include_restricted=restricted,
-                             progress=bar.update if bar is not None else None)
-    if bar is not None:
-        bar.close()
+                             progress=progress)
     tables = {c: {s: concat_table(rows.tables[c][s], features[c].arrow_schema) for s in split_order(rows.tables[c])}
               for c in CONFIGS if c in rows.tables}
     if "documents" not in tables:
         raise DataInvalidError("no document may go into the release", where=str(inputs.documents),
                                fix="see work/build/rejects.jsonl for why each was left out")
+    problems = check_tables(tables, labels, public=not restricted_sources(rows.sources))
+    if problems:
+        write_json(work / "release_problems.json", {"problems": problems, "count": len(problems)})
+        raise DataInvalidError(f"the release would not conform ({len(problems)} problem(s)): "
+                               + "; ".join(problems[:5]), where=str(work / "release_problems.json"),
+                               fix="this is a newsbench defect if the inputs validate: report it with the file")
 
     previous = root / versions[-1] if versions else None
     changes, bump, reasons = Changes(), "major", ["first release"]
     if previous is not None:
-        changes = compare(read_documents(previous), with_split(tables["documents"]), claim_label=labels.claim_label)
-        bump, reasons = required_bump(read_manifest(previous), digests, changes)
-    version = _choose_version(version, previous.name if previous else None, bump, reasons,
+        changes = compare(read_documents(ReleaseFolder(previous)), with_split(tables["documents"]),
+                          claim_label=labels.claim_label)
+        bump, reasons = required_bump(ReleaseFolder(previous).manifest, digests, changes)
+    version = choose_version(version, previous.name if previous else None, bump, reasons,
                               config["release"]["first_version"])
     manifest = {
         "name": config.get("project.name"),
         "version": version,
         "identity": ident,
-        "public": not _restricted_sources(rows),
-        "restricted_sources": _restricted_sources(rows),
+        "public": not restricted_sources(rows.sources),
+        "restricted_sources": restricted_sources(rows.sources),
         "previous": previous.name if previous else None,
         "bump": bump if previous else None,
         "bump_reasons": reasons,
@@ -277,43 +150,18 @@ def _build(config: Config, inputs: ReleaseInputs, digests: dict[str, Any], setti
     manifest["statistics"]["pre_annotation_edits"] = rows.edits.report([*labels.entity_types, labels.claim_label])
     manifest["annotations_creators"] = annotations_creators(config, manifest["statistics"])
     path = _write(root, version, tables, features, manifest, inputs, config, schema, rows)
-    return BuildResult(version, path, "built", read_manifest(path))
-
-
-def _progress(show: bool):
-    if not show:
-        return None
-    from tqdm import tqdm
-
-    return tqdm(desc="build", unit=" docs", file=sys.stderr)
+    return BuildResult(version, path, "built", ReleaseFolder(path).manifest)
 
 
 def _existing(path: Path, ident: str, digests: dict[str, Any], config: Config) -> BuildResult:
-    manifest = verify_release(path)
+    manifest = ReleaseFolder(path).verify()
     if manifest.get("identity") != ident:
-        roles = _changed_roles(manifest, digests) or ["config"]
+        roles = changed_roles(manifest, digests) or ["config"]
         raise ConfigError(
             f"release {path.name} exists and was built from other inputs (changed: {', '.join(roles)})",
             where=str(path), fix="a release never changes: build without --version to make the next one")
     write_repo_card(config, path)
     return BuildResult(path.name, path, "unchanged", manifest)
-
-
-def _choose_version(asked: str | None, previous: str | None, bump: str, reasons: list[str], first: str) -> str:
-    if previous is None:
-        return asked or str(first)
-    needed = bumped(previous, bump)
-    if asked is None:
-        return needed
-    if parse_version(asked) < parse_version(needed):
-        raise ConfigError(f"version {asked} is too small: the changes since {previous} need a {bump} step "
-                          f"({'; '.join(reasons)})", fix=f"use {needed} or higher, or leave --version out")
-    return asked
-
-
-def _restricted_sources(rows: ReleaseRows) -> list[str]:
-    """Sources in the release whose documents may not be redistributed (only with include_restricted)."""
-    return sorted({str(name) for (name, _, ok, included), n in rows.sources.items() if included and not ok and n})
 
 
 def statistics(rows: ReleaseRows, tables: dict[str, dict[str, pa.Table]]) -> dict[str, Any]:
@@ -373,8 +221,6 @@ def _read_only(folder: Path) -> None:
 def _write(root: Path, version: str, tables: dict[str, dict[str, pa.Table]], features: dict[str, Any],
            manifest: dict[str, Any], inputs: ReleaseInputs, config: Config, schema: Any, rows: ReleaseRows) -> Path:
     """Write everything into a hidden folder and rename it into place; an interrupted build leaves no release."""
-    from builder.release.card import CardContext, draw_charts, render_card
-
     final = root / version
     if final.exists():
         raise ConfigError(f"release {version} already exists", where=str(final),

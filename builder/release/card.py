@@ -19,13 +19,14 @@ import yaml
 from datasets import DatasetInfo, Features
 
 from builder.config import Config
-from builder.release.dataset import CONFIGS, BatchStats, split_order
-from builder.release.diff import changes_markdown
 from builder.errors import ConfigError
 from builder.labels import LabelSchema, label_table
+from builder.release.diff import changes_markdown
+from builder.release.features import CONFIGS
+from builder.release.layout import ReleaseFolder, list_versions, split_order
+from builder.release.version import parse_version
 
 KNOWN_SECTIONS = ("summary", "data_statement", "limitations", "citation")
-CHARTS = ("label_distribution.png", "document_lengths.png")
 SIZE_CATEGORIES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"),
                    (10_000_000, "1M<n<10M"))
 CONFIG_TEXT = {
@@ -60,10 +61,8 @@ class CardContext:
     @classmethod
     def of(cls, config: Config, manifest: dict[str, Any], features: dict[str, Features], schema: LabelSchema,
            inputs: Any, charts: list[str], releases: Path) -> CardContext:
-        from builder.release.build import list_versions, parse_version, read_manifest
-
         version = parse_version(manifest["version"])
-        history = [read_manifest(releases / v) for v in list_versions(releases) if parse_version(v) < version]
+        history = [ReleaseFolder(releases / v).manifest for v in list_versions(releases) if parse_version(v) < version]
         rel = config["release"]
         return cls(
             manifest=manifest,
@@ -419,60 +418,3 @@ def render_card(ctx: CardContext) -> str:
         "## Provenance\n\n" + _provenance(m),
     ]
     return "---\n" + header + "---\n\n" + "\n\n".join(s.strip() for s in sections if s) + "\n"
-
-
-# ---- charts ------------------------------------------------------------------------------------------------
-
-
-def draw_charts(folder: Path, stats: BatchStats, manifest: dict[str, Any]) -> list[str]:
-    """PNG charts next to the card: label counts per split, document lengths per split. Returns file names."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    splits = _splits(manifest)
-    st = manifest["statistics"]
-    drawn = []
-    bars: dict[str, dict[str, int]] = {}
-    for kind in ("entity", "claim"):
-        for split, names in st.get(kind, {}).items():
-            for name, n in names.items():
-                bars.setdefault(name, {})[split] = n
-    for split, names in st.get("doc_label", {}).items():
-        for name, values in names.items():
-            for value, n in values.items():
-                bars.setdefault(f"{name}={value}", {})[split] = n
-    if bars:
-        fig, ax = plt.subplots(figsize=(8, 4), dpi=100)
-        width = 0.8 / max(1, len(splits))
-        for k, split in enumerate(splits):
-            ax.bar([i + k * width for i in range(len(bars))], [bars[b].get(split, 0) for b in bars], width,
-                   label=split)
-        ax.set_xticks([i + width * (len(splits) - 1) / 2 for i in range(len(bars))], list(bars), rotation=30,
-                      ha="right")
-        ax.set_ylabel("count")
-        drawn.append(_save(plt, fig, ax, folder / CHARTS[0], "Labels per split"))
-    lengths = {s: v for s, v in stats.doc_tokens.items() if v}
-    if lengths:
-        fig, ax = plt.subplots(figsize=(8, 4), dpi=100)
-        top = max(max(v) for v in lengths.values())
-        for split in splits:
-            if split in lengths:
-                values = sorted(lengths[split])
-                ax.hist(values, bins=40, range=(0, max(top, 1)), histtype="step", label=split,
-                        weights=[1 / len(values)] * len(values))
-        ax.set_xlabel("tokens per document")
-        ax.set_ylabel("share of the split's documents")
-        drawn.append(_save(plt, fig, ax, folder / CHARTS[1], "Document lengths per split"))
-    return drawn
-
-
-def _save(plt: Any, fig: Any, ax: Any, path: Path, title: str) -> str:
-    """Title, legend, and a PNG without a version string, so that its bytes depend on the data only."""
-    ax.set_title(title)
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, metadata={"Software": None})
-    plt.close(fig)
-    return path.name

@@ -11,14 +11,12 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-import orjson
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from builder.errors import InputError
+from builder.release.layout import ReleaseFolder
 
 COLUMNS = ["id", "split", "text_sha256", "annotation_status", "entities", "claims", "doc_labels"]
 _MAX_LISTED = 50  # document ids listed per kind of change (all are counted)
@@ -68,17 +66,12 @@ def with_split(tables: dict[str, pa.Table]) -> pa.Table:
     return pa.concat_tables(parts)
 
 
-def read_documents(release: Path) -> pa.Table:
-    """The comparison columns of a release's `documents` config, all splits (split from the file names)."""
-    files = sorted((release / "data" / "documents").glob("*.parquet"))
-    if not files:
-        raise InputError("the release has no documents config", where=str(release),
+def read_documents(release: ReleaseFolder) -> pa.Table:
+    """The comparison columns of a release's `documents` config, all splits."""
+    if not release.splits("documents"):
+        raise InputError("the release has no documents config", where=str(release.path),
                          fix="pass a release folder built by `newsbench build`")
-    columns = [c for c in COLUMNS if c != "split"]
-    per_split: dict[str, list[pa.Table]] = {}
-    for f in files:
-        per_split.setdefault(f.name.split("-", 1)[0], []).append(pq.read_table(f, columns=columns))
-    return with_split({s: pa.concat_tables(ts) for s, ts in per_split.items()})
+    return with_split(release.tables("documents", [c for c in COLUMNS if c != "split"]))
 
 
 def _entity_key(e: dict[str, Any]) -> tuple:
@@ -145,10 +138,9 @@ def compare(old: pa.Table, new: pa.Table, *, claim_label: str) -> Changes:
     return changes
 
 
-def diff_releases(old: Path, new: Path) -> Changes:
+def diff_releases(old: ReleaseFolder, new: ReleaseFolder) -> Changes:
     """Changes between two release folders; the claim label is the one the newer release's manifest names."""
-    manifest = orjson.loads((new / "manifest.json").read_bytes())
-    return compare(read_documents(old), read_documents(new), claim_label=manifest["labels"]["claim"])
+    return compare(read_documents(old), read_documents(new), claim_label=new.manifest["labels"]["claim"])
 
 
 def changes_markdown(summary: dict[str, Any], old: str, new: str) -> str:

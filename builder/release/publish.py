@@ -15,12 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
-
 from builder.errors import ConfigError, DataInvalidError, InputError
-from builder.release.build import CARD, verify_release
-from builder.release.inputs import UNKNOWN_LICENCES
+from builder.release.layout import CARD, ReleaseFolder
+from builder.release.licence import licence_problems
 
 TOKEN_ENV = "HF_TOKEN"
 
@@ -39,43 +36,20 @@ class PublishPlan:
     calls: list[str] = field(default_factory=list)
 
 
-def licence_problems(release: Path, manifest: dict[str, Any]) -> list[str]:
-    """Sources in the release that may not be redistributed, from the manifest and from the data itself."""
-    problems = []
-    for name, s in sorted(manifest["statistics"]["sources"].items()):
-        if s["included"] and not s["redistributable"]:
-            problems.append(f"source '{name}' (licence {s['license']!r}) may not be redistributed")
-    if not manifest["public"] and not problems:
-        problems.append("the release was built as private (release.include_restricted)")
-    for path in sorted((release / "data" / "documents").glob("*.parquet")):
-        licences = pq.read_table(path, columns=["source"]).column("source").combine_chunks()
-        names = pc.struct_field(licences, "name")
-        values = pc.utf8_lower(pc.fill_null(pc.struct_field(licences, "license"), ""))
-        unknown = pc.is_in(pc.utf8_trim_whitespace(values), value_set=_unknown_values())
-        for name in sorted(set(pc.filter(names, unknown).to_pylist())):
-            problems.append(f"{path.name}: documents of source '{name}' have no known licence")
-    return problems
-
-
-def _unknown_values():
-    import pyarrow as pa
-
-    return pa.array(sorted(UNKNOWN_LICENCES), pa.string())
-
-
-def plan(release: Path, repo_id: str, *, private: bool = False) -> PublishPlan:
+def plan(release: ReleaseFolder, repo_id: str, *, private: bool = False) -> PublishPlan:
     """Check the release and list what would be uploaded; raises when it may not be published."""
     if "/" not in repo_id or repo_id.count("/") != 1 or not all(repo_id.split("/")):
         raise ConfigError(f"repo id '{repo_id}' is not ORG/NAME", fix="pass --repo-id ORG/NAME")
-    manifest = verify_release(release)
-    problems = licence_problems(release, manifest)
+    manifest = release.verify()
+    problems = licence_problems(release)
     if problems:
         raise DataInvalidError("release " + manifest["version"] + " may not be published: " + "; ".join(problems),
-                               where=str(release),
+                               where=str(release.path),
                                fix="build a public release (leave release.include_restricted false) and publish that")
-    files = sorted((p.relative_to(release).as_posix(), p.stat().st_size) for p in release.rglob("*") if p.is_file())
-    return PublishPlan(repo_id=repo_id, version=manifest["version"], tag=f"v{manifest['version']}", release=release,
-                       files=files, card=(release / CARD).read_text(encoding="utf-8"), private=private)
+    folder = release.path
+    files = sorted((p.relative_to(folder).as_posix(), p.stat().st_size) for p in folder.rglob("*") if p.is_file())
+    return PublishPlan(repo_id=repo_id, version=manifest["version"], tag=f"v{manifest['version']}", release=folder,
+                       files=files, card=(folder / CARD).read_text(encoding="utf-8"), private=private)
 
 
 def _token() -> str:
@@ -89,7 +63,7 @@ def _scrub(message: str, token: str) -> str:
     return message.replace(token, "***") if token else message
 
 
-def publish(release: Path, repo_id: str, *, private: bool = False, dry_run: bool = False,
+def publish(release: ReleaseFolder, repo_id: str, *, private: bool = False, dry_run: bool = False,
             api: Any = None) -> PublishPlan:
     """Upload the release folder to the dataset repo `repo_id` and tag it `v<version>`; dry-run only plans."""
     p = plan(release, repo_id, private=private)
@@ -107,7 +81,7 @@ def publish(release: Path, repo_id: str, *, private: bool = False, dry_run: bool
         if p.tag in tags:
             raise InputError(f"{repo_id} already has tag {p.tag}", where=repo_id,
                              fix="a published version never changes: build and publish the next version")
-        info = hub.upload_folder(repo_id=repo_id, folder_path=str(release), repo_type="dataset",
+        info = hub.upload_folder(repo_id=repo_id, folder_path=str(release.path), repo_type="dataset",
                                  commit_message=f"newsbench release {p.version}",
                                  delete_patterns=["*"])  # files of earlier versions go; .gitattributes stays
         p.calls.append("upload_folder")

@@ -19,6 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from builder.tags import sentence_spans
+
 # Longest first, so "meng" wins over "me" and "kannya" is not read as "nya".
 PREFIXES = ("memper", "diper", "meng", "meny", "peng", "peny", "mem", "men", "pem", "pen", "per", "ber", "ter",
             "me", "di", "ke", "se", "pe", "be")
@@ -56,8 +58,8 @@ class Gazetteer:
               min_share: float = 0.0) -> Gazetteer:
         types: dict[tuple[str, ...], Counter[str]] = defaultdict(Counter)
         word_types: dict[str, Counter[str]] = defaultdict(Counter)
-        for words, seq in zip(sentences, tags):
-            for start, end, label in spans_of(seq):
+        for words, spans in zip(sentences, sentence_spans(tags)):
+            for start, end, label in spans:
                 types[tuple(w.lower() for w in words[start:end])][label] += 1
                 for w in words[start:end]:
                     word_types[w.lower()][label] += 1
@@ -96,20 +98,6 @@ class Gazetteer:
             else:
                 i += 1
         return out
-
-
-def spans_of(tags: Sequence[str]) -> list[tuple[int, int, str]]:
-    """(start, end, type) of IOB2 tags, read like conlleval (a stray I- opens a span)."""
-    out = []
-    start, label = None, None
-    for i, tag in enumerate([*tags, "O"]):
-        prefix, _, kind = tag.partition("-")
-        if start is not None and (prefix != "I" or kind != label):
-            out.append((start, i, label))
-            start = None
-        if prefix in ("B", "I") and start is None:
-            start, label = i, kind
-    return out
 
 
 def word_marks(gaz: Gazetteer, words: Sequence[str]) -> list[str | None]:

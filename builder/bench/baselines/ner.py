@@ -13,8 +13,9 @@ from typing import Any
 
 import sklearn_crfsuite
 
-from builder.bench.baselines.features import Gazetteer, marks_of, out_of_fold_marks, sentence_features, spans_of
+from builder.bench.baselines.features import Gazetteer, marks_of, out_of_fold_marks, sentence_features
 from builder.bench.evaluate.ner import tag_scores
+from builder.tags import iob2, sentence_spans
 
 GRID = ((0.05, 0.01), (0.05, 0.1), (0.2, 0.01), (0.2, 0.1))  # (c1, c2)
 
@@ -38,9 +39,7 @@ class DictionaryTagger:
     def predict(self, sentences: Sequence[Sequence[str]]) -> list[list[str]]:
         out = []
         for words in sentences:
-            tags = ["O"] * len(words)
-            for start, end, label, _ in self.gazetteer.match(words):
-                tags[start:end] = [f"B-{label}"] + [f"I-{label}"] * (end - start - 1)
+            tags, _ = iob2(len(words), [(start, end, label) for start, end, label, _ in self.gazetteer.match(words)])
             out.append(tags)
         return out
 
@@ -89,7 +88,8 @@ class CrfTagger:
         """(start, end, type, score) per sentence; a span's score is the mean marginal of its tags."""
         feats = self.features(sentences)
         out = []
-        for tags, marginals in zip(self.crf.predict(feats), self.crf.predict_marginals(feats)):
+        predicted = self.crf.predict(feats)
+        for tags, marginals, spans in zip(predicted, self.crf.predict_marginals(feats), sentence_spans(predicted)):
             out.append([(s, e, label, round(sum(marginals[k][tags[k]] for k in range(s, e)) / (e - s), 4))
-                        for s, e, label in spans_of(tags)])
+                        for s, e, label in spans])
         return out

@@ -29,7 +29,8 @@ from builder.bench.baselines.ner import GRID, CrfTagger, DictionaryTagger
 from builder.bench.baselines.preannotator import CHECKWORTHY_MODEL, NER_MODEL
 from builder.errors import InputError
 from builder.bench.evaluate import EvalOptions, evaluate
-from builder.bench.evaluate.gold import Release, class_names, open_release
+from builder.bench.evaluate.gold import class_names
+from builder.release.layout import ReleaseFolder, find_release
 from builder.bench.evaluate.report import markdown, now, update_leaderboard
 from builder.jsonl import AtomicWriter, write_json, write_jsonl
 from builder.labels import LabelSchema, class_label_names
@@ -66,7 +67,7 @@ def timed(fn: Callable[[], Any]) -> tuple[Any, Timing]:
     return value, Timing(round(time.perf_counter() - wall, 3), round(time.process_time() - cpu, 3))
 
 
-def _read(rel: Release, config: str, split: str, columns: list[str]) -> pa.Table:
+def _read(rel: ReleaseFolder, config: str, split: str, columns: list[str]) -> pa.Table:
     try:
         return rel.read(config, split, columns)
     except InputError as exc:
@@ -87,7 +88,7 @@ def _pick(report: dict[str, Any], name: str) -> tuple[float | None, list[float] 
 class Runner:
     """Trains, predicts, scores and records; one instance per `run_baselines` call."""
 
-    release: Release
+    release: ReleaseFolder
     out: Path
     schema: LabelSchema
     options: BaselineOptions
@@ -135,7 +136,7 @@ class Runner:
 # ---- ner ---------------------------------------------------------------------------------------------------
 
 
-def ner_split(rel: Release, split: str, fallback: list[str]) -> tuple[list[str], list[list[str]], list[list[str]]]:
+def ner_split(rel: ReleaseFolder, split: str, fallback: list[str]) -> tuple[list[str], list[list[str]], list[list[str]]]:
     table = _read(rel, "ner", split, ["id", "tokens", "ner_tags"])
     names = class_names(table, "ner_tags") or fallback
     tags = [[names[t] for t in row] for row in table["ner_tags"].to_pylist()]
@@ -169,7 +170,7 @@ def ner_baselines(run: Runner) -> None:
 # ---- claims ------------------------------------------------------------------------------------------------
 
 
-def claims_split(rel: Release, split: str) -> pa.Table:
+def claims_split(rel: ReleaseFolder, split: str) -> pa.Table:
     return _read(rel, "claims", split, ["id", "document_id", "start", "end", "text", "checkworthy"])
 
 
@@ -209,7 +210,7 @@ def claims_baselines(run: Runner) -> None:
     run.attempt("claims", "claims-rules", rules)
 
 
-def _rule_lines(rel: Release, split: str, rows: pa.Table) -> list[dict[str, Any]]:
+def _rule_lines(rel: ReleaseFolder, split: str, rows: pa.Table) -> list[dict[str, Any]]:
     docs = _read(rel, "documents", split, ["id", "text"])
     text_of = dict(zip(docs["id"].to_pylist(), docs["text"].to_pylist()))
     by_doc: dict[str, list[tuple[str, int, int]]] = {}
@@ -231,7 +232,7 @@ def _rule_lines(rel: Release, split: str, rows: pa.Table) -> list[dict[str, Any]
 # ---- documents ---------------------------------------------------------------------------------------------
 
 
-def documents_split(rel: Release, split: str, name: str) -> tuple[list[str], list[str], list[str | None]]:
+def documents_split(rel: ReleaseFolder, split: str, name: str) -> tuple[list[str], list[str], list[str | None]]:
     table = _read(rel, "documents", split, ["id", "text", "labels"])
     values = class_names(table, "labels", name)
     if values is None or name not in table.schema.field("labels").type.names:
@@ -301,10 +302,10 @@ def results_markdown(results: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def run_baselines(release: str | Path, out_dir: str | Path, schema: LabelSchema, options: BaselineOptions, *,
+def run_baselines(release: ReleaseFolder | str | Path, out_dir: str | Path, schema: LabelSchema, options: BaselineOptions, *,
                   leaderboard: Path | None = None) -> dict[str, Any]:
     """Train and score every baseline on `release`; write everything under `out_dir`; return the results."""
-    rel = open_release(release)
+    rel = release if isinstance(release, ReleaseFolder) else find_release(release)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     run = Runner(rel, out, schema, options, leaderboard)

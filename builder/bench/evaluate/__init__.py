@@ -16,22 +16,17 @@ from builder.errors import ConfigError
 from builder.bench.evaluate.claims import evaluate_claims
 from builder.bench.evaluate.common import DECODINGS, EvalOptions
 from builder.bench.evaluate.documents import evaluate_documents
-from builder.bench.evaluate.gold import CONFIGS, Release, open_release
+from builder.bench.evaluate.gold import CONFIGS
+from builder.release.layout import ReleaseFolder, find_release
 from builder.bench.evaluate.ner import evaluate_ner
 from builder.bench.evaluate.report import now
 from builder.jsonl import paused_gc
-from builder.labels import LabelSchema, class_label_names
+from builder.labels import LabelSchema, class_label_names, positive_value
 from builder.stage import file_digest
 
-__all__ = ["CONFIGS", "EvalOptions", "evaluate", "positive_value"]
 
 
-def positive_value(values: tuple[str, ...]) -> str:
-    """The check-worthiness value that means "check it": "yes" (or "true"), else the first declared value."""
-    return next((v for v in values if v.lower() in ("yes", "true")), values[0] if values else "yes")
-
-
-def evaluate(release: str | Path, config: str, predictions: str | Path, options: EvalOptions,
+def evaluate(release: ReleaseFolder | str | Path, config: str, predictions: str | Path, options: EvalOptions,
              schema: LabelSchema, *, system: str | None = None) -> dict[str, Any]:
     """The full report (JSON-ready dict) of one predictions file on one split of one config."""
     if config not in CONFIGS:
@@ -39,17 +34,17 @@ def evaluate(release: str | Path, config: str, predictions: str | Path, options:
     if options.decoding not in DECODINGS:
         raise ConfigError(f"unknown decoding '{options.decoding}'", fix=f"use one of {', '.join(DECODINGS)}")
     with paused_gc():
-        return _evaluate(open_release(release), config, Path(predictions), options, schema, system)
+        rel = release if isinstance(release, ReleaseFolder) else find_release(release)
+        return _evaluate(rel, config, Path(predictions), options, schema, system)
 
 
-def _evaluate(rel: Release, config: str, predictions: Path, options: EvalOptions, schema: LabelSchema,
+def _evaluate(rel: ReleaseFolder, config: str, predictions: Path, options: EvalOptions, schema: LabelSchema,
               system: str | None) -> dict[str, Any]:
     names = class_label_names(schema)
     if config == "ner":
         body = evaluate_ner(rel, predictions, options, names["ner_tags"])
     elif config == "claims":
-        attr = schema.attribute("checkworthy")
-        values = tuple(attr.values) if attr else ("yes", "no")
+        values = schema.checkworthy_values or ("yes", "no")
         body = evaluate_claims(rel, predictions, options, names["claim_tags"], schema.claim.name,
                                positive_value(values), values)
     else:

@@ -16,7 +16,8 @@ import numpy as np
 
 from builder.bench.evaluate.bootstrap import Family
 from builder.bench.evaluate.common import EvalOptions, nest, score_families
-from builder.bench.evaluate.gold import Release, TokenGold, token_gold
+from builder.bench.evaluate.gold import TokenGold, token_gold
+from builder.release.layout import ReleaseFolder
 from builder.bench.evaluate.predictions import ClaimsPredictions, read_claims
 from builder.bench.evaluate.ranking import binary_counts, binary_scores, ranking_counts, ranking_scores
 from builder.bench.evaluate.spans import SpanSet, semeval_counts, semeval_scores, seqeval_counts, seqeval_scores
@@ -91,7 +92,7 @@ def score_claims(gold: TokenGold, table: Any, preds: ClaimsPredictions, options:
     }
 
 
-def evaluate_claims(release: Release, predictions: Path, options: EvalOptions, fallback_tags: list[str],
+def evaluate_claims(release: ReleaseFolder, predictions: Path, options: EvalOptions, fallback_tags: list[str],
                     claim_label: str, positive: str, values: tuple[str, ...]) -> dict:
     gold, table = token_gold(release, "claims", options.split, "claim_tags", fallback_tags,
                              ["sentence_index", "start", "text", "has_claim", "checkworthy", "speakers"])

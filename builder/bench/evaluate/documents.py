@@ -16,7 +16,8 @@ import numpy as np
 
 from builder.bench.evaluate.bootstrap import Family
 from builder.bench.evaluate.common import EvalOptions, nest, score_families
-from builder.bench.evaluate.gold import DocumentGold, Release, document_gold
+from builder.bench.evaluate.gold import DocumentGold, document_gold
+from builder.release.layout import ReleaseFolder
 from builder.bench.evaluate.predictions import DocumentPredictions, read_documents
 from builder.bench.evaluate.ranking import confusion_counts, label_scores, roc_auc
 
@@ -51,7 +52,7 @@ def score_documents(gold: DocumentGold, preds: DocumentPredictions, options: Eva
     }
 
 
-def evaluate_documents(release: Release, predictions: Path, options: EvalOptions,
+def evaluate_documents(release: ReleaseFolder, predictions: Path, options: EvalOptions,
                        fallback: dict[str, tuple[str, ...]]) -> dict:
     gold = document_gold(release, options.split, options.label_name, fallback)
     preds = read_documents(predictions, gold, allow_missing=options.allow_missing)

@@ -1,7 +1,7 @@
 """The gold side of an evaluation: one split of one config of a release, read from its Parquet files.
 
-A release folder holds `data/<config>/<split>-*.parquet` (see `builder.release.dataset`) and a `manifest.json` with
-its version. ClassLabel names come from the Hugging Face features stored in the Parquet metadata, or else
+A release folder (`builder.release.layout.ReleaseFolder`) holds `data/<config>/<split>-*.parquet` and a
+`manifest.json` with its version. ClassLabel names come from the Hugging Face features stored in the Parquet metadata, or else
 from the label schema. Only the columns a score needs are read.
 """
 
@@ -9,64 +9,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from builder.errors import InputError
+from builder.release.layout import ReleaseFolder
 from builder.tags import TagVocab
 
-CONFIGS = ("ner", "claims", "documents")
-MANIFEST = "manifest.json"
-
-
-@dataclass(frozen=True)
-class Release:
-    path: Path
-    version: str
-    name: str = "release"
-
-    def files(self, config: str, split: str) -> list[Path]:
-        folder = self.path / "data" / config
-        files = sorted(folder.glob(f"{split}-*.parquet"))
-        if not files:
-            available = sorted({p.name.split("-")[0] for p in folder.glob("*.parquet")}) if folder.is_dir() else []
-            configs = sorted(p.name for p in (self.path / "data").iterdir()) if (self.path / "data").is_dir() else []
-            if not folder.is_dir():
-                raise InputError(f"release {self.version} has no config '{config}'", where=str(self.path),
-                                 fix=f"use one of: {', '.join(configs) or '(none)'}")
-            raise InputError(f"release {self.version} has no split '{split}' in config '{config}'", where=str(folder),
-                             fix=f"use one of: {', '.join(available) or '(none)'}")
-        return files
-
-    def read(self, config: str, split: str, columns: list[str]) -> pa.Table:
-        files = self.files(config, split)
-        schema = pq.read_schema(files[0])
-        missing = [c for c in columns if c not in schema.names]
-        if missing:
-            raise InputError(f"config '{config}' has no column(s) {', '.join(missing)}", where=str(files[0]),
-                             fix=f"columns are: {', '.join(schema.names)}; rebuild the release with this newsbench")
-        table = pa.concat_tables(pq.read_table(f, columns=columns) for f in files)
-        return table.replace_schema_metadata(schema.metadata)
-
-
-def open_release(path: str | Path) -> Release:
-    """A release folder; its version from the manifest, else the folder name."""
-    path = Path(path)
-    if not (path / "data").is_dir():
-        raise InputError("not a release folder (no data/ inside)", where=str(path),
-                         fix="pass releases/<version> as built by `newsbench build`")
-    manifest: dict[str, Any] = {}
-    if (path / MANIFEST).is_file():
-        try:
-            manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise InputError(f"cannot read the manifest ({exc})", where=str(path / MANIFEST),
-                             fix="restore the release folder") from exc
-    return Release(path, str(manifest.get("version") or path.name), str(manifest.get("name") or "release"))
+CONFIGS = ("ner", "claims", "documents")  # the configs a prediction can be scored on
 
 
 def class_names(table: pa.Table, column: str, *path: str) -> list[str] | None:
@@ -119,7 +71,7 @@ class TokenGold:
         return len(self.doc_ids)
 
 
-def token_gold(release: Release, config: str, split: str, tag_column: str, fallback_names: list[str],
+def token_gold(release: ReleaseFolder, config: str, split: str, tag_column: str, fallback_names: list[str],
                extra: list[str] = (), *, offsets: bool = True) -> tuple[TokenGold, pa.Table]:
     """The sentences of `config`/`split` with the tags of `tag_column`; also the table with `extra` columns.
 
@@ -146,7 +98,7 @@ def token_gold(release: Release, config: str, split: str, tag_column: str, fallb
     return gold, table
 
 
-def document_lengths(release: Release, split: str, gold: TokenGold) -> np.ndarray:
+def document_lengths(release: ReleaseFolder, split: str, gold: TokenGold) -> np.ndarray:
     """Text length of each gold document (from the documents config), else its last token's end."""
     ends = np.zeros(gold.n_docs, dtype=np.int64)
     np.maximum.at(ends, np.repeat(gold.doc, gold.lengths), gold.token_end)
@@ -167,7 +119,7 @@ class DocumentGold:
     gold: np.ndarray  # value index per document, -1 where the document has no gold value
 
 
-def document_gold(release: Release, split: str, label_name: str | None,
+def document_gold(release: ReleaseFolder, split: str, label_name: str | None,
                   fallback: dict[str, tuple[str, ...]]) -> DocumentGold:
     """Documents of a split with the gold value of one document label (`labels.<name>` ClassLabel)."""
     table = release.read("documents", split, ["id", "labels", "doc_labels"])

@@ -9,7 +9,8 @@ import numpy as np
 
 from builder.bench.evaluate.bootstrap import Family
 from builder.bench.evaluate.common import EvalOptions, nest, score_families
-from builder.bench.evaluate.gold import Release, TokenGold, document_lengths, token_gold
+from builder.bench.evaluate.gold import TokenGold, document_lengths, token_gold
+from builder.release.layout import ReleaseFolder
 from builder.bench.evaluate.predictions import NerPredictions, read_ner
 from builder.bench.evaluate.spans import (
     SpanSet,
@@ -117,7 +118,7 @@ def score_ner(gold: TokenGold, preds: NerPredictions, options: EvalOptions,
     }
 
 
-def evaluate_ner(release: Release, predictions: Path, options: EvalOptions, fallback_tags: list[str]) -> dict:
+def evaluate_ner(release: ReleaseFolder, predictions: Path, options: EvalOptions, fallback_tags: list[str]) -> dict:
     spans = _first_format(predictions) == "spans"
     for _ in range(2):
         gold, _ = token_gold(release, "ner", options.split, "ner_tags", fallback_tags, offsets=spans)

@@ -8,8 +8,10 @@ from typing import Any
 
 import orjson
 
+from builder.config import Config
 from builder.errors import InputError
-from builder.jsonl import write_json
+from builder.jsonl import AtomicWriter, write_json
+from builder.release.layout import releases_dir
 
 # The rows of the Markdown summary per config: (family, path inside the family, shown name).
 SUMMARY = {
@@ -110,6 +112,24 @@ def update_leaderboard(path: Path, report: dict[str, Any]) -> dict[str, Any]:
     entries.sort(key=lambda e: (-(e["value"] or 0.0), e["system"]))
     write_json(path, board)
     return board
+
+
+def write_report(report: dict[str, Any], prefix: Path, predictions: Path) -> tuple[Path, Path]:
+    """`PREFIX.json` (the full report) and `PREFIX.md` (its summary); never over the predictions file itself."""
+    json_path, md_path = Path(f"{prefix}.json"), Path(f"{prefix}.md")
+    if json_path.resolve() == Path(predictions).resolve():
+        json_path = Path(f"{prefix}.report.json")
+    write_json(json_path, report)
+    with AtomicWriter(md_path) as out:
+        out.write_bytes(markdown(report).encode("utf-8"))
+    return json_path, md_path
+
+
+def leaderboard_path(config: Config) -> Path:
+    """evaluate.leaderboard, else <releases_dir>/leaderboard.json."""
+    if config.get("evaluate.leaderboard"):
+        return config.resolve(config.get("evaluate.leaderboard"))
+    return releases_dir(config) / "leaderboard.json"
 
 
 def now() -> str:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -26,12 +26,13 @@ from builder.document import make_doc_id, new_document
 from builder.errors import ConfigError, InputError
 from builder.jsonl import AtomicWriter, batched
 from builder.labels import LabelSchema
-from builder.tags import TagError, decode, spans_to_iob2, split_tag
+from builder.tags import SCHEMES as TAG_SCHEMES
+from builder.tags import SchemeReport, SequenceTagError, detect_scheme, ill_formed, iob2, sentence_spans
 from builder.stage import RejectSink, StageDir, file_digest
 
 DOCSTART = "-DOCSTART-"
 DELIMITERS = ("auto", "tab", "space")
-SCHEMES = ("auto", "iob1", "iob2", "bioes")
+SCHEMES = ("auto", *TAG_SCHEMES)
 _SPLIT_NAMES = {"train": "train", "dev": "validation", "valid": "validation", "validation": "validation",
                 "test": "test"}
 _SPLIT_IN_NAME = re.compile(r"(?<![a-z])(train|dev|valid|validation|test)(?![a-z])", re.IGNORECASE)
@@ -129,72 +130,24 @@ def read_conll(
         yield Sentence(tokens, tags, first, doc)
 
 
-@dataclass
-class SchemeReport:
-    """Which tag scheme a file uses and the counts that decided it."""
-
-    scheme: str
-    prefixes: Counter[str]
-    b_after_outside: int  # B-X after O or another type: IOB2 (IOB1 uses B only between two X chunks)
-    i_after_outside: int  # I-X after O or another type: IOB1, or ill-formed IOB2
-    has_docstart: bool
-
-
-def detect_scheme(sentences: Iterable[Sentence], *, where: str = "") -> SchemeReport:
-    """Count prefixes and chunk openings; BIOES when E-/S- occur, IOB1 when I- opens chunks and B- never does."""
-    prefixes: Counter[str] = Counter()
-    b_open = i_open = 0
+def detect_file_scheme(sentences: Iterable[Sentence], *, where: str = "") -> tuple[SchemeReport, bool]:
+    """The file's tag scheme (`builder.tags.detect_scheme`), and whether it has -DOCSTART- blocks."""
     docs = 0
-    for s in sentences:
-        docs = max(docs, s.doc)
-        prev_prefix, prev_type = "O", ""
-        for k, tag in enumerate(s.tags):
-            try:
-                prefix, kind = split_tag(tag)
-            except TagError as exc:
-                raise InputError(str(exc), where=f"{where}:{s.line + k}",
-                                 fix="tags must be O, B-TYPE, I-TYPE, E-TYPE or S-TYPE") from None
-            prefixes[prefix] += 1
-            opens = prev_prefix == "O" or prev_type != kind
-            b_open += prefix == "B" and opens
-            i_open += prefix == "I" and opens
-            prev_prefix, prev_type = prefix, kind
-    if prefixes["E"] or prefixes["S"]:
-        scheme = "bioes"
-    elif i_open and not b_open:
-        scheme = "iob1"
-    else:
-        scheme = "iob2"
-    return SchemeReport(scheme, prefixes, b_open, i_open, docs > 0)
+    lines: list[int] = []
 
+    def sequences() -> Iterator[list[str]]:
+        nonlocal docs
+        for s in sentences:
+            docs = max(docs, s.doc)
+            lines.append(s.line)
+            yield s.tags
 
-def sentence_entities(sentences: Sequence[Sentence]) -> list[list[tuple[int, int, str]]]:
-    """(start token, end token exclusive, source label) per sentence, decoded in one batch."""
-    spans = decode([s.tags for s in sentences], "conlleval")
-    out: list[list[tuple[int, int, str]]] = [[] for _ in sentences]
-    for unit, start, end, label in spans.tuples():
-        out[unit].append((start, end, label))
-    return out
-
-
-# How a chunk may not open, per scheme: (prefix, does it open a chunk, previous prefix) -> ill-formed.
-ILL_FORMED: dict[str, Callable[[str, bool, str], bool]] = {
-    "iob2": lambda prefix, opens, prev: prefix == "I" and opens,  # I- must follow B-/I- of its type
-    "iob1": lambda prefix, opens, prev: prefix == "B" and opens,  # B- only splits two chunks of one type
-    "bioes": lambda prefix, opens, prev: prefix in "IE" and (opens or prev in "ES"),
-}
-
-
-def ill_formed(tags: Sequence[str], scheme: str) -> int:
-    """How many chunks open in a way the scheme does not allow (IOB2: an I- that opens; IOB1: a B- that does)."""
-    rule = ILL_FORMED[scheme]
-    bad = 0
-    prev_prefix, prev_type = "O", ""
-    for tag in tags:
-        prefix, kind = split_tag(tag)
-        bad += rule(prefix, prev_prefix == "O" or prev_type != kind, prev_prefix)
-        prev_prefix, prev_type = prefix, kind
-    return bad
+    try:
+        report = detect_scheme(sequences())
+    except SequenceTagError as exc:
+        raise InputError(str(exc), where=f"{where}:{lines[exc.sequence] + exc.position}",
+                         fix="tags must be O, B-TYPE, I-TYPE, E-TYPE or S-TYPE") from None
+    return report, docs > 0
 
 
 def resolve_label_map(label_map: dict[str, str], schema: LabelSchema) -> dict[str, str]:
@@ -329,7 +282,7 @@ def import_conll(
         with AtomicWriter(out.documents) as writer:
             for raw_path in paths:
                 path = Path(raw_path)
-                report = detect_scheme(read_conll(path, **read), where=str(path))
+                report, has_docstart = detect_file_scheme(read_conll(path, **read), where=str(path))
                 scheme = report.scheme if options.scheme == "auto" else options.scheme
                 if scheme in ("iob1", "iob2") and (report.prefixes["E"] or report.prefixes["S"]):
                     raise InputError(f"E-/S- tags in a file declared {scheme}", where=str(path),
@@ -339,11 +292,11 @@ def import_conll(
                           "retrieved_at": _retrieved_at(path, options), "raw_sha256": file_digest(path)}
                 file_stats = {"scheme": scheme, "documents": 0, "sentences": 0, "ill_formed_chunks": 0,
                               "split": options.split or split_of_file(path)}
-                groups = _group(read_conll(path, **read), options.sentences_per_doc or (0 if report.has_docstart else 1),
-                                report.has_docstart)
+                groups = _group(read_conll(path, **read), options.sentences_per_doc or (0 if has_docstart else 1),
+                                has_docstart)
                 for batch in batched(groups, max(1, batch_size // max(1, options.sentences_per_doc or 1))):
                     flat = [s for g in batch for s in g]
-                    spans = sentence_entities(flat)
+                    spans = sentence_spans([s.tags for s in flat])
                     k = 0
                     for group in batch:
                         ents = spans[k:k + len(group)]
@@ -377,5 +330,5 @@ def conll_sentences(path: str | Path, **read: Any) -> tuple[list[list[str]], lis
 
     Tags are re-encoded as IOB2 from the decoded spans, so IOB1 and BIOES files come out as IOB2."""
     sentences = list(read_conll(path, **read))
-    spans = sentence_entities(sentences)
-    return [s.tokens for s in sentences], [spans_to_iob2(len(s.tokens), sp) for s, sp in zip(sentences, spans)]
+    spans = sentence_spans([s.tags for s in sentences])
+    return [s.tokens for s in sentences], [list(iob2(len(s.tokens), sp)[0]) for s, sp in zip(sentences, spans)]
