@@ -51,12 +51,13 @@ def _step(seconds: dict[str, float], name: str, say: Say, fn: Callable[[], Any])
 
 def validate_annotations(config: Config, out_dir: Path) -> Any:
     from builder.labels import label_schema_of
-    from builder.check.validate.corpus import Corpus, default_corpus
+    from builder.check.validate.corpus import Corpus
+    from builder.corpus.prepare import corpus_path
     from builder.check.validate.run import annotation_files, validate_files
 
     annotations = config.resolve(config.get("project.annotations_dir", "annotations"))
     files = annotation_files(annotations)
-    report = validate_files(files, label_schema_of(config), corpus=Corpus(default_corpus(config)), out_dir=out_dir,
+    report = validate_files(files, label_schema_of(config), corpus=Corpus(corpus_path(config)), out_dir=out_dir,
                             kinds=ANNOTATION_KINDS,
                             workers=int(config.get("validate.workers", 0)), root=config.root, keep_valid=False)
     if report.exit_code != 0:
@@ -96,7 +97,7 @@ def run_demo(config: Config, *, say: Say = print, progress: Progress | None = No
         raise DataInvalidError("the demo needs a project config file", fix="run it from the repository root")
     seconds: dict[str, float] = {}
     work = config.work_dir / "demo"
-    _step(seconds, "prepare", say, lambda: run_prepare(config, progress=progress is not None))
+    _step(seconds, "prepare", say, lambda: run_prepare(config, progress=progress))
     report = _step(seconds, "validate", say, lambda: validate_annotations(config, work / "validate"))
     say(f"   {report.text(limit=0).splitlines()[0]}")
     built = _step(seconds, "build", say, lambda: build_release(config, progress=progress))

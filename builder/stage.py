@@ -1,8 +1,12 @@
-"""What every stage shares: counters by reason, a rejects file, stats and a completion marker.
+"""The stage template, and what every stage shares: counters by reason, a rejects file, stats, a completion marker.
 
-A stage writes `work/<stage>/documents.jsonl`, `rejects.jsonl` (every dropped document and every removed
-line, with its reason), `stats.json` (the counters) and `done.json` (a fingerprint of its inputs and config,
-so that `prepare` can skip a stage whose inputs did not change).
+A stage declares its name, the stage it reads, the config sections that decide its output and its work; `run_stage`
+owns the rest: it checks the options, opens the atomic writer of `work/<stage>/documents.jsonl` and the reject sink
+`rejects.jsonl` (every dropped document and every removed line, with its reason), lets the stage write, and writes
+`stats.json` from the stage's tally. `prepare` adds `done.json`, a fingerprint of the stage's inputs and config, so
+that a rerun skips a stage whose inputs did not change. A `BatchStage` (clean, segment) only gives a per-batch
+function that worker processes run; the base class owns the loop over batches and the tally (as datatrove's base
+step does), and the distributed engine runs the same function on each partition.
 """
 
 from __future__ import annotations
@@ -10,15 +14,16 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, Protocol
 
 import orjson
 
+from builder.config import Config
 from builder.errors import InputError
-
-from builder.jsonl import AtomicWriter, write_json
+from builder.jsonl import AtomicWriter, batched, read_jsonl, write_json
+from builder.parallel import map_batches, worker_count
 
 # A progress callback: (what is being done, how many more items are done, the total when known). Library
 # functions take one and call it as they go; only the command line draws bars (builder/commands/_progress.py).
@@ -134,3 +139,124 @@ def file_digest(path: str | Path) -> str:
 def fingerprint(*parts: Any) -> str:
     """A stable hash of config sections, code version and input digests."""
     return hashlib.sha256(orjson.dumps(parts, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+# ---- the stage template ---------------------------------------------------------------------------------------
+
+
+class Tally(Protocol):
+    """What a stage counts while it writes; the partitions of a distributed run each keep one and merge them."""
+
+    def stats(self) -> dict[str, Any]: ...
+
+
+class Stage:
+    """One stage of `prepare` (the registry and order: `builder.corpus.prepare.STAGES`)."""
+
+    name: ClassVar[str]
+    previous: ClassVar[str | None]  # the stage whose documents it reads; None: it reads the configured sources
+    sections: ClassVar[tuple[str, ...]]  # the config sections whose values decide its output
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+
+    def check(self) -> None:
+        """Stop on a bad option now, before any file is written or any worker starts."""
+
+    def side_state(self) -> Any:
+        """Files besides its input that decide its output (the split ledger, project rule files), fingerprinted."""
+        return None
+
+    def write(self, in_path: Path | None, out: StageDir, writer: AtomicWriter, rejects: RejectSink,
+              progress: Progress | None) -> Tally:
+        """Read `in_path` (None for the first stage), write the kept documents and reject the rest."""
+        raise NotImplementedError
+
+    def finish(self, tally: Any, out: StageDir) -> None:
+        """After the stats are written: raise when the output must not be used (split: leaked near duplicates)."""
+
+
+class BatchTally(Tally, Protocol):
+    def add(self, results: Any, writer: AtomicWriter, rejects: RejectSink) -> None: ...
+
+    def merge(self, other: Any) -> None: ...
+
+
+class BatchStage(Stage):
+    """A stage whose work is the same for every batch of documents, on worker processes (clean, segment).
+
+    A subclass gives `work` (a module-level function: batch of documents -> results), `initializer` (what each
+    worker process sets up once, with its arguments), a fresh `tally()` that writes the results, and its config
+    section's `batch_size` and `workers`.
+    """
+
+    work: ClassVar[Callable[[list[dict[str, Any]]], Any]]
+
+    def initializer(self) -> tuple[Callable[..., Any] | None, tuple[Any, ...]]:
+        return None, ()
+
+    def tally(self) -> BatchTally:
+        raise NotImplementedError
+
+    @property
+    def batch_size(self) -> int:
+        return int(self.config.get(f"{self.name}.batch_size", 500))
+
+    @property
+    def workers(self) -> int:
+        return worker_count(int(self.config.get(f"{self.name}.workers", 0)))
+
+    def write_records(self, records: Iterable[dict[str, Any]], writer: AtomicWriter, rejects: RejectSink, *,
+                      workers: int = 1, progress: Progress | None = None) -> BatchTally:
+        """The stage over a stream of documents: the whole input, or one partition of a distributed run."""
+        tally = self.tally()
+        init, args = self.initializer()
+        for results in map_batches(type(self).work, batched(records, self.batch_size), workers=workers,
+                                   initializer=init, initargs=args):
+            tally.add(results, writer, rejects)
+            if progress:
+                progress(self.name, len(results), None)
+        return tally
+
+    def write(self, in_path: Path | None, out: StageDir, writer: AtomicWriter, rejects: RejectSink,
+              progress: Progress | None) -> Tally:
+        assert in_path is not None
+        return self.write_records(read_jsonl(in_path), writer, rejects, workers=self.workers, progress=progress)
+
+
+# How a stage's output gets written: in this process (`write_locally`), or by an engine's tasks
+# (`builder.corpus.distributed.runners`). (input, output folder, progress) -> the stage's tally.
+Write = Callable[[Path | None, "StageDir", "Progress | None"], Tally]
+
+
+def write_locally(stage: Stage, in_path: Path | None, out: StageDir, progress: Progress | None) -> Tally:
+    """The stage's documents and rejects, written here through one atomic writer and one reject sink."""
+    rejects = RejectSink(stage.name, out.rejects)
+    ok = False
+    try:
+        with AtomicWriter(out.documents) as writer:
+            tally = stage.write(in_path, out, writer, rejects, progress)
+        ok = True
+    finally:
+        rejects.close(ok)
+    return tally
+
+
+def run_stage(stage: Stage, in_path: Path | None, out: StageDir, *, progress: Progress | None = None,
+              write: Write | None = None) -> dict[str, Any]:
+    """Run one stage into `out` (its documents, rejects and stats, which are returned): check its options, find
+    its input (default: the previous stage's documents), write, count, finish."""
+    stage.check()
+    if stage.previous is not None:
+        if in_path is None:
+            in_path = StageDir(stage.config.stage_dir(stage.previous)).documents
+        require_input(in_path, stage.previous)
+        in_path = Path(in_path)
+    if write is None:
+        tally = write_locally(stage, in_path, out, progress)
+    else:
+        tally = write(in_path, out, progress)
+    stats = tally.stats()
+    out.write_stats(stats)
+    stage.finish(tally, out)
+    return stats

@@ -99,7 +99,7 @@ def child(spec_file: Path, result_file: Path) -> None:
         shutil.copy(spec["ledger_from"], ledger)
     result: dict[str, Any] = {"start_seconds": 0.0}
     if spec["engine"] == "dask":
-        from builder.corpus.distributed import DaskEngine, EngineOptions
+        from builder.corpus.distributed.engine import DaskEngine, EngineOptions
 
         t0 = time.perf_counter()
         engine = DaskEngine(EngineOptions(workers=spec["workers"], partition_mb=spec["partition_mb"])).start()
@@ -109,7 +109,7 @@ def child(spec_file: Path, result_file: Path) -> None:
     else:
         engine = None
     t0 = time.perf_counter()
-    res = run_prepare(config, progress=False, force=True, engine=engine)
+    res = run_prepare(config, force=True, engine=engine)
     result["seconds"] = time.perf_counter() - t0
     if engine is not None:
         engine.close()

@@ -202,23 +202,21 @@ def load_bench_config(out: Path, name: str) -> Any:
 
 
 def child_stage(out: Path, stage: str, profile: bool) -> dict[str, Any]:
-    from builder.corpus.prepare import STAGE_NAMES, STAGES
-    from builder.stage import StageDir
+    from builder.corpus.prepare import STAGE_NAMES, stage_named
+    from builder.stage import StageDir, run_stage
 
     config = load_bench_config(out, "profile" if profile else "stages")
-    spec = STAGES[STAGE_NAMES.index(stage)]
-    func = spec.load()
     target = StageDir(config.stage_dir(stage))
-    args: tuple[Any, ...] = (config, target)
+    in_path = None
     if stage != STAGE_NAMES[0]:
         # the previous stage's output always comes from the per-stage run
         prev = StageDir(load_bench_config(out, "stages").stage_dir(STAGE_NAMES[STAGE_NAMES.index(stage) - 1]))
-        args = (config, prev.documents, target)
+        in_path = prev.documents
     profiler = cProfile.Profile() if profile else None
     start = time.perf_counter()
     if profiler:
         profiler.enable()
-    stats = func(*args, progress=False)
+    stats = run_stage(stage_named(stage)(config), in_path, target)
     if profiler:
         profiler.disable()
     seconds = time.perf_counter() - start
@@ -235,7 +233,7 @@ def child_prepare(out: Path) -> dict[str, Any]:
 
     config = load_bench_config(out, "prepare")
     start = time.perf_counter()
-    res = run_prepare(config, progress=False, force=True)
+    res = run_prepare(config, force=True)
     seconds = time.perf_counter() - start
     return {"seconds": seconds, "stages": {s.name: round(s.seconds, 2) for s in res.stages}, "table": res.table()}
 
@@ -638,17 +636,10 @@ def run_child_task(task: str, out: Path, workers: int) -> dict[str, Any]:
 
 
 def available_stages() -> list[str]:
-    """The stages whose modules exist, in order, up to the first missing one."""
-    import importlib.util
+    """The stages of the registry, in order."""
+    from builder.corpus.prepare import STAGE_NAMES
 
-    from builder.corpus.prepare import STAGES
-
-    names = []
-    for spec in STAGES:
-        if importlib.util.find_spec(spec.function.split(":")[0]) is None:
-            break
-        names.append(spec.name)
-    return names
+    return list(STAGE_NAMES)
 
 
 def _stage_docs(stats: dict[str, Any], fallback: int) -> int:

@@ -6,11 +6,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from builder.corpus.clean import Cleaner, find_lead_date, normalise_text, run_clean
+from builder.stage import run_stage
+from builder.corpus.clean import Cleaner, find_lead_date, normalise_text, Clean
 from builder.config import load_config
 from builder.document import document_errors, new_document
 from builder.errors import ConfigError
-from builder.corpus.ingest import run_ingest
+from builder.corpus.ingest import Ingest
 from builder.jsonl import read_jsonl
 from builder.corpus.rulesets import load_rule_set
 from builder.stage import StageDir
@@ -200,9 +201,9 @@ def test_clean_stage_writes_rejects_and_stats(tmp_path):
     (tmp_path / "short").mkdir()
     (tmp_path / "short/a.txt").write_text("Berita singkat.\nBaca Juga: Lainnya", encoding="utf-8")
     config = load_config(cfg)
-    run_ingest(config, StageDir(config.stage_dir("ingest")))
+    run_stage(Ingest(config), None, StageDir(config.stage_dir("ingest")))
     out = StageDir(config.stage_dir("clean"))
-    stats = run_clean(config, StageDir(config.stage_dir("ingest")).documents, out)
+    stats = run_stage(Clean(config), StageDir(config.stage_dir("ingest")).documents, out)
     assert stats["documents_in"] == 2 and stats["documents_out"] == 1
     assert stats["documents_dropped"] == {"too_short": 1}
     assert stats["lines_removed"] == {"baca_juga": 2, "source_attribution": 1, "kompastv_whatsapp_promo": 1}
@@ -221,7 +222,7 @@ def test_clean_unknown_rule_set_is_a_config_error(tmp_path):
     cfg = seed_project(tmp_path)
     config = load_config(cfg, {"clean.rule_sets": ["generic-id", "no-such-outlet"]})
     with pytest.raises(ConfigError, match="unknown rule set 'no-such-outlet'.*use one of generic-id, kompastv"):
-        run_clean(config, tmp_path / "missing.jsonl", StageDir(tmp_path / "out"))
+        run_stage(Clean(config), tmp_path / "missing.jsonl", StageDir(tmp_path / "out"))
 
 
 def test_clean_project_rule_file(tmp_path):
@@ -232,8 +233,8 @@ def test_clean_project_rule_file(tmp_path):
         encoding="utf-8",
     )
     config = load_config(cfg, {"clean.rules_dir": "rules", "clean.rule_sets": ["myoutlet", "generic-id"]})
-    run_ingest(config, StageDir(config.stage_dir("ingest")))
-    stats = run_clean(config, StageDir(config.stage_dir("ingest")).documents, StageDir(config.stage_dir("clean")))
+    run_stage(Ingest(config), None, StageDir(config.stage_dir("ingest")))
+    stats = run_stage(Clean(config), StageDir(config.stage_dir("ingest")).documents, StageDir(config.stage_dir("clean")))
     assert stats["lines_removed"]["promo"] == 1
 
 

@@ -12,9 +12,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from builder.stage import run_stage
 from builder.cli import main
 from builder.config import config_from_dict
-from builder.corpus.dedup import CLUSTERS, run_dedup
+from builder.corpus.dedup import CLUSTERS, Dedup
 from builder.corpus.minhash import (
     candidate_probability,
     choose_lsh,
@@ -55,7 +56,7 @@ def dedup(tmp_path: Path, docs: list[dict], **options) -> tuple[dict, list[dict]
     write_jsonl(in_path, docs)
     config = config_from_dict({"dedup": {"workers": 1, **options}}, tmp_path)
     out = StageDir(tmp_path / "dedup")
-    stats = run_dedup(config, in_path, out)
+    stats = run_stage(Dedup(config), in_path, out)
     return (stats, list(read_jsonl(out.documents)), list(read_jsonl(out.rejects)),
             list(read_jsonl(out.root / CLUSTERS)))
 
@@ -234,7 +235,7 @@ def test_dedup_same_result_with_one_or_two_workers(tmp_path):
     for workers in (1, 2):
         config = config_from_dict({"dedup": {"workers": workers, "batch_size": 64, "drop": "none"}}, tmp_path)
         out = StageDir(tmp_path / f"w{workers}")
-        run_dedup(config, tmp_path / "in.jsonl", out)
+        run_stage(Dedup(config), tmp_path / "in.jsonl", out)
         outputs.append((out.documents.read_bytes(), (out.root / CLUSTERS).read_bytes()))
     assert outputs[0] == outputs[1]
 
@@ -335,7 +336,7 @@ def test_dedup_warns_when_the_lsh_threshold_loses_recall(tmp_path):
 def test_dedup_missing_input_is_an_input_error(tmp_path):
     config = config_from_dict({}, tmp_path)
     with pytest.raises(InputError, match="not found"):
-        run_dedup(config, tmp_path / "nope.jsonl", StageDir(tmp_path / "out"))
+        run_stage(Dedup(config), tmp_path / "nope.jsonl", StageDir(tmp_path / "out"))
 
 
 def test_dedup_line_that_is_not_json_names_file_and_line(tmp_path):
@@ -343,7 +344,7 @@ def test_dedup_line_that_is_not_json_names_file_and_line(tmp_path):
     path.write_bytes(b'{"id": "a:1", "text": "x"}\n\n{"id": "a:2", "text": \n')
     config = config_from_dict({"dedup": {"workers": 1}}, tmp_path)
     with pytest.raises(InputError, match=re.escape(f"{path}:3")):
-        run_dedup(config, path, StageDir(tmp_path / "out"))
+        run_stage(Dedup(config), path, StageDir(tmp_path / "out"))
 
 
 def test_dedup_rejects_records_without_text_or_with_a_repeated_id(tmp_path):
@@ -362,7 +363,7 @@ def test_dedup_bad_option_is_a_config_error(tmp_path, option, value):
     write_jsonl(path, [doc("a:1", "satu")])
     config = config_from_dict({"dedup": {option: value}}, tmp_path)
     with pytest.raises(ConfigError, match=r"\[dedup\]"):
-        run_dedup(config, path, StageDir(tmp_path / "out"))
+        run_stage(Dedup(config), path, StageDir(tmp_path / "out"))
 
 
 def test_dedup_command_exit_codes(tmp_path, capsys):

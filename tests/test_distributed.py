@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from builder.config import load_config
-from builder.corpus.distributed import DaskEngine, EngineOptions
+from builder.corpus.distributed.engine import DaskEngine, EngineOptions
 from builder.corpus.distributed.partitions import plan_partitions
 from builder.errors import ConfigError, InputError
 from builder.jsonl import read_jsonl
@@ -54,7 +54,7 @@ def project(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def local_outputs(project) -> dict[str, bytes]:
     _reset(project)
-    run_prepare(load_config(project / "newsbench.toml"), progress=False)
+    run_prepare(load_config(project / "newsbench.toml"))
     outputs = _snapshot(project)
     _reset(project)
     return outputs
@@ -77,7 +77,7 @@ def test_distributed_prepare_writes_the_bytes_of_a_single_process(project, local
     _reset(project)
     config = _config(project)
     with DaskEngine(EngineOptions(partition_mb=PARTITION_MB), client=cluster) as engine:
-        result = run_prepare(config, progress=False, engine=engine)
+        result = run_prepare(config, engine=engine)
     assert [s.status for s in result.stages] == ["ran"] * 5
     outputs = _snapshot(project)
     for name, data in local_outputs.items():
@@ -102,7 +102,7 @@ def test_distributed_prepare_writes_the_bytes_of_a_single_process(project, local
     assert crossing_near > 0 and crossing_exact > 0
 
     # A rerun on the local engine finds every stage done: the engine is not part of the fingerprint.
-    again = run_prepare(load_config(project / "newsbench.toml"), progress=False)
+    again = run_prepare(load_config(project / "newsbench.toml"))
     assert [s.status for s in again.stages] == ["skipped"] * 5
 
 
@@ -124,7 +124,7 @@ def test_distributed_prepare_survives_a_killed_worker(project, local_outputs, cl
     def prepare() -> None:
         try:
             with DaskEngine(EngineOptions(partition_mb=PARTITION_MB), client=cluster) as engine:
-                done["result"] = run_prepare(config, progress=False, engine=engine)
+                done["result"] = run_prepare(config, engine=engine)
         except BaseException as exc:  # noqa: BLE001 - reported by the test thread
             done["error"] = exc
 
@@ -165,16 +165,17 @@ def test_distributed_bad_line_is_located_in_the_whole_file(tmp_path, cluster):
     root = _project(tmp_path / "bad")
     config = _config(root)
     with DaskEngine(EngineOptions(partition_mb=PARTITION_MB), client=cluster) as engine:
-        run_prepare(config, progress=False, until="ingest", engine=engine)
+        run_prepare(config, until="ingest", engine=engine)
         docs = root / "work/ingest/documents.jsonl"
         lines = docs.read_bytes().splitlines(keepends=True)
         lines[700] = b"{not json\n"
         docs.write_bytes(b"".join(lines))
-        from builder.corpus.distributed import stage_function
+        from builder.corpus.clean import Clean
+        from builder.corpus.distributed.runners import run_on
         from builder.stage import StageDir
 
         with pytest.raises(InputError) as err:
-            stage_function(engine, "clean")(config, docs, StageDir(root / "work/clean"))
+            run_on(engine, Clean(config), docs, StageDir(root / "work/clean"))
     assert err.value.where == f"{docs}:701"
     assert "not valid JSON" in err.value.what
 

@@ -6,11 +6,12 @@ import json
 
 import pytest
 
+from builder.stage import run_stage
 from builder.cli import main
 from builder.config import load_config
 from builder.document import document_errors, make_doc_id
 from builder.errors import ConfigError
-from builder.corpus.ingest import run_ingest
+from builder.corpus.ingest import Ingest
 from builder.corpus.ingest.base import repair_text
 from builder.jsonl import read_jsonl
 from builder.stage import StageDir
@@ -35,7 +36,7 @@ label_values = {{ Valid = "valid", Hoax = "hoax" }}
 def ingest(config_path):
     config = load_config(config_path)
     out = StageDir(config.stage_dir("ingest"))
-    stats = run_ingest(config, out)
+    stats = run_stage(Ingest(config), None, out)
     return stats, list(read_jsonl(out.documents)), list(read_jsonl(out.rejects))
 
 

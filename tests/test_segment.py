@@ -6,12 +6,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from builder.stage import run_stage
 from builder.cli import main
 from builder.config import config_from_dict
 from builder.document import document_errors, new_document
 from builder.errors import ConfigError
 from builder.jsonl import read_jsonl, write_jsonl
-from builder.corpus.segment import run_segment, segment_document, segment_text
+from builder.corpus.segment import Segment, segment_document, segment_text
 from builder.stage import StageDir
 from tests.corpus import SEED, pratiwi_rows, write_project
 
@@ -378,7 +379,7 @@ def test_run_segment_writes_documents_stats_and_rejects(tmp_path, workers):
     _write_input(tmp_path / "in.jsonl", texts)
     config = config_from_dict({"segment": {"workers": workers, "batch_size": 2}}, tmp_path)
     out = StageDir(tmp_path / "segment")
-    stats = run_segment(config, tmp_path / "in.jsonl", out)
+    stats = run_stage(Segment(config), tmp_path / "in.jsonl", out)
     docs = list(read_jsonl(out.documents))
     assert [d["id"] for d in docs] == [f"test:{i:016x}" for i in range(6)]
     for doc in docs:
@@ -406,8 +407,7 @@ def test_run_segment_is_deterministic_across_worker_counts(tmp_path):
     outputs = []
     for workers in (1, 2):
         out = StageDir(tmp_path / f"w{workers}")
-        run_segment(
-            config_from_dict({"segment": {"workers": workers, "batch_size": 3}}, tmp_path),
+        run_stage(Segment(config_from_dict({"segment": {"workers": workers, "batch_size": 3}}, tmp_path)),
             tmp_path / "in.jsonl",
             out,
         )
@@ -422,7 +422,7 @@ def test_run_segment_rejects_records_without_text_and_uses_configured_abbreviati
     write_jsonl(tmp_path / "in.jsonl", [doc, broken])
     config = config_from_dict({"segment": {"abbreviations": ["Gub."], "workers": 1}}, tmp_path)
     out = StageDir(tmp_path / "out")
-    stats = run_segment(config, tmp_path / "in.jsonl", out)
+    stats = run_stage(Segment(config), tmp_path / "in.jsonl", out)
     (written,) = read_jsonl(out.documents)
     assert [written["text"][s["start"] : s["end"]] for s in written["sentences"]] == [
         "Ia dilantik Gub. Anies kemarin.",
@@ -443,8 +443,7 @@ def test_run_segment_rejects_records_without_text_and_uses_configured_abbreviati
 def test_run_segment_bad_config(tmp_path, section, match):
     write_jsonl(tmp_path / "in.jsonl", [make_doc("Teks.")])
     with pytest.raises(ConfigError, match=match):
-        run_segment(
-            config_from_dict({"segment": section}, tmp_path), tmp_path / "in.jsonl", StageDir(tmp_path / "o")
+        run_stage(Segment(config_from_dict({"segment": section}, tmp_path)), tmp_path / "in.jsonl", StageDir(tmp_path / "o")
         )
 
 

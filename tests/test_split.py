@@ -11,13 +11,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from builder.stage import run_stage
 from builder.cli import main
 from builder.config import config_from_dict
-from builder.corpus.dedup import CLUSTERS, run_dedup
+from builder.corpus.dedup import CLUSTERS, Dedup
 from builder.document import document_errors
 from builder.errors import ConfigError, DataInvalidError, InputError
 from builder.jsonl import read_jsonl, write_jsonl
-from builder.corpus.split import LEAKAGE, cluster_hash, run_split, split_by_hash
+from builder.corpus.split import LEAKAGE, cluster_hash, Split, split_by_hash
 from builder.stage import StageDir
 from tests.test_dedup import doc, pratiwi_docs
 
@@ -43,7 +44,7 @@ def split(root: Path, docs: list[dict], *, clusters: list[dict] | None = None, *
         write_jsonl(root / "dedup" / CLUSTERS, clusters)
     config = config_from_dict({"project": {"seed": 13}, "split": {"ledger": "ledger.jsonl", **options}}, root)
     out = StageDir(root / "split")
-    stats = run_split(config, root / "dedup" / "documents.jsonl", out)
+    stats = run_stage(Split(config), root / "dedup" / "documents.jsonl", out)
     return stats, {d["id"]: d for d in read_jsonl(out.documents)}, list(read_jsonl(out.rejects))
 
 
@@ -59,7 +60,7 @@ def pratiwi_split(tmp_path_factory: pytest.TempPathFactory):
     root = tmp_path_factory.mktemp("pratiwi")
     write_jsonl(root / "in.jsonl", pratiwi_docs())
     config = config_from_dict({"dedup": {"workers": 1, "drop": "none"}}, root)
-    run_dedup(config, root / "in.jsonl", StageDir(root / "dedup"))
+    run_stage(Dedup(config), root / "in.jsonl", StageDir(root / "dedup"))
     docs = list(read_jsonl(root / "dedup" / "documents.jsonl"))
     stats, out, rejects = split(root, docs, clusters=list(read_jsonl(root / "dedup" / CLUSTERS)),
                                 stratify_by="veracity")
@@ -219,7 +220,7 @@ def test_split_without_ledger_update_leaves_the_ledger_alone(tmp_path):
 
 def test_split_missing_input_is_an_input_error(tmp_path):
     with pytest.raises(InputError, match="newsbench dedup"):
-        run_split(config_from_dict({}, tmp_path), tmp_path / "nope.jsonl", StageDir(tmp_path / "out"))
+        run_stage(Split(config_from_dict({}, tmp_path)), tmp_path / "nope.jsonl", StageDir(tmp_path / "out"))
 
 
 def test_split_rejects_documents_without_a_cluster(tmp_path):

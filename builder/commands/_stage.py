@@ -8,15 +8,16 @@ import sys
 from pathlib import Path
 
 from builder.commands._common import add_config_option, config_of
+from builder.commands._progress import Bars
+from builder.corpus.prepare import stage_named
 from builder.errors import EXIT_OK, EXIT_USAGE
-from builder.corpus.prepare import STAGE_NAMES, StageSpec, STAGES
-from builder.stage import StageDir, require_input
+from builder.stage import StageDir, run_stage
 
 
 def add_stage_parser(sub: argparse._SubParsersAction, name: str, help_text: str) -> argparse.ArgumentParser:
     p = sub.add_parser(name, help=help_text, description=help_text)
     add_config_option(p)
-    if name != "ingest":
+    if stage_named(name).previous is not None:
         p.add_argument("--input", type=Path, default=None,
                        help="documents JSONL to read (default: work/<previous stage>/documents.jsonl)")
     p.add_argument("--output-dir", type=Path, default=None, help=f"where to write (default: work/{name}/)")
@@ -27,16 +28,10 @@ def add_stage_parser(sub: argparse._SubParsersAction, name: str, help_text: str)
 
 def run_stage_command(args: argparse.Namespace, name: str) -> int:
     config = config_of(args)
-    spec: StageSpec = STAGES[STAGE_NAMES.index(name)]
+    stage = stage_named(name)(config)
     out = StageDir(args.output_dir or config.stage_dir(name))
-    func = spec.load()
-    if name == "ingest":
-        stats = func(config, out, progress=not args.no_progress)
-    else:
-        previous = STAGE_NAMES[STAGE_NAMES.index(name) - 1]
-        in_path = args.input or StageDir(config.stage_dir(previous)).documents
-        require_input(in_path, previous)
-        stats = func(config, Path(in_path), out, progress=not args.no_progress)
+    with Bars(enabled=not args.no_progress) as bars:
+        stats = run_stage(stage, getattr(args, "input", None), out, progress=bars)
     print(json.dumps({k: v for k, v in stats.items() if k != "input_errors"}, indent=2, ensure_ascii=False))
     print(f"wrote {out.documents}", file=sys.stderr)
     errors = stats.get("input_errors", [])

@@ -12,7 +12,8 @@ from builder.commands._common import config_of
 from builder.commands.agreement import add_inputs, input_files
 from builder.errors import EXIT_INVALID_DATA, EXIT_OK
 from builder.labels import label_schema_of
-from builder.check.validate.corpus import Corpus, default_corpus
+from builder.check.validate.corpus import Corpus
+from builder.corpus.prepare import corpus_path
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -30,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     labels = label_schema_of(config)
     policy = Policy.from_config(config)
     files = input_files(config, args.files)
-    corpus = Corpus(args.corpus or default_corpus(config))
+    corpus = Corpus(args.corpus or corpus_path(config))
     out = args.out or config.resolve(config.get("project.annotations_dir", "annotations")) / "gold"
     summary = run_adjudicate(files, labels, corpus, out, policy, name=str(config.get("adjudicate.name", "gold")),
                              kinds=ANNOTATION_KINDS)

@@ -14,7 +14,8 @@ from builder.errors import EXIT_INVALID_DATA, EXIT_OK, ConfigError, InputError
 from builder.jsonl import write_json
 from builder.labels import label_schema_of
 from builder.stage import RejectSink
-from builder.check.validate.corpus import Corpus, default_corpus
+from builder.check.validate.corpus import Corpus
+from builder.corpus.prepare import corpus_path
 from builder.check.validate.layers import collect
 
 
@@ -54,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     if claim_match not in ("overlap", "exact"):
         raise ConfigError(f"agreement.claim_match is '{claim_match}'", fix="use overlap or exact")
     files = input_files(config, args.files)
-    corpus = Corpus(args.corpus or default_corpus(config))
+    corpus = Corpus(args.corpus or corpus_path(config))
     out = args.out or config.resolve(config.get("agreement.output"))
     stats: Counter[str] = Counter()
     rejects = RejectSink("agreement", out.with_suffix(".rejects.jsonl"))

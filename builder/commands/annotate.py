@@ -10,12 +10,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from builder.commands._common import add_config_option, config_of
+from builder.commands._progress import Bars
 from builder.config import Config
 from builder.errors import EXIT_INVALID_DATA, EXIT_OK, InputError
 
@@ -124,10 +123,10 @@ def run_push(args: argparse.Namespace) -> int:
     from builder.annotate.labelstudio.project import ProjectSettings, ensure_project, guidelines_html, parse_label_map
     from builder.annotate.labelstudio.push import Selection, push
     from builder.annotate.preannotate import make_preannotator
+    from builder.corpus.prepare import corpus_path
 
     config = config_of(args)
-    documents = Path(args.documents or config.get("annotate.documents") or config.stage_dir("segment") /
-                     "documents.jsonl")
+    documents = Path(args.documents or config.get("annotate.documents") or corpus_path(config))
     if not documents.is_file():
         raise InputError("documents file not found", where=str(documents),
                          fix="run the segment stage first or pass --documents PATH")
@@ -145,7 +144,7 @@ def run_push(args: argparse.Namespace) -> int:
     )
     project = ensure_project(client, schema, settings)
     selection = Selection(tuple(args.split), args.sample, args.order, config.seed)
-    with _progress("push", "docs") as tick:
+    with Bars(enabled=sys.stderr.isatty(), unit=" docs") as tick:
         report = push(client, schema, documents, project=(project[0]["id"], project[1]), selection=selection,
                       preannotator=pre, batch_size=int(config.get("annotate.batch_size")), progress=tick)
     out = report.as_dict()
@@ -167,7 +166,7 @@ def run_pull(args: argparse.Namespace) -> int:
 
     config = config_of(args)
     out_dir = Path(args.out) if args.out else config.resolve(config.get("project.annotations_dir"))
-    with _progress("pull", "tasks") as tick:
+    with Bars(enabled=sys.stderr.isatty(), unit=" tasks") as tick:
         result = pull(_client(config), label_schema_of(config), _title(config, args), out_dir,
                       page_size=int(config.get("annotate.page_size")), progress=tick)
     m, c = result["manifest"], result["canonical"]
@@ -244,18 +243,6 @@ def run_status(args: argparse.Namespace) -> int:
     for name, counts in st["per_annotator"].items():
         print(f"  annotator {name}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     return EXIT_OK
-
-
-@contextmanager
-def _progress(what: str, unit: str) -> Iterator[Callable[[int], None] | None]:
-    """A progress bar on stderr when it is a terminal; nothing in logs and pipes."""
-    if not sys.stderr.isatty():
-        yield None
-        return
-    from tqdm import tqdm
-
-    with tqdm(desc=what, unit=f" {unit}", file=sys.stderr) as bar:
-        yield bar.update
 
 
 def _print_counts(title: str, counts: dict[str, Any], notes: list[str]) -> None:

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from builder.commands._common import add_config_option, config_of
+from builder.commands._progress import Bars
 from builder.errors import EXIT_OK, EXIT_USAGE, ConfigError
 from builder.corpus.prepare import STAGE_NAMES, StageRun, run_prepare
 
@@ -36,20 +37,20 @@ def run(args: argparse.Namespace) -> int:
         what = "unchanged, skipped" if stage.status == "skipped" else f"done in {stage.seconds:.1f}s"
         print(f"[{stage.name}] {what}", file=sys.stderr)
 
-    if args.engine == "local":
-        if args.scheduler is not None or args.workers is not None:
-            raise ConfigError("--scheduler and --workers apply to --engine dask", fix="add --engine dask")
-        result = run_prepare(config, progress=not args.no_progress, force=args.force, until=args.until,
-                             on_stage=report)
-    else:
-        from builder.corpus.distributed import DaskEngine, EngineOptions
+    with Bars(enabled=not args.no_progress) as bars:
+        if args.engine == "local":
+            if args.scheduler is not None or args.workers is not None:
+                raise ConfigError("--scheduler and --workers apply to --engine dask", fix="add --engine dask")
+            result = run_prepare(config, progress=bars, force=args.force, until=args.until, on_stage=report)
+        else:
+            from builder.corpus.distributed.engine import DaskEngine, EngineOptions
 
-        options = EngineOptions.from_config(config, scheduler=args.scheduler, workers=args.workers)
-        with DaskEngine(options) as engine:
-            where = options.scheduler or f"a local cluster of {engine.workers()} worker processes"
-            print(f"[engine] dask on {where}", file=sys.stderr)
-            result = run_prepare(config, progress=not args.no_progress, force=args.force, until=args.until,
-                                 on_stage=report, engine=engine)
+            options = EngineOptions.from_config(config, scheduler=args.scheduler, workers=args.workers)
+            with DaskEngine(options) as engine:
+                where = options.scheduler or f"a local cluster of {engine.workers()} worker processes"
+                print(f"[engine] dask on {where}", file=sys.stderr)
+                result = run_prepare(config, progress=bars, force=args.force, until=args.until,
+                                     on_stage=report, engine=engine)
     print(result.table())
     last = config.stage_dir(result.stages[-1].name)
     print(f"\nOutputs under {config.work_dir}; final documents: {last / 'documents.jsonl'}")

@@ -9,7 +9,8 @@ from pathlib import Path
 from builder.annotate.labelstudio.validation import ANNOTATION_KINDS
 from builder.commands._common import add_config_option, config_of
 from builder.labels import label_schema_of
-from builder.check.validate.corpus import Corpus, default_corpus
+from builder.check.validate.corpus import Corpus
+from builder.corpus.prepare import corpus_path
 from builder.check.validate.run import annotation_files, validate_files
 
 
@@ -38,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     annotations = config.resolve(config.get("project.annotations_dir", "annotations"))
     files = list(args.files) or annotation_files(annotations)
     # indexed by validate_files while its workers check the first records
-    corpus = None if args.no_corpus else Corpus(args.corpus or default_corpus(config), load=False)
+    corpus = None if args.no_corpus else Corpus(args.corpus or corpus_path(config), load=False)
     out = args.out or config.resolve(config.get("validate.out_dir"))
     workers = args.workers if args.workers is not None else int(config.get("validate.workers", 0))
     report = validate_files(files, labels, corpus=corpus, out_dir=out, workers=workers, root=config.root,

@@ -14,17 +14,13 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
-
-from tqdm import tqdm
 
 from builder.config import Config
 from builder.document import set_text
-from builder.jsonl import AtomicWriter, batched, read_jsonl
-from builder.parallel import map_batches, worker_count
 from builder.corpus.rulesets import RuleSet, load_rule_set
-from builder.stage import RejectSink, StageDir
+from builder.jsonl import AtomicWriter
+from builder.stage import BatchStage, RejectSink, file_digest
 
 # Zero-width space, BOM and soft hyphen carry no text; ZWJ/ZWNJ are kept (they matter in several scripts).
 _INVISIBLE = re.compile("[\u200b\u2060\ufeff\u00ad]")
@@ -346,39 +342,25 @@ class CleanTally:
         }
 
 
-def clean_records(
-    config: Config,
-    records: Iterable[dict[str, Any]],
-    writer: AtomicWriter,
-    rejects: RejectSink,
-    *,
-    workers: int = 1,
-    progress: bool = False,
-) -> CleanTally:
-    """Clean a stream of documents into `writer` and `rejects`: the whole stage, or one partition of it."""
-    tally = CleanTally()
-    batches = batched(records, int(config.get("clean.batch_size", 256)))
-    bar = tqdm(desc="clean", unit="doc", disable=not progress, leave=False)
-    for results in map_batches(_clean_batch, batches, workers=workers, initializer=_init_worker,
-                               initargs=(config,)):
-        tally.add(results, writer, rejects)
-        bar.update(len(results))
-    bar.close()
-    return tally
+class Clean(BatchStage):
+    """The clean stage: every document through its source's `Cleaner`, on worker processes."""
 
+    name = "clean"
+    previous = "ingest"
+    sections = ("clean", "sources")
+    work = _clean_batch
 
-def run_clean(config: Config, in_path: Path, out: StageDir, *, progress: bool = False) -> dict[str, Any]:
-    """Clean the documents of `in_path` into `out`; return the stats (also written to stats.json)."""
-    build_cleaners(config)  # fail on a bad rule set before any worker starts
-    rejects = RejectSink("clean", out.rejects)
-    workers = worker_count(config.get("clean.workers", 0))
-    ok = False
-    try:
-        with AtomicWriter(out.documents) as writer:
-            tally = clean_records(config, read_jsonl(in_path), writer, rejects, workers=workers, progress=progress)
-        ok = True
-    finally:
-        rejects.close(ok)
-    stats = tally.stats()
-    out.write_stats(stats)
-    return stats
+    def check(self) -> None:
+        build_cleaners(self.config)  # fail on a bad rule set before any worker starts
+
+    def initializer(self) -> tuple[Any, tuple[Any, ...]]:
+        return _init_worker, (self.config,)
+
+    def tally(self) -> CleanTally:
+        return CleanTally()
+
+    def side_state(self) -> Any:
+        rules_dir = self.config["clean"].get("rules_dir")
+        if not rules_dir:
+            return None
+        return [(p.name, file_digest(p)) for p in sorted(self.config.resolve(rules_dir).glob("*.toml"))]

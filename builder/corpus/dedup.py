@@ -28,7 +28,6 @@ from typing import Any
 import numpy as np
 import orjson
 import xxhash
-from tqdm import tqdm
 
 from builder.config import Config
 from builder.errors import ConfigError, InputError
@@ -44,7 +43,7 @@ from builder.corpus.minhash import (
     shingle_sets,
 )
 from builder.parallel import map_batches, worker_count
-from builder.stage import RejectSink, StageDir, require_input
+from builder.stage import Progress, RejectSink, Stage, StageDir
 
 CLUSTERS = "clusters.jsonl"
 DROP_POLICIES = ("none", "exact", "near")
@@ -58,12 +57,12 @@ BATCH_BYTES = 1 << 21
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(ngram: int, num_perm: int, seed: int, bands: int, rows: int) -> None:
+def init_hashing(ngram: int, num_perm: int, seed: int, bands: int, rows: int) -> None:
     _WORKER.update(ngram=ngram, minhasher=MinHasher(num_perm, seed), bands=bands, rows=rows)
 
 
 @dataclass
-class _Parsed:
+class Signatures:
     """What pass 1 keeps of a batch of records."""
 
     ids: list[str | None]
@@ -92,14 +91,14 @@ def _record_problem(record: dict[str, Any]) -> str | None:
     return None
 
 
-def _signature_batch(batch: list[tuple[int, bytes]]) -> _Parsed:
+def sign_batch(batch: list[tuple[int, bytes]]) -> Signatures:
     ids: list[str | None] = []
     texts: list[str] = []
     problems: list[str | None] = []
     for lineno, line in batch:
         record, error = _parse_record(line)
         if record is None:
-            return _Parsed([], np.zeros(0, np.int64), [], [], np.zeros((0, 0), np.uint64), (lineno, str(error)))
+            return Signatures([], np.zeros(0, np.int64), [], [], np.zeros((0, 0), np.uint64), (lineno, str(error)))
         problem = _record_problem(record)
         problems.append(problem)
         ids.append(record.get("id") if problem is None else None)
@@ -111,7 +110,7 @@ def _signature_batch(batch: list[tuple[int, bytes]]) -> _Parsed:
         for norm, words, problem in zip(sh.normalized, sh.words, problems)
     ]
     text_len = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
-    return _Parsed(ids, text_len, exact, problems, band_hashes(sig, _WORKER["bands"], _WORKER["rows"]))
+    return Signatures(ids, text_len, exact, problems, band_hashes(sig, _WORKER["bands"], _WORKER["rows"]))
 
 
 def _shingle_set_batch(batch: list[tuple[int, str]]) -> list[tuple[int, np.ndarray]]:
@@ -147,7 +146,7 @@ def cluster_id_of(representative_id: str) -> str:
 
 
 @dataclass
-class _Member:
+class Member:
     cluster_id: str
     representative: bool
     size: int
@@ -157,7 +156,7 @@ class _Member:
 
 
 @dataclass
-class _Corpus:
+class CorpusFacts:
     """Per-record facts from pass 1: a few numbers per document, never its text."""
 
     ids: list[str | None] = field(default_factory=list)
@@ -170,7 +169,7 @@ class _Corpus:
     seen_exact: dict[bytes, int] = field(default_factory=dict)
     seen_ids: dict[str, int] = field(default_factory=dict)
 
-    def add(self, parsed: _Parsed) -> list[int]:
+    def add(self, parsed: Signatures) -> list[int]:
         """Take in the facts of the next batch, in input order; return the positions in the batch of the documents
         that LSH must see (valid, with words, and not an exact copy of an earlier document)."""
         base = len(self.ids)
@@ -206,7 +205,7 @@ def build_clusters(
     text_len: np.ndarray,
     exact_head: dict[int, int],
     near_pairs: dict[tuple[int, int], float],
-) -> tuple[dict[int, _Member], list[dict[str, Any]]]:
+) -> tuple[dict[int, Member], list[dict[str, Any]]]:
     """Members of every cluster of two or more documents, and the cluster report (one entry per cluster)."""
     uf = UnionFind()
     for i, head in exact_head.items():
@@ -226,7 +225,7 @@ def build_clusters(
     for (i, j), value in near_pairs.items():
         best_near[i] = max(best_near[i], value)
         best_near[j] = max(best_near[j], value)
-    members: dict[int, _Member] = {}
+    members: dict[int, Member] = {}
     report = []
     for root in sorted(groups):
         cluster = sorted(groups[root])
@@ -245,7 +244,7 @@ def build_clusters(
             in_exact = len(exact_groups.get(head, [])) > 0
             near = best_near.get(head)
             max_j = 1.0 if in_exact else near
-            members[x] = _Member(
+            members[x] = Member(
                 cid, x == rep, len(cluster), None if leader[x] == x else str(ids[leader[x]]), max_j, rep_id
             )
         pairs = sorted(
@@ -281,7 +280,7 @@ class DedupOptions:
 
     @property
     def worker_args(self) -> tuple[int, int, int, int, int]:
-        """The `_init_worker` arguments of the signature pass."""
+        """The `init_hashing` arguments of the signature pass."""
         return (self.ngram, self.lsh.num_perm, self.seed, self.lsh.bands, self.lsh.rows)
 
     @classmethod
@@ -315,7 +314,7 @@ class DedupOptions:
         return cls(ngram, threshold, num_perm, lsh, section["drop"], worker_count(workers), batch_size, config.seed)
 
 
-def _batches(items: Iterable[tuple[int, Any]], max_items: int) -> Iterator[list[tuple[int, Any]]]:
+def text_batches(items: Iterable[tuple[int, Any]], max_items: int) -> Iterator[list[tuple[int, Any]]]:
     """Lists of (key, str | bytes) items, at most `max_items` long and about BATCH_BYTES of text."""
     batch: list[tuple[int, Any]] = []
     size = 0
@@ -329,7 +328,7 @@ def _batches(items: Iterable[tuple[int, Any]], max_items: int) -> Iterator[list[
         yield batch
 
 
-def raise_parse_error(parsed: _Parsed, in_path: Path, first_line: int = 1) -> None:
+def raise_parse_error(parsed: Signatures, in_path: Path, first_line: int = 1) -> None:
     """The located InputError for a batch that holds a line which is not a JSON object."""
     if parsed.error is not None:
         lineno, message = parsed.error
@@ -337,24 +336,23 @@ def raise_parse_error(parsed: _Parsed, in_path: Path, first_line: int = 1) -> No
                          fix="repair or remove the line; every line must be one JSON document")
 
 
-def _pass_signatures(in_path: Path, opts: DedupOptions, progress: bool) -> _Corpus:
-    corpus = _Corpus()
-    bar = tqdm(desc="dedup: hashing", unit="doc", disable=not progress, leave=False)
-    for parsed in map_batches(_signature_batch, _batches(iter_lines(in_path), opts.batch_size),
-                              workers=opts.workers, initializer=_init_worker, initargs=opts.worker_args):
+def _pass_signatures(in_path: Path, opts: DedupOptions, progress: Progress | None) -> CorpusFacts:
+    corpus = CorpusFacts()
+    for parsed in map_batches(sign_batch, text_batches(iter_lines(in_path), opts.batch_size),
+                              workers=opts.workers, initializer=init_hashing, initargs=opts.worker_args):
         raise_parse_error(parsed, in_path)
         base = len(corpus.ids)
         eligible = corpus.add(parsed)
         if eligible:
             corpus.lsh_index.append(np.asarray(eligible, dtype=np.int64) + base)
             corpus.lsh_bands.append(parsed.bands[eligible])
-        bar.update(len(parsed.ids))
-    bar.close()
+        if progress:
+            progress("dedup: hashing", len(parsed.ids), None)
     return corpus
 
 
 def _pass_verify(
-    in_path: Path, opts: DedupOptions, candidates: np.ndarray, progress: bool
+    in_path: Path, opts: DedupOptions, candidates: np.ndarray, progress: Progress | None
 ) -> tuple[dict[tuple[int, int], float], int]:
     """Exact Jaccard of every candidate pair, reading only the candidate documents; keeps those >= threshold."""
     if len(candidates) == 0:
@@ -378,9 +376,8 @@ def _pass_verify(
     near: dict[tuple[int, int], float] = {}
     checked = 0
     init = (opts.ngram, 1, opts.seed, 1, 1)
-    bar = tqdm(desc="dedup: verifying", unit="doc", total=len(wanted), disable=not progress, leave=False)
-    for results in map_batches(_shingle_set_batch, _batches(texts(), opts.batch_size), workers=opts.workers,
-                               initializer=_init_worker, initargs=init):
+    for results in map_batches(_shingle_set_batch, text_batches(texts(), opts.batch_size), workers=opts.workers,
+                               initializer=init_hashing, initargs=init):
         for index, shingles in results:
             sets[index] = shingles
             for i in partners.get(index, ()):
@@ -389,8 +386,8 @@ def _pass_verify(
             for i in [*partners.get(index, ()), index]:
                 if last_use.get(i) == index:
                     sets.pop(i, None)  # no later partner needs it
-        bar.update(len(results))
-    bar.close()
+        if progress:
+            progress("dedup: verifying", len(results), len(wanted))
     return near, checked
 
 
@@ -402,39 +399,39 @@ def check_pair(i: int, j: int, a: np.ndarray, b: np.ndarray, threshold: float,
         near[(i, j)] = value
 
 
-def run_dedup(config: Config, in_path: Path, out: StageDir, *, progress: bool = False) -> dict[str, Any]:
-    """Find exact and near-duplicate clusters in `in_path`, write them to `out`; return the stats."""
-    opts = DedupOptions.from_config(config)
-    in_path = Path(in_path)
-    require_input(in_path, "clean")
-    corpus = _pass_signatures(in_path, opts, progress)
-    text_len = np.concatenate(corpus.text_len) if corpus.text_len else np.zeros(0, np.int64)
-    if corpus.lsh_bands:
-        candidates = lsh_pairs(np.concatenate(corpus.lsh_bands), np.concatenate(corpus.lsh_index))
-    else:
-        candidates = np.zeros((0, 2), dtype=np.int64)
-    near, checked = _pass_verify(in_path, opts, candidates, progress)
-    members, report = build_clusters(corpus.ids, text_len, corpus.exact_head, near)
+class Dedup(Stage):
+    """The dedup stage: clusters of exact and near duplicates, every document written with its cluster."""
 
-    rejects = RejectSink("dedup", out.rejects)
-    tally = DedupTally(opts.drop)
-    ok = False
-    try:
-        with AtomicWriter(out.documents) as writer, AtomicWriter(out.root / CLUSTERS) as clusters:
+    name = "dedup"
+    previous = "clean"
+    sections = ("dedup",)
+
+    def check(self) -> None:
+        DedupOptions.from_config(self.config)
+
+    def write(self, in_path: Path | None, out: StageDir, writer: AtomicWriter, rejects: RejectSink,
+              progress: Progress | None) -> DedupResult:
+        """Find the clusters of `in_path` (passes 1 and 2), then write every document (pass 3) and the clusters."""
+        assert in_path is not None
+        opts = DedupOptions.from_config(self.config)
+        corpus = _pass_signatures(in_path, opts, progress)
+        text_len = np.concatenate(corpus.text_len) if corpus.text_len else np.zeros(0, np.int64)
+        if corpus.lsh_bands:
+            candidates = lsh_pairs(np.concatenate(corpus.lsh_bands), np.concatenate(corpus.lsh_index))
+        else:
+            candidates = np.zeros((0, 2), dtype=np.int64)
+        near, checked = _pass_verify(in_path, opts, candidates, progress)
+        members, report = build_clusters(corpus.ids, text_len, corpus.exact_head, near)
+        tally = DedupTally(opts.drop)
+        with AtomicWriter(out.root / CLUSTERS) as clusters:
             for entry in report:
                 clusters.write(entry)
-            bar = tqdm(desc="dedup: writing", unit="doc", total=len(corpus.ids), disable=not progress, leave=False)
             for index, (lineno, line) in enumerate(iter_lines(in_path)):
-                bar.update(1)
                 tally.write(index, orjson.loads(line), f"{in_path}:{lineno}", corpus.problems, members, writer,
                             rejects)
-            bar.close()
-        ok = True
-    finally:
-        rejects.close(ok)
-    stats = dedup_stats(opts, tally, corpus, near, checked, len(candidates), report, len(members))
-    out.write_stats(stats)
-    return stats
+                if progress:
+                    progress("dedup: writing", 1, len(corpus.ids))
+        return DedupResult(opts, tally, corpus, near, checked, len(candidates), report, len(members))
 
 
 @dataclass
@@ -447,7 +444,7 @@ class DedupTally:
     dropped: Counter[str] = field(default_factory=Counter)
 
     def write(self, index: int, record: dict[str, Any], where: str, problems: dict[int, tuple[str, str]],
-              members: dict[int, _Member], writer: AtomicWriter, rejects: RejectSink) -> None:
+              members: dict[int, Member], writer: AtomicWriter, rejects: RejectSink) -> None:
         self.n_in += 1
         if index in problems:
             reason, detail = problems[index]
@@ -476,7 +473,25 @@ class DedupTally:
         self.dropped.update(other.dropped)
 
 
-def dedup_stats(opts: DedupOptions, tally: DedupTally, corpus: _Corpus, near: dict[tuple[int, int], float],
+@dataclass
+class DedupResult:
+    """What the dedup stage found and wrote (a single pass and the distributed engine alike)."""
+
+    opts: DedupOptions
+    tally: DedupTally
+    corpus: CorpusFacts
+    near: dict[tuple[int, int], float]
+    checked: int
+    candidates: int
+    report: list[dict[str, Any]]
+    clustered: int
+
+    def stats(self) -> dict[str, Any]:
+        return dedup_stats(self.opts, self.tally, self.corpus, self.near, self.checked, self.candidates,
+                           self.report, self.clustered)
+
+
+def dedup_stats(opts: DedupOptions, tally: DedupTally, corpus: CorpusFacts, near: dict[tuple[int, int], float],
                 checked: int, candidates: int, report: list[dict[str, Any]], clustered: int) -> dict[str, Any]:
     lsh = opts.lsh
     stats: dict[str, Any] = {
@@ -512,7 +527,7 @@ def dedup_stats(opts: DedupOptions, tally: DedupTally, corpus: _Corpus, near: di
     return stats
 
 
-def _drop_reason(m: _Member, policy: str) -> tuple[str | None, str | None]:
+def _drop_reason(m: Member, policy: str) -> tuple[str | None, str | None]:
     """(reason, id of the kept document it duplicates) when `policy` drops this member."""
     if m.representative or policy == "none":
         return None, None

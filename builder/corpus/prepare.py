@@ -1,49 +1,42 @@
-"""prepare: ingest -> clean -> dedup -> split -> segment, resumable.
+"""prepare: ingest -> clean -> dedup -> split -> segment, resumable; the one registry of the stages.
 
-Each stage writes `work/<stage>/` and a `done.json` fingerprint of what it was run on (its config section, the
-code, and its input). A rerun skips a stage whose fingerprint is unchanged, so editing one rule file reruns clean
-and everything after it, but not ingest.
+Each stage writes `work/<stage>/` and a `done.json` fingerprint of what it was run on (its config sections, the
+code, its input and its side files). A rerun skips a stage whose fingerprint is unchanged, so editing one rule
+file reruns clean and everything after it, but not ingest. The same registry drives the Dask engine
+(`builder.corpus.distributed`), whose stages write the same bytes.
 """
 
 from __future__ import annotations
 
-import importlib
+import json
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from builder.config import Config
-from builder.stage import StageDir, file_digest, fingerprint
+from builder.corpus.clean import Clean
+from builder.corpus.dedup import Dedup
+from builder.corpus.ingest import Ingest
+from builder.corpus.segment import Segment
+from builder.corpus.split import Split
+from builder.errors import ConfigError
+from builder.stage import Progress, Stage, StageDir, file_digest, fingerprint, run_stage
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
-
-
-@dataclass(frozen=True)
-class StageSpec:
-    name: str
-    function: str  # "module:function"
-    sections: tuple[str, ...]  # config sections the stage reads
-
-    def load(self) -> Callable[..., dict[str, Any]]:
-        module, func = self.function.split(":")
-        return getattr(importlib.import_module(module), func)
-
-
-STAGES: tuple[StageSpec, ...] = (
-    StageSpec("ingest", "builder.corpus.ingest:run_ingest", ("sources", "ingest")),
-    StageSpec("clean", "builder.corpus.clean:run_clean", ("clean", "sources")),
-    StageSpec("dedup", "builder.corpus.dedup:run_dedup", ("dedup",)),
-    StageSpec("split", "builder.corpus.split:run_split", ("split",)),
-    StageSpec("segment", "builder.corpus.segment:run_segment", ("segment",)),
-)
+STAGES: tuple[type[Stage], ...] = (Ingest, Clean, Dedup, Split, Segment)
 STAGE_NAMES = tuple(s.name for s in STAGES)
 
 
 def corpus_path(config: Config) -> Path:
     """The prepared corpus: the last stage's documents (`work/segment/documents.jsonl`)."""
     return StageDir(config.stage_dir(STAGE_NAMES[-1])).documents
+
+
+def stage_named(name: str) -> type[Stage]:
+    if name not in STAGE_NAMES:
+        raise ConfigError(f"unknown stage '{name}'", fix=f"use one of {', '.join(STAGE_NAMES)}")
+    return STAGES[STAGE_NAMES.index(name)]
 
 
 @dataclass
@@ -61,10 +54,6 @@ class PrepareResult:
     @property
     def input_errors(self) -> list[str]:
         return [e for s in self.stages for e in s.stats.get("input_errors", [])]
-
-    @property
-    def output(self) -> Path | None:
-        return None
 
     def table(self) -> str:
         """The summary table printed at the end of `prepare`."""
@@ -94,41 +83,30 @@ def _dropped(stats: dict[str, Any]) -> dict[str, int]:
 
 
 def code_version() -> str:
-    """Digest of the package's code and built-in rules: a code change reruns the stages."""
+    """Digest of the package's code and built-in data: a code change reruns the stages."""
     files = sorted(p for p in PACKAGE_DIR.rglob("*") if p.suffix in (".py", ".toml", ".txt") and p.is_file())
     return fingerprint(*[(str(p.relative_to(PACKAGE_DIR)), file_digest(p)) for p in files])
 
 
-def _input_state(config: Config, spec: StageSpec, previous: StageDir | None) -> Any:
+def _input_state(stage: Stage, previous: StageDir | None) -> Any:
     if previous is None:
-        from builder.corpus.ingest import source_inputs
-
-        return [(str(p), p.stat().st_size, file_digest(p)) for p in source_inputs(config)]
+        assert isinstance(stage, Ingest)
+        return [(str(p), p.stat().st_size, file_digest(p)) for p in stage.input_files()]
     done = previous.done.read_text() if previous.done.is_file() else ""
     return [done, previous.documents.stat().st_size if previous.documents.is_file() else -1]
 
 
-def _side_state(config: Config, spec: StageSpec) -> Any:
-    """Files a stage both reads and writes (the split ledger); fingerprinted as they are after the run."""
-    if spec.name == "split":
-        ledger = config.resolve(config["split"]["ledger"])
-        return file_digest(ledger) if ledger.is_file() else None
-    if spec.name == "clean" and config["clean"].get("rules_dir"):
-        folder = config.resolve(config["clean"]["rules_dir"])
-        return [(p.name, file_digest(p)) for p in sorted(folder.glob("*.toml"))]
-    return None
-
-
-def stage_fingerprint(config: Config, spec: StageSpec, previous: StageDir | None, code: str) -> str:
-    sections = {s: config.data.get(s) for s in spec.sections}
+def stage_fingerprint(stage: Stage, previous: StageDir | None, code: str) -> str:
+    config = stage.config
+    sections = {s: config.data.get(s) for s in stage.sections}
     sections["project"] = config.data["project"]
-    return fingerprint(spec.name, code, sections, _input_state(config, spec, previous), _side_state(config, spec))
+    return fingerprint(stage.name, code, sections, _input_state(stage, previous), stage.side_state())
 
 
 def run_prepare(
     config: Config,
     *,
-    progress: bool = True,
+    progress: Progress | None = None,
     force: bool = False,
     until: str | None = None,
     on_stage: Callable[[StageRun], None] | None = None,
@@ -136,43 +114,38 @@ def run_prepare(
 ) -> PrepareResult:
     """Run the stages in order, skipping those whose inputs and config did not change.
 
-    `engine`: a started `builder.corpus.distributed.DaskEngine` runs the stages as its tasks; the outputs are the same
-    bytes, so the fingerprints do not depend on it (a stage done on one engine is skipped on the other)."""
-    if until is not None and until not in STAGE_NAMES:
-        from builder.errors import ConfigError
-
-        raise ConfigError(f"unknown stage '{until}'", fix=f"use one of {', '.join(STAGE_NAMES)}")
+    `engine`: a started `builder.corpus.distributed.DaskEngine` runs the stages as its tasks; the outputs are the
+    same bytes, so the fingerprints do not depend on it (a stage done on one engine is skipped on the other)."""
+    if until is not None:
+        stage_named(until)
+    runner: Callable[..., dict[str, Any]] = run_stage
     if engine is not None:
-        from builder.corpus.distributed import stage_function
+        from builder.corpus.distributed.runners import runner as engine_runner
 
         config.work_dir.mkdir(parents=True, exist_ok=True)
         engine.check_shared(config.work_dir)
+        runner = engine_runner(engine)
     result = PrepareResult()
     code = code_version()
     previous: StageDir | None = None
     rerun = force
-    for spec in STAGES:
-        out = StageDir(config.stage_dir(spec.name))
-        fp = stage_fingerprint(config, spec, previous, code)
+    for stage_class in STAGES:
+        stage = stage_class(config)
+        out = StageDir(config.stage_dir(stage.name))
+        fp = stage_fingerprint(stage, previous, code)
         start = time.perf_counter()
         if not rerun and out.is_done(fp):
-            import json
-
             stats = json.loads(out.stats.read_text()) if out.stats.is_file() else {}
-            run = StageRun(spec.name, "skipped", 0.0, stats)
+            run = StageRun(stage.name, "skipped", 0.0, stats)
         else:
             rerun = True  # every later stage reruns too
-            func = spec.load() if engine is None else stage_function(engine, spec.name)
-            if previous is None:
-                stats = func(config, out, progress=progress)
-            else:
-                stats = func(config, previous.documents, out, progress=progress)
-            out.mark_done(stage_fingerprint(config, spec, previous, code))
-            run = StageRun(spec.name, "ran", time.perf_counter() - start, stats)
+            stats = runner(stage, previous.documents if previous else None, out, progress=progress)
+            out.mark_done(stage_fingerprint(stage, previous, code))
+            run = StageRun(stage.name, "ran", time.perf_counter() - start, stats)
         result.stages.append(run)
         if on_stage:
             on_stage(run)
         previous = out
-        if spec.name == until:
+        if stage.name == until:
             break
     return result

@@ -19,16 +19,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import chain
-from pathlib import Path
 from typing import Any
-
-from tqdm import tqdm
 
 from builder.config import Config
 from builder.errors import ConfigError
-from builder.jsonl import AtomicWriter, batched, dumps, read_jsonl
-from builder.parallel import map_batches, worker_count
-from builder.stage import RejectSink, StageDir
+from builder.jsonl import AtomicWriter, dumps
+from builder.stage import BatchStage, RejectSink
 
 
 @dataclass(frozen=True)
@@ -442,42 +438,21 @@ def configured_abbreviations(config: Config) -> frozenset[str]:
     return frozenset(normalise_abbreviation(a) for a in configured)
 
 
-def segment_records(
-    config: Config,
-    records: Iterable[dict[str, Any]],
-    writer: AtomicWriter,
-    rejects: RejectSink,
-    *,
-    workers: int = 1,
-    progress: bool = False,
-) -> SegmentTally:
-    """Segment a stream of documents into `writer` and `rejects`: the whole stage, or one partition of it."""
-    extra = configured_abbreviations(config)
-    batch_size = _positive_int(config, "segment.batch_size", 500, 1)
-    tally = SegmentTally()
-    bar = tqdm(desc="segment", unit="doc", disable=not progress, leave=False)
-    for results in map_batches(_segment_batch, batched(records, batch_size), workers=workers,
-                               initializer=_init_worker, initargs=(extra,)):
-        tally.add(results, writer, rejects)
-        bar.update(len(results))
-    bar.close()
-    return tally
+class Segment(BatchStage):
+    """The segment stage: paragraphs, sentences and tokens of every document, on worker processes."""
 
+    name = "segment"
+    previous = "split"
+    sections = ("segment",)
+    work = _segment_batch
 
-def run_segment(config: Config, in_path: Path, out: StageDir, *, progress: bool = False) -> dict[str, Any]:
-    """Segment the documents of `in_path` into `out`; return the stats (also written to stats.json)."""
-    configured_abbreviations(config)
-    _positive_int(config, "segment.batch_size", 500, 1)
-    workers = worker_count(_positive_int(config, "segment.workers", 0, 0))
-    rejects = RejectSink("segment", out.rejects)
-    ok = False
-    try:
-        with AtomicWriter(out.documents) as writer:
-            tally = segment_records(config, read_jsonl(in_path), writer, rejects, workers=workers,
-                                    progress=progress)
-        ok = True
-    finally:
-        rejects.close(ok)
-    stats = tally.stats()
-    out.write_stats(stats)
-    return stats
+    def check(self) -> None:
+        configured_abbreviations(self.config)
+        _positive_int(self.config, "segment.batch_size", 500, 1)
+        _positive_int(self.config, "segment.workers", 0, 0)
+
+    def initializer(self) -> tuple[Any, tuple[Any, ...]]:
+        return _init_worker, (configured_abbreviations(self.config),)
+
+    def tally(self) -> SegmentTally:
+        return SegmentTally()

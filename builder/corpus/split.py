@@ -23,13 +23,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from tqdm import tqdm
 
 from builder.config import Config
 from builder.corpus.dedup import CLUSTERS
 from builder.errors import ConfigError, DataInvalidError, InputError
 from builder.jsonl import AtomicWriter, read_jsonl, write_json
-from builder.stage import RejectSink, StageDir, require_input
+from builder.stage import Progress, RejectSink, Stage, StageDir, file_digest
 
 LEAKAGE = "leakage.json"
 _MAX_LISTED = 100  # pairs and clusters listed by id in leakage.json (all are counted)
@@ -427,37 +426,67 @@ def today() -> str:
     return dt.datetime.now(dt.timezone.utc).date().isoformat()
 
 
-def run_split(config: Config, in_path: Path, out: StageDir, *, progress: bool = False) -> dict[str, Any]:
-    """Give every document of `in_path` a split; write documents, rejects, leakage.json, stats and the ledger."""
-    opts = SplitOptions.from_config(config)
-    in_path = Path(in_path)
-    require_input(in_path, "dedup")
-    ledger = read_ledger(opts.ledger, opts.names) if opts.ledger else {}
+class Split(Stage):
+    """The split stage: every duplicate cluster in one split, by the ledger, then by hash, label or date."""
 
-    # Pass 1: a few facts per document, grouped by cluster.
-    grouping = Grouping()
-    for record in tqdm(read_jsonl(in_path), desc="split: reading", unit="doc", disable=not progress, leave=False):
-        grouping.add(record_facts(record, opts))
-    placement = place(grouping.clusters, grouping.ids, ledger, opts)
+    name = "split"
+    previous = "dedup"
+    sections = ("split",)
 
-    # Pass 2: write the documents with their split; count sizes and labels.
-    rejects = RejectSink("split", out.rejects)
-    tally = SplitTally(today())
-    ok = False
-    try:
-        with AtomicWriter(out.documents) as writer:
-            for index, record in enumerate(read_jsonl(in_path)):
-                tally.write(record, f"{in_path}: record {index + 1}", record_split(index, grouping, placement),
-                            grouping.ids[index] in ledger, writer, rejects)
-        ok = True
-    finally:
-        rejects.close(ok)
-    return finish_split(opts, in_path, out, ledger, grouping, placement, tally)
+    def check(self) -> None:
+        SplitOptions.from_config(self.config)
+
+    def side_state(self) -> Any:
+        """The ledger, as it is after the run (the stage reads and writes it)."""
+        ledger = self.config["split"]["ledger"]
+        path = self.config.resolve(ledger) if ledger else None
+        return file_digest(path) if path is not None and path.is_file() else None
+
+    def write(self, in_path: Path | None, out: StageDir, writer: AtomicWriter, rejects: RejectSink,
+              progress: Progress | None) -> SplitResult:
+        """Give every document a split; write documents, rejects, leakage.json and the ledger."""
+        assert in_path is not None
+        opts = SplitOptions.from_config(self.config)
+        ledger = read_ledger(opts.ledger, opts.names) if opts.ledger else {}
+        # Pass 1: a few facts per document, grouped by cluster.
+        grouping = Grouping()
+        for record in read_jsonl(in_path):
+            grouping.add(record_facts(record, opts))
+            if progress:
+                progress("split: reading", 1, None)
+        placement = place(grouping.clusters, grouping.ids, ledger, opts)
+        # Pass 2: write the documents with their split; count sizes and labels.
+        tally = SplitTally(today())
+        for index, record in enumerate(read_jsonl(in_path)):
+            tally.write(record, f"{in_path}: record {index + 1}", record_split(index, grouping, placement),
+                        grouping.ids[index] in ledger, writer, rejects)
+        return split_result(opts, in_path, out, ledger, grouping, placement, tally)
+
+    def finish(self, tally: SplitResult, out: StageDir) -> None:
+        if tally.leaks:
+            first = tally.leaks[0]
+            raise DataInvalidError(
+                f"{len(tally.leaks)} near-duplicate pairs straddle splits, e.g. {first['a']} ({first['splits'][0]}) "
+                f"and {first['b']} ({first['splits'][1]})",
+                where=str(out.root / LEAKAGE),
+                fix="the ledger pins these documents apart; remove one side's lines from the ledger and rerun split",
+            )
 
 
-def finish_split(opts: SplitOptions, in_path: Path, out: StageDir, ledger: dict[str, LedgerEntry],
-                 grouping: Grouping, placement: _Placement, tally: SplitTally) -> dict[str, Any]:
-    """After pass 2: leakage.json, the ledger and the stats; DataInvalidError when pairs straddle splits."""
+@dataclass
+class SplitResult:
+    """What the split stage found: its stats and the near-duplicate pairs that straddle splits."""
+
+    summary: dict[str, Any]
+    leaks: list[dict[str, Any]]
+
+    def stats(self) -> dict[str, Any]:
+        return self.summary
+
+
+def split_result(opts: SplitOptions, in_path: Path, out: StageDir, ledger: dict[str, LedgerEntry],
+                 grouping: Grouping, placement: _Placement, tally: SplitTally) -> SplitResult:
+    """After pass 2: leakage.json, the ledger and the stats (a single pass and the distributed engine alike)."""
     sizes, split_of_id, cluster_of_id = tally.sizes, tally.split_of_id, tally.cluster_of_id
     labels: dict[str, dict[str, dict[str, int]]] = {n: {} for n in opts.names}
     for (split, name, value), count in tally.labels.items():
@@ -506,16 +535,7 @@ def finish_split(opts: SplitOptions, in_path: Path, out: StageDir, ledger: dict[
                             "placed_in": opts.undated_split}
     if opts.mode == "stratified":
         stats["unlabelled_clusters"] = placement.unlabelled_clusters
-    out.write_stats(stats)
-    if leaks:
-        first = leaks[0]
-        raise DataInvalidError(
-            f"{len(leaks)} near-duplicate pairs straddle splits, e.g. {first['a']} ({first['splits'][0]}) and "
-            f"{first['b']} ({first['splits'][1]})",
-            where=str(out.root / LEAKAGE),
-            fix="the ledger pins these documents apart; remove one side's lines from the ledger and rerun split",
-        )
-    return stats
+    return SplitResult(stats, leaks)
 
 
 def _first_placed(clusters: dict[str, _Cluster], ids: list[str | None], split_of_id: dict[str, str]) -> list[str]:

@@ -18,7 +18,6 @@ import shutil
 import stat
 import time
 from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,7 @@ import orjson
 
 from builder import __version__
 from builder.errors import DataInvalidError, InputError
+from builder.stage import Progress
 from builder.jsonl import AtomicWriter, read_jsonl, write_json
 from builder.labels import LabelSchema
 from builder.annotate.labelstudio.client import SDK_VERSION, Client
@@ -56,7 +56,7 @@ def clean_stale(raw_dir: Path) -> int:
 
 
 def fetch_raw_export(client: Client, project: dict[str, Any], raw_dir: Path, *, page_size: int = 500,
-                     progress: Callable[[int], None] | None = None) -> tuple[Path, dict[str, Any]]:
+                     progress: Progress | None = None) -> tuple[Path, dict[str, Any]]:
     """Page through the project's tasks into a new immutable export folder; return it and its manifest."""
     raw_dir.mkdir(parents=True, exist_ok=True)
     stale = clean_stale(raw_dir)
@@ -84,7 +84,7 @@ def fetch_raw_export(client: Client, project: dict[str, Any], raw_dir: Path, *, 
                     size += len(line)
                     _count(task, counts, annotators)
                 if progress:
-                    progress(len(page))
+                    progress("pull", len(page), None)
             fh.flush()
             os.fsync(fh.fileno())
         total = client.request("GET", f"api/projects/{project['id']}").get("task_number")
@@ -182,7 +182,7 @@ def convert_export(export_dir: Path, schema: LabelSchema, canonical_dir: Path) -
 
 
 def pull(client: Client, schema: LabelSchema, title: str, annotations_dir: Path, *, page_size: int = 500,
-         progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+         progress: Progress | None = None) -> dict[str, Any]:
     project = find_project(client, title)
     if project is None:
         raise InputError(f"Label Studio has no project titled '{title}'", where=client.url,

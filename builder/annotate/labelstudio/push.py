@@ -15,13 +15,14 @@ import hashlib
 import heapq
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from builder.errors import InputError
+from builder.stage import Progress
 from builder.jsonl import batched, read_jsonl
 from builder.labels import LabelSchema
 from builder.annotate.labelstudio.client import Client, ServerUnavailable
@@ -165,7 +166,7 @@ def push(
     preannotator: PreAnnotator | None,
     batch_size: int = 1000,
     page_size: int = 1000,
-    progress: Callable[[int], None] | None = None,
+    progress: Progress | None = None,
 ) -> PushReport:
     """Upsert the selected documents of `documents` (JSONL) into the project; see the module docstring."""
     started = time.monotonic()
@@ -194,7 +195,7 @@ def push(
                                idempotent=False)
                 report.add("predictions_added", len(new_preds))
             if progress:
-                progress(len(batch))
+                progress("push", len(batch), None)
         if inflight is not None:
             inflight.result()
     expected = report.counts["tasks_before"] - report.counts.get("duplicates_removed", 0) + report.counts.get(

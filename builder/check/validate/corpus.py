@@ -15,20 +15,13 @@ from typing import IO, Any
 
 import orjson
 
-from builder.config import Config
 from builder.document import sha256_text
 from builder.errors import InputError
-from builder.stage import StageDir
 
 _HEAD = re.compile(rb'\{"schema_version":"[^"\\]*","id":"([^"\\]*)"')
 _SHA_KEY = b'"text_sha256":"'
 _HEX = re.compile(rb"[0-9a-f]{64}")
 _FIX_OPEN = "run `newsbench prepare`, pass --corpus FILE, or --no-corpus to skip the check"
-
-
-def default_corpus(config: Config) -> Path:
-    """The documents tasks are pushed from: the segment stage's output."""
-    return StageDir(config.stage_dir("segment")).documents
 
 
 class CorpusError(InputError):

@@ -1,9 +1,9 @@
 """dedup on the engine: signatures per partition, LSH buckets per band across all partitions, exact Jaccard of the
 candidate pairs, then every partition written with its `duplicates` record.
 
-1. a task per partition: `_signature_batch` (the stage's own hashing) -> band hashes saved beside the output, the
+1. a task per partition: `sign_batch` (the stage's own hashing) -> band hashes saved beside the output, the
    few facts per document (id, length, exact hash) sent to the driver, which takes them in input order through
-   `_Corpus.add`, as a single pass does (duplicate ids, exact copies, which documents LSH must see);
+   `CorpusFacts.add`, as a single pass does (duplicate ids, exact copies, which documents LSH must see);
 2. a task per LSH band: that band's hashes of every partition -> `lsh_pairs` -> candidate pairs across partitions;
 3. a task per group of candidate pairs: their texts read by byte offset -> `shingle_sets` -> `check_pair`;
 4. clusters built once on the driver (`build_clusters`, a few numbers per clustered document);
@@ -20,27 +20,27 @@ from typing import Any
 import numpy as np
 import orjson
 
-from builder.config import Config
 from builder.corpus.dedup import (
     CLUSTERS,
+    CorpusFacts,
+    Dedup,
     DedupOptions,
+    DedupResult,
     DedupTally,
-    _batches,
-    _Corpus,
-    _init_worker,
-    _Member,
-    _Parsed,
-    _signature_batch,
+    Member,
+    Signatures,
     build_clusters,
     check_pair,
-    dedup_stats,
+    init_hashing,
     raise_parse_error,
+    sign_batch,
+    text_batches,
 )
 from builder.corpus.distributed.engine import DaskEngine
 from builder.corpus.distributed.partitions import Partition, PartsDir, stage_partitions
 from builder.jsonl import AtomicWriter
 from builder.corpus.minhash import lsh_pairs, shingle_sets
-from builder.stage import RejectSink, StageDir
+from builder.stage import Progress, RejectSink, StageDir
 
 PAIRS_PER_TASK = 4000  # candidate pairs verified per task: their shingle sets stay in memory together
 
@@ -49,13 +49,13 @@ PAIRS_PER_TASK = 4000  # candidate pairs verified per task: their shingle sets s
 class Signed:
     """What a signature task returns: a few facts per document (the band hashes stay on disk)."""
 
-    parsed: _Parsed
+    parsed: Signatures
     offsets: np.ndarray  # byte offset in the file of each record
     lines: int  # physical lines of the partition
 
 
 def sign_partition(opts: DedupOptions, parts: PartsDir, part: Partition) -> Signed:
-    _init_worker(*opts.worker_args)
+    init_hashing(*opts.worker_args)
     offsets: list[int] = []
 
     def lines() -> Any:
@@ -63,7 +63,7 @@ def sign_partition(opts: DedupOptions, parts: PartsDir, part: Partition) -> Sign
             offsets.append(offset)
             yield lineno, line
 
-    batches = [_signature_batch(batch) for batch in _batches(lines(), opts.batch_size)]
+    batches = [sign_batch(batch) for batch in text_batches(lines(), opts.batch_size)]
     for parsed in batches:
         if parsed.error is not None:
             lineno, message = parsed.error
@@ -71,7 +71,7 @@ def sign_partition(opts: DedupOptions, parts: PartsDir, part: Partition) -> Sign
             return Signed(parsed, np.zeros(0, np.int64), 0)
     bands = np.concatenate([p.bands for p in batches]) if batches else np.zeros((0, opts.lsh.bands), np.uint64)
     np.save(parts.file("bands", part.index, ".npy"), np.ascontiguousarray(bands.T))  # one row per band
-    light = _Parsed(
+    light = Signatures(
         ids=[i for p in batches for i in p.ids],
         text_len=np.concatenate([p.text_len for p in batches]) if batches else np.zeros(0, np.int64),
         exact=[e for p in batches for e in p.exact],
@@ -104,7 +104,7 @@ def verify_pairs(opts: DedupOptions, in_path: Path, task: tuple[np.ndarray, np.n
             fh.seek(offset)
             texts.append(orjson.loads(fh.readline())["text"])
     sets: dict[int, np.ndarray] = {}
-    for batch in _batches(zip(indices.tolist(), texts), opts.batch_size):
+    for batch in text_batches(zip(indices.tolist(), texts), opts.batch_size):
         sets.update(zip((i for i, _ in batch), shingle_sets([t for _, t in batch], opts.ngram)))
     near: dict[tuple[int, int], float] = {}
     for i, j in pairs.tolist():
@@ -113,7 +113,7 @@ def verify_pairs(opts: DedupOptions, in_path: Path, task: tuple[np.ndarray, np.n
 
 
 def write_partition(opts: DedupOptions, in_path: Path, parts: PartsDir,
-                    task: tuple[Partition, int, int, dict[int, tuple[str, str]], dict[int, _Member]]) -> DedupTally:
+                    task: tuple[Partition, int, int, dict[int, tuple[str, str]], dict[int, Member]]) -> DedupTally:
     part, base, first_line, problems, members = task
     tally = DedupTally(opts.drop)
 
@@ -126,16 +126,15 @@ def write_partition(opts: DedupOptions, in_path: Path, parts: PartsDir,
     return tally
 
 
-def run_dedup(config: Config, in_path: Path, out: StageDir, *, engine: DaskEngine,
-              progress: bool = False) -> dict[str, Any]:
-    """`builder.corpus.dedup.run_dedup` as tasks; the same documents, clusters, rejects and stats."""
-    opts = DedupOptions.from_config(config)
-    in_path = Path(in_path)
+def run_dedup(engine: DaskEngine, stage: Dedup, in_path: Path, out: StageDir,
+              progress: Progress | None) -> DedupResult:
+    """The dedup stage as tasks; the same documents, clusters, rejects and stats."""
+    opts = DedupOptions.from_config(stage.config)
     partitions, parts = stage_partitions(in_path, "clean", out, engine.partition_bytes)
 
     # 1. signatures, and the facts taken in input order
     signed = engine.map(partial(sign_partition, opts, parts), partitions, desc="dedup: hashing", progress=progress)
-    corpus = _Corpus()
+    corpus = CorpusFacts()
     bases, first_lines, with_eligible = [], [], []
     line = 1
     for part, result in zip(partitions, signed):
@@ -186,6 +185,4 @@ def run_dedup(config: Config, in_path: Path, out: StageDir, *, engine: DaskEngin
     tally = DedupTally(opts.drop)
     for t in tallies:
         tally.merge(t)
-    stats = dedup_stats(opts, tally, corpus, near, len(candidates), len(candidates), report, len(members))
-    out.write_stats(stats)
-    return stats
+    return DedupResult(opts, tally, corpus, near, len(candidates), len(candidates), report, len(members))

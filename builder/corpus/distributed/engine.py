@@ -15,10 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tqdm import tqdm
-
 from builder.config import Config
 from builder.errors import ConfigError, NewsbenchError
+from builder.stage import Progress
 
 INSTALL_FIX = "install the engine with: pip install 'newsbench[distributed]' (on the driver and on every worker)"
 
@@ -162,7 +161,8 @@ class DaskEngine:
                 "(NFS, Lustre, a cloud file system) and run prepare from there",
             )
 
-    def map(self, func: Callable[[Any], Any], items: Iterable[Any], *, desc: str, progress: bool = False) -> list[Any]:
+    def map(self, func: Callable[[Any], Any], items: Iterable[Any], *, desc: str,
+            progress: Progress | None = None) -> list[Any]:
         """`func(item)` for every item as Dask tasks; the results in item order. A NewsbenchError in a task is
         raised here as itself; a task that kills its worker `allowed-failures` times stops the stage."""
         from distributed import as_completed
@@ -175,7 +175,6 @@ class DaskEngine:
         futures = self.client.map(_call, [func] * len(items), items, key=keys, pure=False)
         position = {f.key: i for i, f in enumerate(futures)}
         results: list[Any] = [None] * len(items)
-        bar = tqdm(total=len(items), desc=f"{desc} (dask)", unit="part", disable=not progress, leave=False)
         try:
             for future in as_completed(futures, loop=self.client.loop):
                 try:
@@ -189,8 +188,8 @@ class DaskEngine:
                 if isinstance(result, _Failed):
                     raise result.error()
                 results[position[future.key]] = result
-                bar.update(1)
+                if progress:
+                    progress(f"{desc} (dask)", 1, len(items))
         finally:
-            bar.close()
             self.client.cancel(futures)
         return results

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 from builder.config import Config
 from builder.corpus.distributed.engine import DaskEngine
 from builder.corpus.distributed.partitions import PartsDir
-from builder.corpus.ingest import ingest_stats, iter_source, write_documents
-from builder.corpus.ingest.base import IngestContext, InputProblem, check_encoding_name, source_files
+from builder.corpus.ingest import Ingest, IngestTally, ingest_files
+from builder.corpus.ingest.base import check_encoding_name, source_files
 from builder.jsonl import AtomicWriter
-from builder.stage import RejectSink, StageDir
+from builder.stage import Progress, RejectSink, StageDir
 
 
 @dataclass(frozen=True)
@@ -22,14 +20,6 @@ class FileGroup:
     index: int
     source: int  # position in config["sources"]
     files: tuple[Path, ...]  # empty for a source without files, so that its reader reports it
-
-
-@dataclass
-class IngestPart:
-    per_source: Counter[str] = field(default_factory=Counter)
-    rejected: Counter[str] = field(default_factory=Counter)
-    repairs: Counter[str] = field(default_factory=Counter)
-    problems: list[InputProblem] = field(default_factory=list)
 
 
 def plan_files(config: Config, target_bytes: int) -> list[FileGroup]:
@@ -54,35 +44,26 @@ def plan_files(config: Config, target_bytes: int) -> list[FileGroup]:
     return groups
 
 
-def ingest_group(config: Config, parts: PartsDir, group: FileGroup) -> IngestPart:
-    result = IngestPart()
+def ingest_group(stage: Ingest, parts: PartsDir, group: FileGroup) -> IngestTally:
+    def fill(writer: AtomicWriter, rejects: RejectSink) -> IngestTally:
+        tally = ingest_files(stage.config, stage.config["sources"][group.source], list(group.files), writer, rejects)
+        tally.rejected.update(rejects.counts)
+        return tally
 
-    def fill(writer: AtomicWriter, rejects: RejectSink) -> None:
-        ctx = IngestContext(rejects=rejects)
-        write_documents(iter_source(config, config["sources"][group.source], ctx, list(group.files)), writer,
-                        result.per_source)
-        result.rejected.update(rejects.counts)
-        result.repairs.update(ctx.repairs)
-        result.problems.extend(ctx.problems)
-
-    parts.write("ingest", group.index, fill)
-    return result
+    return parts.write("ingest", group.index, fill)
 
 
-def run_ingest(config: Config, out: StageDir, *, engine: DaskEngine, progress: bool = False) -> dict[str, Any]:
-    """`builder.corpus.ingest.run_ingest` with the file groups as tasks; the same files and stats."""
+def run_ingest(engine: DaskEngine, stage: Ingest, in_path: Path | None, out: StageDir,
+               progress: Progress | None) -> IngestTally:
+    """The ingest stage with the file groups as tasks; the same files and stats."""
+    config = stage.config
     total = sum(f.stat().st_size for s in config["sources"] for f in source_files(config, s) if f.is_file())
     groups = plan_files(config, engine.partition_bytes(total))
     parts = PartsDir(out).reset()
-    results = engine.map(partial(ingest_group, config, parts), groups, desc="ingest", progress=progress)
+    results = engine.map(partial(ingest_group, stage, parts), groups, desc="ingest", progress=progress)
     parts.gather(len(groups))
     parts.remove()
-    total = IngestPart()
+    tally = IngestTally()
     for r in results:
-        total.per_source.update(r.per_source)
-        total.rejected.update(r.rejected)
-        total.repairs.update(r.repairs)
-        total.problems.extend(r.problems)
-    stats = ingest_stats(total.per_source, total.rejected, total.repairs, total.problems)
-    out.write_stats(stats)
-    return stats
+        tally.merge(r)
+    return tally

@@ -9,25 +9,25 @@ from __future__ import annotations
 
 from functools import partial
 from pathlib import Path
-from typing import Any
 
-from builder.config import Config
 from builder.corpus.distributed.engine import DaskEngine
 from builder.corpus.distributed.partitions import Partition, PartsDir, stage_partitions
 from builder.jsonl import AtomicWriter
 from builder.corpus.split import (
     Grouping,
     RecordFacts,
+    Split,
     SplitOptions,
+    SplitResult,
     SplitTally,
-    finish_split,
+    split_result,
     place,
     read_ledger,
     record_facts,
     record_split,
     today,
 )
-from builder.stage import RejectSink, StageDir
+from builder.stage import Progress, RejectSink, StageDir
 
 
 def partition_facts(opts: SplitOptions, part: Partition) -> list[RecordFacts]:
@@ -47,11 +47,10 @@ def write_partition(in_path: Path, day: str, parts: PartsDir,
     return tally
 
 
-def run_split(config: Config, in_path: Path, out: StageDir, *, engine: DaskEngine,
-              progress: bool = False) -> dict[str, Any]:
-    """`builder.corpus.split.run_split` with the partitions as tasks; the same documents, ledger, leakage and stats."""
-    opts = SplitOptions.from_config(config)
-    in_path = Path(in_path)
+def run_split(engine: DaskEngine, stage: Split, in_path: Path, out: StageDir,
+              progress: Progress | None) -> SplitResult:
+    """The split stage with the partitions as tasks; the same documents, ledger, leakage and stats."""
+    opts = SplitOptions.from_config(stage.config)
     ledger = read_ledger(opts.ledger, opts.names) if opts.ledger else {}
     partitions, parts = stage_partitions(in_path, "dedup", out, engine.partition_bytes)
 
@@ -75,4 +74,4 @@ def run_split(config: Config, in_path: Path, out: StageDir, *, engine: DaskEngin
         tally.merge(t)
     parts.gather(len(partitions))
     parts.remove()
-    return finish_split(opts, in_path, out, ledger, grouping, placement, tally)
+    return split_result(opts, in_path, out, ledger, grouping, placement, tally)

@@ -1,30 +1,28 @@
 """Ingest: read raw articles from the configured sources into canonical documents.
 
 One reader per format (text, csv, jsonl, html), each a generator of documents that reports unreadable files and
-records to a RejectSink. `run_ingest` streams every source into `work/ingest/documents.jsonl`.
+records to a RejectSink. The `Ingest` stage streams every source into `work/ingest/documents.jsonl`.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tqdm import tqdm
-
 from builder.config import Config
-from builder.corpus.ingest.base import IngestContext, InputProblem
+from builder.corpus.ingest.base import IngestContext, InputProblem, source_files
 from builder.corpus.ingest.csv_reader import read_csv
 from builder.corpus.ingest.html_reader import read_html
 from builder.corpus.ingest.jsonl_reader import read_jsonl_source
 from builder.corpus.ingest.text_reader import read_text
 from builder.jsonl import AtomicWriter
-from builder.stage import RejectSink, StageDir
+from builder.stage import Progress, RejectSink, Stage, StageDir
 
 READERS = {"text": read_text, "csv": read_csv, "jsonl": read_jsonl_source, "html": read_html}
 
-__all__ = ["READERS", "InputProblem", "iter_source", "iter_sources", "run_ingest"]
 
 
 def iter_source(
@@ -34,54 +32,67 @@ def iter_source(
     yield from READERS[source["format"]](config, source, ctx, files)
 
 
-def iter_sources(config: Config, ctx: IngestContext) -> Iterator[dict[str, Any]]:
-    for source in config["sources"]:
-        yield from iter_source(config, source, ctx)
+@dataclass
+class IngestTally:
+    per_source: Counter[str] = field(default_factory=Counter)
+    rejected: Counter[str] = field(default_factory=Counter)
+    repairs: Counter[str] = field(default_factory=Counter)
+    problems: list[InputProblem] = field(default_factory=list)
+
+    def merge(self, other: IngestTally) -> None:
+        self.per_source.update(other.per_source)
+        self.rejected.update(other.rejected)
+        self.repairs.update(other.repairs)
+        self.problems.extend(other.problems)
+
+    def stats(self) -> dict[str, Any]:
+        return {
+            "stage": "ingest",
+            "documents_out": sum(self.per_source.values()),
+            "per_source": dict(self.per_source),
+            "rejected": dict(self.rejected),
+            "repairs": dict(self.repairs),
+            "input_errors": [p.message for p in self.problems],
+        }
 
 
-def write_documents(docs: Iterable[dict[str, Any]], writer: AtomicWriter, per_source: Counter[str]) -> None:
-    """Write ingested documents, counting them per source (the whole stage, or one partition of it)."""
-    for doc in docs:
-        writer.write(doc)
-        per_source[doc["source"]["name"]] += 1
+def ingest_files(config: Config, source: dict[str, Any], files: list[Path] | None, writer: AtomicWriter,
+                 rejects: RejectSink, progress: Progress | None = None) -> IngestTally:
+    """One source (of `files` only, when given: a partition of a distributed run) into `writer` and `rejects`.
 
-
-def ingest_stats(per_source: Counter[str], rejected: Counter[str], repairs: Counter[str],
-                 problems: list[InputProblem]) -> dict[str, Any]:
-    return {
-        "stage": "ingest",
-        "documents_out": sum(per_source.values()),
-        "per_source": dict(per_source),
-        "rejected": dict(rejected),
-        "repairs": dict(repairs),
-        "input_errors": [p.message for p in problems],
-    }
-
-
-def run_ingest(config: Config, out: StageDir, *, progress: bool = False) -> dict[str, Any]:
-    """Read every source into `out.documents`; return stats. Problems are counted, kept and listed, never fatal
-    for the other records: the caller decides the exit code from `stats["input_errors"]`."""
-    rejects = RejectSink("ingest", out.rejects)
+    Problems are counted, kept and listed, never fatal for the other records: the caller decides the exit code
+    from the stats' `input_errors`."""
     ctx = IngestContext(rejects=rejects)
-    per_source: Counter[str] = Counter()
-    ok = False
-    try:
-        with AtomicWriter(out.documents) as writer:
-            docs = tqdm(iter_sources(config, ctx), desc="ingest", unit="doc", disable=not progress, leave=False)
-            write_documents(docs, writer, per_source)
-        ok = True
-    finally:
-        rejects.close(ok)
-    stats = ingest_stats(per_source, rejects.counts, ctx.repairs, ctx.problems)
-    out.write_stats(stats)
-    return stats
+    tally = IngestTally()
+    for doc in iter_source(config, source, ctx, files):
+        writer.write(doc)
+        tally.per_source[doc["source"]["name"]] += 1
+        if progress:
+            progress("ingest", 1, None)
+    tally.repairs.update(ctx.repairs)
+    tally.problems.extend(ctx.problems)
+    return tally
 
 
-def source_inputs(config: Config) -> list[Path]:
-    """The files the sources read, for the resume fingerprint of `prepare`."""
-    from builder.corpus.ingest.base import source_files
+class Ingest(Stage):
+    """The ingest stage: every configured source read into canonical documents."""
 
-    files: list[Path] = []
-    for source in config["sources"]:
-        files.extend(source_files(config, source))
-    return files
+    name = "ingest"
+    previous = None
+    sections = ("sources",)
+
+    def input_files(self) -> list[Path]:
+        """The files the sources read, for the resume fingerprint of `prepare`."""
+        files: list[Path] = []
+        for source in self.config["sources"]:
+            files.extend(source_files(self.config, source))
+        return files
+
+    def write(self, in_path: Path | None, out: StageDir, writer: AtomicWriter, rejects: RejectSink,
+              progress: Progress | None) -> IngestTally:
+        tally = IngestTally()
+        for source in self.config["sources"]:
+            part = ingest_files(self.config, source, None, writer, rejects, progress)
+            tally.merge(part)
+        tally.rejected.update(rejects.counts)
+        return tally
