@@ -1,7 +1,10 @@
-"""Streaming JSONL reading and atomic writing.
+"""Streaming JSONL reading with located errors, and atomic writing: the one JSONL reader of the project.
 
-Stages read and write one record per line so that memory stays bounded by the batch, not the corpus.
-Writes go to a temporary file that is renamed into place, so an interrupted stage never leaves a partial output.
+Stages read and write one record per line so that memory stays bounded by the batch, not the corpus. A line is
+read with `iter_lines` (its number, optionally its byte offset, within a byte range of the file when asked), its
+object by `parse_object` (the one rule: a non-blank line holds one JSON object), and a bad line is reported with
+`line_error` (file, line and the fix). Writes go to a temporary file that is renamed into place, so an
+interrupted stage never leaves a partial output.
 """
 
 from __future__ import annotations
@@ -20,36 +23,58 @@ import orjson
 from builder.errors import InputError
 
 
-def iter_lines(path: str | Path) -> Iterator[tuple[int, bytes]]:
-    """(line number, raw line) of every non-blank line; a file that cannot be opened raises a located InputError."""
+def _open(path: str | Path) -> IO[bytes]:
     try:
-        fh = open(path, "rb")
+        return open(path, "rb")
     except OSError as exc:
         raise InputError(f"cannot open: {exc.strerror}", where=str(path), fix="check the path") from exc
-    with fh:
+
+
+def iter_lines(path: str | Path) -> Iterator[tuple[int, bytes]]:
+    """(line number, raw line) of every non-blank line; a file that cannot be opened raises a located InputError."""
+    with _open(path) as fh:
         for lineno, line in enumerate(fh, 1):
             if line.strip():
                 yield lineno, line
 
 
+def iter_range(path: str | Path, start: int = 0, end: int | None = None) -> Iterator[tuple[int, int, bytes]]:
+    """(line number counted from `start`, byte offset in the file, raw line) of the non-blank lines that start in
+    bytes [start, end); `start` must be a line start."""
+    with _open(path) as fh:
+        fh.seek(start)
+        offset = start
+        for lineno, line in enumerate(fh, 1):
+            if end is not None and offset >= end:
+                break
+            if line.strip():
+                yield lineno, offset, line
+            offset += len(line)
+
+
+def parse_object(line: bytes | str) -> tuple[dict[str, Any] | None, str | None]:
+    """(the line's JSON object, None), or (None, why it is not one)."""
+    try:
+        record = orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        return None, f"line is not valid JSON ({exc})"
+    if not isinstance(record, dict):
+        return None, f"line holds a JSON {type(record).__name__}, not an object"
+    return record, None
+
+
+def line_error(why: str, path: str | Path, lineno: int) -> InputError:
+    """The located error of a line that is not one JSON object."""
+    return InputError(why, where=f"{path}:{lineno}", fix="repair or remove the line; every line must be one JSON "
+                                                        "object")
+
+
 def read_jsonl(path: str | Path) -> Iterator[dict[str, Any]]:
     """Yield the records of a JSONL file; a line that is not a JSON object raises a located InputError."""
-    path = Path(path)
     for lineno, line in iter_lines(path):
-        try:
-            record = orjson.loads(line)
-        except orjson.JSONDecodeError as exc:
-            raise InputError(
-                f"line is not valid JSON ({exc})",
-                where=f"{path}:{lineno}",
-                fix="repair or remove the line; every line must be one JSON object",
-            ) from exc
-        if not isinstance(record, dict):
-            raise InputError(
-                f"line holds a JSON {type(record).__name__}, not an object",
-                where=f"{path}:{lineno}",
-                fix="write one JSON object per line",
-            )
+        record, why = parse_object(line)
+        if record is None:
+            raise line_error(str(why), path, lineno)
         yield record
 
 

@@ -192,7 +192,7 @@ def test_evaluate_span_format_scores_like_tag_format(ner_release, tmp_path):
          r"p.jsonl:1: entities\[0\]: start and end must be integers"),
         ([{"sentence_id": "news:d0-s0", "tags": GOLD_TAGS}, {"document_id": "news:d1", "entities": []}],
          r"p.jsonl:2: spans format, but earlier lines use the tags format"),
-        (["not an object"], r"p.jsonl:1: a JSON str, not an object"),
+        (["not an object"], r"p.jsonl:1: line holds a JSON str, not an object"),
     ],
 )
 def test_evaluate_checker_locates_each_problem(ner_release, tmp_path, lines, message):

@@ -30,8 +30,8 @@ import orjson
 import xxhash
 
 from builder.config import Config
-from builder.errors import ConfigError, InputError
-from builder.jsonl import AtomicWriter, iter_lines
+from builder.errors import ConfigError
+from builder.jsonl import AtomicWriter, iter_lines, line_error, parse_object
 from builder.corpus.minhash import (
     LshParams,
     MinHasher,
@@ -73,16 +73,6 @@ class Signatures:
     error: tuple[int, str] | None = None  # (line number, message) of a line that is not a JSON object
 
 
-def _parse_record(line: bytes) -> tuple[dict[str, Any] | None, str | None]:
-    try:
-        record = orjson.loads(line)
-    except orjson.JSONDecodeError as exc:
-        return None, f"line is not valid JSON ({exc})"
-    if not isinstance(record, dict):
-        return None, f"line holds a JSON {type(record).__name__}, not an object"
-    return record, None
-
-
 def _record_problem(record: dict[str, Any]) -> str | None:
     if not isinstance(record.get("id"), str) or not record["id"]:
         return "field 'id' is missing or not a non-empty string"
@@ -96,7 +86,7 @@ def sign_batch(batch: list[tuple[int, bytes]]) -> Signatures:
     texts: list[str] = []
     problems: list[str | None] = []
     for lineno, line in batch:
-        record, error = _parse_record(line)
+        record, error = parse_object(line)
         if record is None:
             return Signatures([], np.zeros(0, np.int64), [], [], np.zeros((0, 0), np.uint64), (lineno, str(error)))
         problem = _record_problem(record)
@@ -332,8 +322,7 @@ def raise_parse_error(parsed: Signatures, in_path: Path, first_line: int = 1) ->
     """The located InputError for a batch that holds a line which is not a JSON object."""
     if parsed.error is not None:
         lineno, message = parsed.error
-        raise InputError(message, where=f"{in_path}:{lineno + first_line - 1}",
-                         fix="repair or remove the line; every line must be one JSON document")
+        raise line_error(message, in_path, lineno + first_line - 1)
 
 
 def _pass_signatures(in_path: Path, opts: DedupOptions, progress: Progress | None) -> CorpusFacts:

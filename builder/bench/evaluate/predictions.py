@@ -27,7 +27,7 @@ import orjson
 
 from builder.errors import DataInvalidError, InputError
 from builder.bench.evaluate.gold import DocumentGold, TokenGold
-from builder.jsonl import paused_gc
+from builder.jsonl import parse_object, paused_gc
 
 MAX_SHOWN = 50
 _BLANK_LINE = re.compile(rb"\n[ \t\r]*\n")
@@ -85,19 +85,20 @@ def read_lines(path: Path, problems: Problems) -> list[tuple[int, dict[str, Any]
             raise orjson.JSONDecodeError("", "", 0)
     except orjson.JSONDecodeError:
         lines = data.splitlines()
-        records = []
+        out = []
         for n in numbered:
-            try:
-                records.append(orjson.loads(lines[n - 1]))
-            except orjson.JSONDecodeError as exc:
-                problems.add(n, f"not valid JSON ({exc})")
-                records.append(None)
+            record, why = parse_object(lines[n - 1])
+            if record is None:
+                problems.add(n, str(why))
+            else:
+                out.append((n, record))
+        return out
     out = []
     for n, record in zip(numbered, records):
         if type(record) is dict:
             out.append((n, record))
-        elif record is not None:
-            problems.add(n, f"a JSON {type(record).__name__}, not an object")
+        else:
+            problems.add(n, f"line holds a JSON {type(record).__name__}, not an object")
     return out
 
 

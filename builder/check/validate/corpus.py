@@ -17,6 +17,7 @@ import orjson
 
 from builder.document import sha256_text
 from builder.errors import InputError
+from builder.jsonl import parse_object
 
 _HEAD = re.compile(rb'\{"schema_version":"[^"\\]*","id":"([^"\\]*)"')
 _SHA_KEY = b'"text_sha256":"'
@@ -112,12 +113,11 @@ def _fast(line: bytes) -> tuple[str, str] | None:
 
 
 def _slow(line: bytes, path: Path, lineno: int) -> tuple[str, str]:
-    try:
-        doc = orjson.loads(line)
-    except orjson.JSONDecodeError as exc:
-        raise CorpusError(f"corpus line is not valid JSON ({exc})", where=f"{path}:{lineno}",
-                         fix="pass the segment stage's documents.jsonl as --corpus") from exc
-    if not isinstance(doc, dict) or not isinstance(doc.get("id"), str) or not isinstance(doc.get("text"), str):
+    doc, why = parse_object(line)
+    if doc is None:
+        raise CorpusError(f"corpus {why}", where=f"{path}:{lineno}",
+                          fix="pass the segment stage's documents.jsonl as --corpus")
+    if not isinstance(doc.get("id"), str) or not isinstance(doc.get("text"), str):
         raise CorpusError("corpus line is not a document with 'id' and 'text'", where=f"{path}:{lineno}",
                          fix="pass the segment stage's documents.jsonl as --corpus")
     sha = doc.get("text_sha256")

@@ -25,6 +25,7 @@ from typing import Any
 import orjson
 
 from builder.errors import InputError
+from builder.jsonl import line_error
 
 ARRAY = "array"
 JSONL = "jsonl"
@@ -215,8 +216,7 @@ def _jsonl_records(fh: Any, path: Path, start: int, stop: int, first_line: int |
                 value = orjson.loads(line)
             except orjson.JSONDecodeError as exc:
                 line_no = lineno if first_line is None else _lines_before(fh, pos) + 1
-                raise InputError(f"line is not valid JSON ({exc.msg})", where=f"{path}:{line_no}",
-                                 fix="repair the line; a JSON Lines file holds one JSON object per line") from exc
+                raise line_error(f"line is not valid JSON ({exc.msg})", path, line_no) from exc
             yield RawRecord(pos, end, lineno, value, line)
         lineno += 1
         pos = end

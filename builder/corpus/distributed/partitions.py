@@ -13,10 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-import orjson
 
-from builder.errors import InputError
-from builder.jsonl import AtomicWriter
+from builder.jsonl import AtomicWriter, iter_range, line_error, parse_object
 from builder.stage import RejectSink, StageDir, require_input
 
 T = TypeVar("T")
@@ -34,28 +32,14 @@ class Partition:
 
     def lines(self) -> Iterator[tuple[int, int, bytes]]:
         """(line number within the partition, byte offset in the file, line) of every non-blank line."""
-        with open(self.path, "rb") as fh:
-            fh.seek(self.start)
-            offset = self.start
-            for lineno, line in enumerate(fh, 1):
-                if offset >= self.end:
-                    break
-                if line.strip():
-                    yield lineno, offset, line
-                offset += len(line)
+        return iter_range(self.path, self.start, self.end)
 
     def records(self) -> Iterator[dict[str, Any]]:
         """The JSON objects of the partition; a bad line raises the InputError a single pass would raise."""
         for lineno, _, line in self.lines():
-            try:
-                record = orjson.loads(line)
-            except orjson.JSONDecodeError as exc:
-                raise InputError(f"line is not valid JSON ({exc})", where=f"{self.path}:{self.line_in_file(lineno)}",
-                                 fix="repair or remove the line; every line must be one JSON object") from exc
-            if not isinstance(record, dict):
-                raise InputError(f"line holds a JSON {type(record).__name__}, not an object",
-                                 where=f"{self.path}:{self.line_in_file(lineno)}",
-                                 fix="write one JSON object per line")
+            record, why = parse_object(line)
+            if record is None:
+                raise line_error(str(why), self.path, self.line_in_file(lineno))
             yield record
 
     def line_count(self) -> int:

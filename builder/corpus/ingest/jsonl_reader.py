@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import orjson
 
 from builder.config import Config
+from builder.jsonl import parse_object
 from builder.corpus.ingest.base import (
     IngestContext,
     KeyTracker,
@@ -49,15 +49,12 @@ def read_jsonl_source(
                 if not line.strip():
                     continue
                 try:
-                    record = orjson.loads(line.decode(encoding))
-                except (UnicodeDecodeError, orjson.JSONDecodeError) as exc:
-                    ctx.problem("bad_json_line", f"not a JSON object: {exc}", line_where,
-                                "repair the line (one JSON object per line, UTF-8)",
-                                record=line.decode(encoding, "replace"))
-                    continue
-                if not isinstance(record, dict):
-                    ctx.problem("bad_json_line", "the line is not a JSON object", line_where,
-                                "write one object per line", record=record)
+                    record, why = parse_object(line.decode(encoding))
+                except UnicodeDecodeError as exc:
+                    record, why = None, f"line is not {encoding} ({exc.reason} at byte {exc.start})"
+                if record is None:
+                    ctx.problem("bad_json_line", str(why), line_where, "repair the line (one JSON object per line, "
+                                "UTF-8)", record=line.decode(encoding, "replace"))
                     continue
                 body = record.get(columns["text"])
                 if not isinstance(body, str) or not body.strip():
