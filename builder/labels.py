@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -242,6 +242,73 @@ def speaker_relation(schema: LabelSchema) -> RelationType | None:
         (r for r in schema.relations if r.source == CLAIM and r.target == ENTITY and r.max_per_source == 1),
         None,
     )
+
+
+# ---- label maps ------------------------------------------------------------------------------------------------
+
+LABEL_MAP_SYNTAX = "[FIELD:]OLD=NEW"  # FIELD: entity, claim, relation, a claim attribute or a document label
+
+
+@dataclass(frozen=True)
+class LabelMap:
+    """Old label -> new label, for one field or for any: how a source's labels, or an old schema's, become this
+    schema's. Written `[FIELD:]OLD=NEW` (`PPL=PER`, `entity:PERSON=PER`, `veracity:Valid=valid`); NEW empty drops
+    the label on purpose. Imports, sources and annotation-tool migrations all read maps with `parse_label_map`."""
+
+    entries: dict[tuple[str | None, str], str] = field(default_factory=dict)  # (field or None, old) -> new
+
+    def __bool__(self) -> bool:
+        return bool(self.entries)
+
+    def lookup(self, name: str | None, old: str) -> str | None:
+        """The new label of `old` in field `name` (a mapping for that field wins over one for any field);
+        None when the map does not mention it."""
+        if (name, old) in self.entries:
+            return self.entries[(name, old)]
+        return self.entries.get((None, old))
+
+    def get(self, name: str | None, old: str) -> str:
+        """The new label, or `old` itself when the map does not mention it."""
+        new = self.lookup(name, old)
+        return old if new is None else new
+
+    def targets(self) -> set[tuple[str | None, str]]:
+        return {(name, new) for (name, _), new in self.entries.items()}
+
+
+def _label_map_item(key: str, value: str | None, where: str) -> tuple[tuple[str | None, str], str]:
+    """One entry from `FIELD:OLD` (or `OLD`) and NEW."""
+    name, sep, old = key.partition(":") if ":" in key else (None, "", key)
+    name = name.strip() if name is not None else None
+    old = old.strip()
+    if not old or (sep and not name) or value is None:
+        raise ConfigError(f"label mapping {key if value is None else f'{key}={value}'!r} is not {LABEL_MAP_SYNTAX}",
+                          where=where, fix="write e.g. PPL=PER, entity:PERSON=PER, or PPL= to drop the label")
+    return (name, old), value.strip()
+
+
+def parse_label_map(items: Any, *, where: str = "label map") -> LabelMap:
+    """A label map from `[FIELD:]OLD=NEW` strings (options) or a table {"[FIELD:]OLD": "NEW"} (config, JSON)."""
+    entries: dict[tuple[str | None, str], str] = {}
+    if isinstance(items, dict):
+        for key, value in items.items():
+            if not isinstance(key, str) or not isinstance(value, str):
+                raise ConfigError(f"label mapping {key!r} = {value!r} does not map a label to a label", where=where,
+                                  fix='write {"OLD": "NEW", ...} with strings on both sides')
+            k, v = _label_map_item(key, value, where)
+            entries[k] = v
+    elif isinstance(items, (list, tuple)):
+        for item in items:
+            if not isinstance(item, str):
+                raise ConfigError(f"label mapping {item!r} is not a string", where=where,
+                                  fix=f"write {LABEL_MAP_SYNTAX}")
+            key, sep, value = item.partition("=")
+            k, v = _label_map_item(key, value if sep else None, where)
+            entries[k] = v
+    elif items is not None:
+        raise ConfigError("a label map must be a table or a list", where=where,
+                          fix=f'write {{"OLD": "NEW"}} or a list of "{LABEL_MAP_SYNTAX}"')
+    return LabelMap(entries)
 
 
 def class_label_names(schema: LabelSchema) -> dict[str, list[str]]:

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from builder.cli import main
 from builder.config import config_from_dict
 from builder.corpus.imports.conll import ConllOptions, conll_sentences, import_conll, read_conll
+from builder.labels import parse_label_map
 from builder.tags import detect_scheme
 from builder.document import document_errors
 from builder.errors import ConfigError, InputError
@@ -28,6 +29,8 @@ FAST = settings(max_examples=40, deadline=None, derandomize=True)
 
 def run_import(tmp: Path, files: list[Path], **options):
     out = StageDir(tmp / "out")
+    if "label_map" in options:
+        options["label_map"] = parse_label_map(options["label_map"])
     stats = import_conll(files, out, ConllOptions(source="test", **options), SCHEMA)
     return stats, list(read_jsonl(out.documents)), list(read_jsonl(out.rejects))
 

@@ -21,6 +21,7 @@ from builder.labels import (
     label_schema_of,
     label_table,
     load_label_schema,
+    parse_label_map,
     parse_label_schema,
     positive_value,
 )
@@ -137,3 +138,20 @@ def test_labels_unreadable_file(tmp_path):
 ])
 def test_labels_positive_value_is_one_rule(values, positive):
     assert positive_value(values) == positive
+
+
+def test_labels_label_map_syntax_is_one_for_options_and_tables():
+    m = parse_label_map(["PPL=PER", "entity:PERSON=PER", "veracity:Valid=valid", "FNB="])
+    assert m.get("entity", "PPL") == "PER" and m.get("claim", "PPL") == "PER"  # no field: any field
+    assert m.get("entity", "PERSON") == "PER" and m.get("kind", "PERSON") == "PERSON"
+    assert m.lookup("veracity", "Valid") == "valid" and m.lookup("veracity", "Hoax") is None
+    assert m.lookup("entity", "FNB") == ""  # dropped on purpose
+    assert parse_label_map({"PPL": "PER", "entity:PERSON": "PER"}).entries == {(None, "PPL"): "PER",
+                                                                             ("entity", "PERSON"): "PER"}
+
+
+@pytest.mark.parametrize("bad", [["PPL"], ["=PER"], [":PPL=PER"], [3], {"PPL": 3}, "PPL=PER"])
+def test_labels_label_map_errors_name_the_syntax(bad):
+    with pytest.raises(ConfigError) as err:
+        parse_label_map(bad, where="--map")
+    assert "--map" in err.value.message and err.value.fix

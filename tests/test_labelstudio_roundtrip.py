@@ -26,7 +26,7 @@ from builder.document import make_doc_id, new_document
 from builder.errors import DataInvalidError
 from builder.jsonl import read_jsonl, write_jsonl
 from builder.annotate.labelstudio.config import labelling_config
-from builder.labels import load_label_schema, parse_label_schema
+from builder.labels import load_label_schema, parse_label_map, parse_label_schema
 from builder.annotate.labelstudio.client import AuthError, Client, Credentials, connect
 from builder.annotate.labelstudio.convert import frontend_text
 from builder.annotate.labelstudio.project import ProjectSettings, ensure_project
@@ -496,7 +496,7 @@ def test_label_schema_change_refused_then_migrated_by_mapping(admin, tmp_path):
     assert f"annotation {ann['id']} uses entity:PER" in err.value.message and "--label-map" in err.value.message
     assert "PERSON" not in admin.get(f"api/projects/{project['id']}")["label_config"]
 
-    _, changes = ensure_project(admin, renamed, ProjectSettings(title, label_map={("entity", "PER"): "PERSON"}))
+    _, changes = ensure_project(admin, renamed, ProjectSettings(title, label_map=parse_label_map(["entity:PER=PERSON"])))
     assert "migrated 1 annotations" in changes
     assert admin.get(f"api/annotations/{ann['id']}")["result"][0]["value"]["labels"] == ["PERSON"]
     assert 'value="PERSON"' in admin.get(f"api/projects/{project['id']}")["label_config"]

@@ -38,7 +38,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                       help="least-confident: choose the N documents the pre-annotator is least sure of, and "
                            "serve annotators the least confident first")
     push.add_argument("--preannotator", default=None, help="rules | none | imported | model:models/VERSION (default annotate.preannotator)")
-    push.add_argument("--label-map", action="append", default=[], metavar="CONTROL:OLD=NEW",
+    push.add_argument("--label-map", action="append", default=[], metavar="[FIELD:]OLD=NEW",
                       help="migrate existing annotations when the label schema renames a label")
     push.add_argument("--report", default=None, help="write the push report as JSON here")
     add_config_option(push)
@@ -120,7 +120,8 @@ def run_server(args: argparse.Namespace) -> int:
 
 def run_push(args: argparse.Namespace) -> int:
     from builder.labels import label_schema_of
-    from builder.annotate.labelstudio.project import ProjectSettings, ensure_project, guidelines_html, parse_label_map
+    from builder.annotate.labelstudio.project import ProjectSettings, ensure_project, guidelines_html
+    from builder.labels import parse_label_map
     from builder.annotate.labelstudio.push import Selection, push
     from builder.annotate.preannotate import make_preannotator
     from builder.corpus.prepare import corpus_path
@@ -140,7 +141,7 @@ def run_push(args: argparse.Namespace) -> int:
         overlap=int(config.get("annotate.overlap")),
         instructions=guidelines_html(config.resolve(config.get("annotate.guidelines"))),
         sampling="least-confident" if args.order == "least-confident" else None,
-        label_map=parse_label_map(args.label_map),
+        label_map=parse_label_map(args.label_map, where="--label-map"),
     )
     project = ensure_project(client, schema, settings)
     selection = Selection(tuple(args.split), args.sample, args.order, config.seed)

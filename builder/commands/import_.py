@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 
 from builder.commands._common import add_config_option, config_of
-from builder.corpus.imports.conll import DELIMITERS, SCHEMES, ConllOptions, import_conll, parse_label_map
+from builder.corpus.imports.conll import DELIMITERS, SCHEMES, ConllOptions, import_conll
 from builder.errors import EXIT_OK, ConfigError
-from builder.labels import label_schema_of
+from builder.labels import LabelMap, label_schema_of, parse_label_map
 from builder.stage import StageDir
 
 
@@ -45,20 +45,18 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     c.set_defaults(func=run_conll)
 
 
-def _label_map(args: argparse.Namespace) -> dict[str, str]:
-    mapping: dict[str, str] = {}
+def _label_map(args: argparse.Namespace) -> LabelMap:
+    """The --label-map file's entries, then the --map options (which win)."""
+    entries = {}
     if args.label_map:
         try:
             raw = json.loads(args.label_map.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as exc:
             raise ConfigError(f"cannot read the label map: {exc}", where=str(args.label_map),
                               fix='write a JSON object {"SRC": "DST", ...}') from exc
-        if not isinstance(raw, dict) or not all(isinstance(v, str) for v in raw.values()):
-            raise ConfigError("the label map must map labels to labels", where=str(args.label_map),
-                              fix='write a JSON object {"SRC": "DST", ...}')
-        mapping.update(raw)
-    mapping.update(parse_label_map(args.map))
-    return mapping
+        entries.update(parse_label_map(raw, where=str(args.label_map)).entries)
+    entries.update(parse_label_map(args.map, where="--map").entries)
+    return LabelMap(entries)
 
 
 def run_conll(args: argparse.Namespace) -> int:

@@ -15,6 +15,7 @@ from typing import Any
 
 from builder.errors import DataInvalidError, InputError
 from builder.annotate.labelstudio.config import config_labels, labelling_config
+from builder.labels import LABEL_MAP_SYNTAX, LabelMap
 from builder.labels import LabelSchema
 from builder.annotate.labelstudio.client import Client
 
@@ -28,18 +29,7 @@ class ProjectSettings:
     overlap: int = 1
     instructions: str = ""  # HTML shown to annotators
     sampling: str | None = None  # sequential | uniform | least-confident; None keeps the project's
-    label_map: dict[tuple[str, str], str] = field(default_factory=dict)
-
-
-def parse_label_map(items: list[str]) -> dict[tuple[str, str], str]:
-    """`["entity:PERSON=PER", ...]` -> {("entity", "PERSON"): "PER"}."""
-    out = {}
-    for item in items:
-        m = re.fullmatch(r"([^:=]+):([^=]+)=(.+)", item.strip())
-        if not m:
-            raise InputError(f"label mapping '{item}' is not CONTROL:OLD=NEW", fix="write e.g. entity:PERSON=PER")
-        out[(m.group(1), m.group(2))] = m.group(3)
-    return out
+    label_map: LabelMap = field(default_factory=LabelMap)  # how old labels in annotations become new ones
 
 
 def markdown_to_html(text: str) -> str:
@@ -119,23 +109,23 @@ def labels_in_use(client: Client, project_id: int, removed: set[tuple[str, str]]
     return hits
 
 
-def _remap(result: list[dict[str, Any]], mapping: dict[tuple[str, str], str]) -> list[dict[str, Any]]:
+def _remap(result: list[dict[str, Any]], mapping: LabelMap) -> list[dict[str, Any]]:
     out = []
     for item in result:
         item = dict(item)
         if item.get("type") == "relation":
-            item["labels"] = [mapping.get(("relation", v), v) for v in item.get("labels") or []]
+            item["labels"] = [mapping.get("relation", v) for v in item.get("labels") or []]
         else:
             value = dict(item.get("value") or {})
             for key in ("labels", "choices"):
                 if key in value:
-                    value[key] = [mapping.get((item.get("from_name"), v), v) for v in value[key]]
+                    value[key] = [mapping.get(item.get("from_name"), v) for v in value[key]]
             item["value"] = value
         out.append(item)
     return out
 
 
-def migrate(client: Client, hits: list[dict[str, Any]], mapping: dict[tuple[str, str], str]) -> int:
+def migrate(client: Client, hits: list[dict[str, Any]], mapping: LabelMap) -> int:
     """Rewrite the annotations that use mapped labels; returns how many annotations changed."""
     done = 0
     for ann_id in sorted({h["annotation_id"] for h in hits}):
@@ -172,7 +162,7 @@ def ensure_project(client: Client, schema: LabelSchema, settings: ProjectSetting
         removed |= {(c, "*") for c in old if c not in new}
         hits = labels_in_use(client, project["id"], removed) if removed else []
         if hits:
-            unmapped = [h for h in hits if (h["control"], h["label"]) not in settings.label_map]
+            unmapped = [h for h in hits if settings.label_map.lookup(h["control"], h["label"]) is None]
             if unmapped:
                 listed = "; ".join(f"task {h['task_id']} ({h['document_id']}) annotation {h['annotation_id']} "
                                    f"uses {h['control']}:{h['label']}" for h in unmapped[:20])
@@ -181,7 +171,7 @@ def ensure_project(client: Client, schema: LabelSchema, settings: ProjectSetting
                     f"the new label schema removes labels that {len(unmapped)} annotation results use: {listed}{more}",
                     where=f"project '{settings.title}'",
                     fix="keep those labels in the label schema, or migrate them explicitly with "
-                        "--label-map CONTROL:OLD=NEW (e.g. entity:PERSON=PER)",
+                        f"--label-map {LABEL_MAP_SYNTAX} (e.g. entity:PERSON=PER)",
                 )
             changes.append(f"migrated {migrate(client, hits, settings.label_map)} annotations")
         patch["label_config"] = xml

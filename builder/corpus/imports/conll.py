@@ -6,8 +6,9 @@ one, else on runs of spaces (`delimiter="tab"` / `"space"` forces one); CRLF lin
 IOB1, IOB2 or BIOES: spans are decoded with conlleval's rules, which read all three (`builder.tags`), and the
 declared or detected scheme only decides which transitions count as ill-formed.
 
-On import, each source label is mapped onto the label schema (`PPL=PER`); a label that is already a schema type
-maps to itself, a label mapped to "" is dropped on purpose, and any other label is dropped as unmapped. Every
+On import, each source label is mapped onto the label schema by a label map (`builder.labels.parse_label_map`:
+`PPL=PER`); a label that is already a schema type maps to itself, a label mapped to "" is dropped on purpose, and
+any other label is dropped as unmapped. Every
 dropped entity is counted by reason and label and written to the rejects file. The document text is rebuilt
 from the tokens (one space between tokens, one line per sentence), so every offset slices the text exactly.
 """
@@ -25,7 +26,8 @@ from typing import Any
 from builder.document import make_doc_id, new_document
 from builder.errors import ConfigError, InputError
 from builder.jsonl import AtomicWriter, batched
-from builder.labels import LabelSchema
+from builder.labels import LabelMap, LabelSchema
+from builder.spans import ENTITY
 from builder.tags import SCHEMES as TAG_SCHEMES
 from builder.tags import SchemeReport, SequenceTagError, detect_scheme, ill_formed, iob2, sentence_spans
 from builder.stage import RejectSink, StageDir, file_digest
@@ -60,7 +62,7 @@ class ConllOptions:
     delimiter: str = "auto"  # auto | tab | space
     scheme: str = "auto"  # auto | iob1 | iob2 | bioes
     encoding: str = "utf-8"
-    label_map: dict[str, str] = field(default_factory=dict)  # source label -> schema type, "" drops it
+    label_map: LabelMap = field(default_factory=LabelMap)  # source label -> schema type, "" drops it
     sentences_per_doc: int = 0  # 0: a document per -DOCSTART- block, or per sentence when there is none
     split: str | None = None  # train/validation/test for every file; None: from the file name (dev -> validation)
 
@@ -150,27 +152,16 @@ def detect_file_scheme(sentences: Iterable[Sentence], *, where: str = "") -> tup
     return report, docs > 0
 
 
-def resolve_label_map(label_map: dict[str, str], schema: LabelSchema) -> dict[str, str]:
-    """Check that every target is a schema type (or "" to drop the label)."""
+def check_label_map(label_map: LabelMap, schema: LabelSchema) -> None:
+    """Every target of the map is an entity type of the schema (or "" to drop the label)."""
     types = set(schema.entity_names)
-    for src, dst in label_map.items():
+    for (name, src), dst in label_map.entries.items():
+        if name not in (None, ENTITY):
+            raise ConfigError(f"label map entry {name}:{src} names the field '{name}'", where=schema.path,
+                              fix=f"a CoNLL import maps entity labels: write {src}={dst} or entity:{src}={dst}")
         if dst and dst not in types:
             raise ConfigError(f"label map sends {src!r} to {dst!r}, which is not an entity type of the schema",
                               where=schema.path, fix=f"map it to one of {', '.join(schema.entity_names)} or to ''")
-    return dict(label_map)
-
-
-def parse_label_map(items: Iterable[str]) -> dict[str, str]:
-    """`["PPL=PER", "FNB="]` -> {"PPL": "PER", "FNB": ""}."""
-    out = {}
-    for item in items:
-        if "=" not in item:
-            raise ConfigError(f"label mapping {item!r} has no '='", fix="write SOURCE=TARGET, e.g. PPL=PER")
-        src, dst = (part.strip() for part in item.split("=", 1))
-        if not src:
-            raise ConfigError(f"label mapping {item!r} has no source label", fix="write SOURCE=TARGET")
-        out[src] = dst
-    return out
 
 
 def split_of_file(path: Path) -> str | None:
@@ -197,7 +188,7 @@ def build_document(
     path: Path,
     options: ConllOptions,
     source: dict[str, Any],
-    label_map: dict[str, str],
+    label_map: LabelMap,
     types: set[str],
     sink: RejectSink,
     dropped: Counter[str],
@@ -224,7 +215,9 @@ def build_document(
         sentences.append({"id": f"{doc_id}-s{n}", "start": offsets[0][0], "end": pos, "passage_id": f"{doc_id}-p0",
                           "tokens": offsets})
         for start, end, label in spans:
-            target = label_map.get(label, label if label in types else None)
+            target = label_map.lookup(ENTITY, label)
+            if target is None:
+                target = label if label in types else None
             if not target:
                 reason = "unmapped_label" if target is None else "dropped_label"
                 dropped[f"{reason}:{label}"] += 1
@@ -268,7 +261,8 @@ def import_conll(
         raise ConfigError(f"unknown tag scheme {options.scheme!r}", fix=f"use one of {', '.join(SCHEMES)}")
     if options.split is not None and options.split not in set(_SPLIT_NAMES.values()):
         raise ConfigError(f"unknown split {options.split!r}", fix="use train, validation or test")
-    label_map = resolve_label_map(options.label_map, schema)
+    check_label_map(options.label_map, schema)
+    label_map = options.label_map
     types = set(schema.entity_names)
     read = {"token_column": options.token_column, "tag_column": options.tag_column,
             "delimiter": options.delimiter, "encoding": options.encoding}

@@ -16,6 +16,7 @@ from charset_normalizer import from_bytes
 from builder.config import Config
 from builder.document import make_doc_id, new_document, sha256_bytes
 from builder.errors import InputError
+from builder.labels import LabelMap, parse_label_map
 from builder.stage import RejectSink
 
 # Mojibake of UTF-8 read as Latin-1/Windows-1252 is a lead byte (U+00C2-U+00F4) followed by a continuation byte
@@ -54,6 +55,14 @@ class IngestContext:
     rejects: RejectSink
     problems: list[InputProblem] = field(default_factory=list)
     repairs: Counter[str] = field(default_factory=Counter)
+    label_maps: dict[str, LabelMap] = field(default_factory=dict)  # source name -> its label_values, parsed once
+
+    def label_map(self, source: dict[str, Any]) -> LabelMap:
+        name = source["name"]
+        if name not in self.label_maps:
+            self.label_maps[name] = parse_label_map(source.get("label_values") or {},
+                                                    where=f"source '{name}' label_values")
+        return self.label_maps[name]
 
     def problem(self, reason: str, what: str, where: str, fix: str, *, record: Any = None) -> None:
         self.problems.append(InputProblem(what, where, fix))
@@ -178,23 +187,28 @@ def retrieved_at(source: dict[str, Any], file: Path, record_value: Any = None) -
 
 
 def map_labels(source: dict[str, Any], row: dict[str, Any], where: str, ctx: IngestContext) -> list[dict[str, Any]]:
-    """Document labels from the source's `labels = {name = column}` and `label_values = {raw = value}`."""
+    """Document labels from the source's `labels = {name = column}` and its label map `label_values`
+    (`{raw = value}`, or `{"name:raw" = value}` for one label; a value "" drops the label)."""
     out = []
-    values = source.get("label_values", {})
+    values = ctx.label_map(source)
     for name, column in source.get("labels", {}).items():
         raw = row.get(column)
         if raw is None or str(raw).strip() == "":
             continue
         raw = str(raw).strip()
-        value = values.get(raw, raw) if values else raw
-        if values and raw not in values:
-            ctx.rejects.reject(
-                "unmapped_label",
-                kind="field",
-                where=where,
-                detail=f"label {name}={raw!r} is not in label_values; kept as is "
-                f"(fix: add {raw!r} to label_values of source {source['name']})",
-            )
+        value = values.lookup(name, raw)
+        if value is None:
+            value = raw
+            if values:
+                ctx.rejects.reject(
+                    "unmapped_label",
+                    kind="field",
+                    where=where,
+                    detail=f"label {name}={raw!r} is not in label_values; kept as is "
+                    f"(fix: add {raw!r} to label_values of source {source['name']})",
+                )
+        if value == "":
+            continue  # mapped to "" on purpose: no label
         out.append({"name": name, "value": value, "provenance": f"source:{source['name']}:{column}"})
     return out
 
