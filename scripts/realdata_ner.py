@@ -40,7 +40,7 @@ def run(name: str, folder: Path, args: argparse.Namespace) -> dict:
     train, dev, test = (conll_sentences(folder / f) for f in FILES[name])
     tokens = sum(map(len, train[0]))
     wall, cpu = time.perf_counter(), time.process_time()
-    crf = CrfTagger(grid=grid(args.grid), max_iterations=args.iterations).fit(*train, *dev)
+    crf = CrfTagger(grid=grid(args.grid), max_iterations=args.iterations, language="id").fit(*train, *dev)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     labels, crf_scores, _ = tag_scores(test[1], crf.predict(test[0]))
     _, dict_scores, _ = tag_scores(test[1], DictionaryTagger().fit(*train).predict(test[0]))

@@ -36,7 +36,8 @@ def write_release(root: Path, docs: list[dict[str, Any]], *, version: str = "0.1
     for config, splits in rows.tables().items():
         for split, table in splits.items():
             write_split(concat_table([table], FEATURES[config].arrow_schema), folder / "data" / config, split)
-    (folder / "manifest.json").write_text(json.dumps({"name": name, "version": version}))
+    (folder / "manifest.json").write_text(json.dumps({"name": name, "version": version,
+                                                      "config": {"project": {"language": "id"}}}))
     return folder
 
 

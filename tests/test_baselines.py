@@ -42,7 +42,8 @@ def test_baselines_shape(word, expected):
     ("rumahnya", ("", "nya")), ("terbesar", ("ter", "")), ("pemerintahan", ("pem", "an")), ("di", ("", "")),
 ])
 def test_baselines_indonesian_affixes(word, expected):
-    assert affixes(word) == expected
+    assert affixes(word, "id") == expected
+    assert affixes(word, "en") == ("", "")  # no affix data for English: no affix features
 
 
 def test_baselines_gazetteer_is_out_of_fold_on_training_sentences():
@@ -72,7 +73,7 @@ def test_baselines_crf_beats_the_dictionary_on_idner_sentences(idner_dev):
     from builder.bench.evaluate.ner import tag_scores
 
     (tw, tt), (dw, dt), (xw, xt) = idner_dev
-    crf = CrfTagger(grid=((0.05, 0.1), (0.2, 0.01)), max_iterations=60).fit(tw, tt, dw, dt)
+    crf = CrfTagger(grid=((0.05, 0.1), (0.2, 0.01)), max_iterations=60, language="id").fit(tw, tt, dw, dt)
     dictionary = DictionaryTagger().fit(tw, tt)
     crf_f1 = float(tag_scores(xt, crf.predict(xw))[1]["micro.f1"])
     dict_f1 = float(tag_scores(xt, dictionary.predict(xw))[1]["micro.f1"])

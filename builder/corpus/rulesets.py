@@ -1,7 +1,8 @@
 """Cleaning rule sets kept as data: TOML files, one generic set per language and one per outlet.
 
-A rule set names line rules (regex + action), dateline patterns with a list of known places, and the weekday and
-month names used to read a date in the lead. Built-in sets live in `builder/rules/`; a project adds its own in the
+A rule set names line rules (regex + action), dateline patterns with a list of known places, and whether it reads
+a date in the lead (`[dates]`; the weekday and month names come from the rule set's language, `builder.lang`,
+unless the file lists its own). Built-in sets live in `builder/rules/`; a project adds its own in the
 folder named by `clean.rules_dir`, which is searched first.
 """
 
@@ -19,6 +20,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from builder.errors import ConfigError
+from builder.lang import language
 
 BUILTIN_DIR = Path(__file__).resolve().parent / "rules"
 ACTIONS = ("drop", "drop_rest", "attribution", "meta", "strip")
@@ -110,8 +112,10 @@ def _parse(name: str, data: dict[str, Any], path: Path) -> RuleSet:
                               where=f"{path} dateline.patterns[{i}]", fix="add one")
         rs.datelines.append(DatelinePattern(regex, bool(only_known)))
     rs.places = {p.casefold() for p in dl.get("places", [])}
-    dates = data.get("dates", {})
-    rs.weekdays = [w.casefold() for w in dates.get("weekdays", [])]
-    rs.months = {k.casefold(): int(v) for k, v in dates.get("months", {}).items()}
-    rs.lead_paragraphs = int(dates.get("lead_paragraphs", 2))
+    dates = data.get("dates")
+    if dates is not None:  # this rule set reads a date in the lead: names from the file, else from its language
+        calendar = language(rs.language).calendar
+        rs.weekdays = [w.casefold() for w in dates.get("weekdays", calendar.all_weekdays)]
+        rs.months = {k.casefold(): int(v) for k, v in dates.get("months", calendar.all_months).items()}
+        rs.lead_paragraphs = int(dates.get("lead_paragraphs", 2))
     return rs

@@ -3,7 +3,7 @@
 Rule based and model free (nothing is downloaded). Regular expressions over Unicode classes find paragraphs,
 tokens and sentence-end candidates; a short decision per candidate (abbreviation, initial, enumerator, what
 the next word looks like) keeps or drops it. Only the abbreviation lists are language specific: they are data
-in `LANGUAGE_RULES`, keyed by language, extended by `segment.abbreviations` in the config.
+in `builder/lang/<language>/abbreviations.toml`, extended by `segment.abbreviations` in the config.
 
 Offsets are Python code-point offsets into `text`, end exclusive. Every span starts and ends on a non-space
 character; paragraphs are lines, sentences lie inside one paragraph, tokens inside one sentence, all in order
@@ -23,6 +23,7 @@ from typing import Any
 
 from builder.config import Config
 from builder.errors import ConfigError
+from builder.lang import language as language_data
 from builder.jsonl import AtomicWriter, dumps
 from builder.stage import BatchStage, RejectSink
 
@@ -39,32 +40,11 @@ class LanguageRules:
     letter_names: frozenset[str] = frozenset()
 
     @classmethod
-    def of(cls, prefix: str, final: str, letter_names: str = "") -> LanguageRules:
-        return cls(frozenset(prefix.split()), frozenset(final.split()), frozenset(letter_names.split()))
+    def of(cls, code: str | None) -> LanguageRules:
+        """The rules of a language, from its abbreviation data (`builder/lang/<code>/abbreviations.toml`)."""
+        data = language_data(code).abbreviations
+        return cls(data.prefix, data.final, data.letter_names)
 
-
-_INDONESIAN = LanguageRules.of(
-    prefix="""
-        a.n an a.l bpk bp dr drg drh drs dra ir prof h hj k.h kh tn ny nn sdr sdri yth alm almh ust st
-        jend letjen mayjen brigjen kol letkol kapt irjen komjen kombes kompol akbp ipda iptu aiptu aipda
-        bripka bripda jl jln gg kel kec kab kp ds kav kep prov rt rw no nmr hlm vol tgl thn pk pkl rp pt cv ud
-        ttd sdn u.p c.q d.a s.d dg dgn yg utk krn tdk sbg spt ttg mr mrs ms
-    """,
-    final="""
-        dll dsb dst dkk tsb sbb ybs tbk bhd lc
-        s.h s.e s.t s.kom s.pd s.sos s.ip s.ag s.psi s.farm s.ked s.hum s.i.kom m.si m.h m.m m.pd m.kom m.t
-        m.sc m.a m.hum m.kes ph.d b.sc
-    """,
-    letter_names="vitamin hepatitis tipe kelas golongan huruf blok grup seri zona opsi poin bagian varian",
-)
-_ENGLISH = LanguageRules.of(
-    prefix="mr mrs ms dr prof st mt sen rep gov gen col lt sgt capt rev hon no vol pp fig ca vs e.g i.e",
-    final="etc inc ltd co corp jr sr al u.s u.k a.m p.m",
-    letter_names="vitamin hepatitis type class group grade plan series zone option section appendix",
-)
-LANGUAGE_RULES: dict[str, LanguageRules] = {"id": _INDONESIAN, "ms": _INDONESIAN, "en": _ENGLISH}
-# Malay shares the Indonesian titles and abbreviations; ISO 639-2/3 codes map to the 639-1 keys.
-LANGUAGE_ALIASES = {"in": "id", "ind": "id", "msa": "ms", "zsm": "ms", "may": "ms", "eng": "en"}
 
 # Line breaks as str.splitlines() knows them: a paragraph never crosses one.
 _LINE_BREAKS = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
@@ -288,18 +268,12 @@ def normalise_abbreviation(value: Any, *, where: str = "segment.abbreviations") 
     return value.strip().rstrip(".").lower()
 
 
-def language_key(language: str | None) -> str:
-    """'id-ID' -> 'id', 'ind' -> 'id': the key of LANGUAGE_RULES for a document's language."""
-    base = re.split(r"[-_]", (language or "").strip().lower(), maxsplit=1)[0]
-    return LANGUAGE_ALIASES.get(base, base)
-
-
 @lru_cache(maxsize=64)
-def segmenter_for(language: str | None, extra: frozenset[str] = frozenset()) -> Segmenter:
+def segmenter_for(code: str | None, extra: frozenset[str] = frozenset()) -> Segmenter:
     """The segmenter of a language's rules plus `extra` abbreviations (which no sentence ends after).
 
-    A language without rules gets the generic mechanism alone (no abbreviation list)."""
-    return Segmenter(LANGUAGE_RULES.get(language_key(language)), extra)
+    A language without abbreviation data gets the generic mechanism alone."""
+    return Segmenter(LanguageRules.of(code), extra)
 
 
 def _extra_key(abbreviations: Iterable[str]) -> frozenset[str]:

@@ -76,6 +76,11 @@ class ReleaseFolder:
     def name(self) -> str:
         return str(self.manifest.get("name") or "release")
 
+    @property
+    def language(self) -> str:
+        """The project language the release was built with ("" when the manifest does not say)."""
+        return str(((self.manifest.get("config") or {}).get("project") or {}).get("language") or "")
+
     def verify(self) -> dict[str, Any]:
         """The manifest, after checking that every file it lists is there with its sha256 and nothing else is."""
         if not self.manifest:

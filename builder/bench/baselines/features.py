@@ -1,7 +1,8 @@
-"""Token features for the NER CRF, chosen for Indonesian news.
+"""Token features for the NER CRF.
 
-Per token: the word (lower-cased), its shape and casing, prefixes and suffixes, the Indonesian derivational
-prefix and suffix it carries (me-/ber-/di-/ter-/ke-/se-/pe- ..., -kan/-an/-i/-nya/-lah ...), digits and
+Per token: the word (lower-cased), its shape and casing, prefixes and suffixes, the derivational prefix and
+suffix it carries in its language's affix data (`builder.lang`; Indonesian me-/ber-/di-/ter-/ke-/se-/pe- ...,
+-kan/-an/-i/-nya/-lah ...), digits and
 punctuation, the words around it (two either side, and the bigrams with its neighbours), and whether a
 gazetteer phrase built from the training split covers it. Casing is a strong cue in edited news but absent
 from lower-cased corpora (IndoNLU NERP), where the word, affix, context and gazetteer features carry the load.
@@ -19,12 +20,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from builder.lang import language
 from builder.tags import sentence_spans
 
-# Longest first, so "meng" wins over "me" and "kannya" is not read as "nya".
-PREFIXES = ("memper", "diper", "meng", "meny", "peng", "peny", "mem", "men", "pem", "pen", "per", "ber", "ter",
-            "me", "di", "ke", "se", "pe", "be")
-SUFFIXES = ("kannya", "annya", "kan", "nya", "lah", "kah", "pun", "an", "i")
 MAX_PHRASE = 6
 _PUNCT = re.compile(r"^[^\w\s]+$")
 
@@ -39,10 +37,12 @@ def shape(word: str) -> str:
     return "".join(out)
 
 
-def affixes(lower: str) -> tuple[str, str]:
-    """The Indonesian prefix and suffix of a word, when what remains is long enough to be a stem."""
-    prefix = next((p for p in PREFIXES if lower.startswith(p) and len(lower) - len(p) >= 3), "")
-    suffix = next((s for s in SUFFIXES if lower.endswith(s) and len(lower) - len(s) >= 3), "")
+def affixes(lower: str, lang: str) -> tuple[str, str]:
+    """The prefix and suffix (from the language's data, longest first) of a word, when what remains is long enough
+    to be a stem; none for a language without affix data."""
+    data = language(lang)
+    prefix = next((p for p in data.prefixes if lower.startswith(p) and len(lower) - len(p) >= 3), "")
+    suffix = next((s for s in data.suffixes if lower.endswith(s) and len(lower) - len(s) >= 3), "")
     return prefix, suffix
 
 
@@ -120,21 +120,21 @@ def gazetteer_marks(gaz: Gazetteer, words: Sequence[str]) -> list[str | None]:
 
 
 @lru_cache(maxsize=1 << 18)
-def word_info(word: str) -> tuple[str, str, bool, bool, str, str, bool, bool, bool, bool]:
-    """(lower, shape, title, upper, Indonesian prefix, suffix, has digit, all digits, hyphen, punctuation);
-    cached, since news vocabulary repeats."""
+def word_info(word: str, lang: str) -> tuple[str, str, bool, bool, str, str, bool, bool, bool, bool]:
+    """(lower, shape, title, upper, prefix, suffix, has digit, all digits, hyphen, punctuation); cached, since news
+    vocabulary repeats."""
     lower = word.lower()
-    prefix, suffix = affixes(lower)
+    prefix, suffix = affixes(lower, lang)
     return (lower, shape(word), word[:1].isupper(), word.isupper() and len(word) > 1, prefix, suffix,
             any(ch.isdigit() for ch in word), word.isdigit(), "-" in word, bool(_PUNCT.match(word)))
 
 
 def sentence_features(words: Sequence[str], marks: Sequence[str | None] | None = None,
-                      words_seen: Sequence[str | None] | None = None) -> list[dict[str, object]]:
+                      words_seen: Sequence[str | None] | None = None, *, lang: str = "") -> list[dict[str, object]]:
     """The CRF feature dicts of one sentence; `marks` are its gazetteer phrase marks, `words_seen` its word marks
     (a word seen inside entities, e.g. the surname of a name seen in full: a third of NERP's gain from the
-    gazetteer comes from these)."""
-    infos = [word_info(w) for w in words]
+    gazetteer comes from these); `lang` the language whose affixes are features."""
+    infos = [word_info(w, lang) for w in words]
     feats = []
     n = len(words)
     for i, word in enumerate(words):

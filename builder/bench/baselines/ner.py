@@ -50,6 +50,7 @@ class CrfTagger:
 
     max_iterations: int = 100
     min_freq: int = 2  # drop features seen once: a third of the training time, no loss of F1
+    language: str = ""  # whose affixes are features (builder.lang); "" none
     grid: tuple[tuple[float, float], ...] = GRID
     gazetteer: Gazetteer = field(default_factory=Gazetteer)
     crf: Any = None
@@ -59,7 +60,7 @@ class CrfTagger:
     def fit(self, sentences: Sequence[Sequence[str]], tags: Sequence[Sequence[str]],
             dev_sentences: Sequence[Sequence[str]] = (), dev_tags: Sequence[Sequence[str]] = ()) -> CrfTagger:
         self.gazetteer = Gazetteer.build(sentences, tags)
-        x = [sentence_features(w, *m) for w, m in zip(sentences, out_of_fold_marks(sentences, tags))]
+        x = [sentence_features(w, *m, lang=self.language) for w, m in zip(sentences, out_of_fold_marks(sentences, tags))]
         y = [list(t) for t in tags]
         grid = self.grid if dev_sentences else self.grid[:1]
         best = -1.0
@@ -79,7 +80,7 @@ class CrfTagger:
         return self
 
     def features(self, sentences: Sequence[Sequence[str]]) -> list[list[dict[str, object]]]:
-        return [sentence_features(w, *marks_of(self.gazetteer, w)) for w in sentences]
+        return [sentence_features(w, *marks_of(self.gazetteer, w), lang=self.language) for w in sentences]
 
     def predict(self, sentences: Sequence[Sequence[str]]) -> list[list[str]]:
         return [list(t) for t in self.crf.predict(self.features(sentences))] if sentences else []

@@ -16,50 +16,20 @@ from pathlib import Path
 from typing import Any
 
 from builder.errors import ConfigError
+from builder.lang import language
 from builder.spans import PreAnnotation, Region, Relation
 
 
-GAZETTEER: dict[str, str] = {
-    **dict.fromkeys(
-        "Indonesia,Jakarta,Surabaya,Bandung,Medan,Makassar,Semarang,Yogyakarta,Bali,Papua,Aceh,Jawa,Sumatera,"
-        "Kalimantan,Sulawesi,Jawa Barat,Jawa Tengah,Jawa Timur,Amerika Serikat,AS,Rusia,Ukraina,Korea Utara,"
-        "Korea Selatan,China,Tiongkok,Jepang,India,Australia,Malaysia,Singapura,Thailand,Filipina,Vietnam,"
-        "Arab Saudi,Iran,Irak,Israel,Palestina,Gaza,Inggris,Prancis,Jerman,Belanda,Eropa,Asia,Afrika,"
-        "Timur Tengah,Pyongyang,Moskow,Kyiv,Washington,Beijing,Tokyo,Seoul,London,Paris,Ukraina Timur".split(","),
-        "LOC",
-    ),
-    **dict.fromkeys(
-        "PBB,Dewan Keamanan PBB,NATO,ASEAN,Uni Eropa,KCNA,Korean Central News Agency,Associated Press,Reuters,"
-        "AFP,Antara,Kompas,KompasTV,KOMPAS.TV,Kremlin,Gedung Putih,DPR,DPRD,MPR,KPK,KPU,Bawaslu,TNI,Polri,"
-        "Mabes Polri,Polda,Kejaksaan Agung,Mahkamah Agung,Mahkamah Konstitusi,Bank Indonesia,OJK,BPS,BMKG,"
-        "WHO,IMF,Bank Dunia,Kemenkes,Kementerian Kesehatan,Kementerian Luar Negeri,Kemenlu,Pertamina,PLN,"
-        "PDI-P,PDIP,Golkar,Gerindra,PKS,PKB,Partai Demokrat,NasDem,MUI,NU,Muhammadiyah".split(","),
-        "ORG",
-    ),
-}
-TITLES = (
-    "Presiden|Wakil Presiden|Wapres|Perdana Menteri|PM|Menteri|Menko|Gubernur|Wakil Gubernur|Bupati|Wali Kota|"
-    "Walikota|Kapolri|Kapolda|Kapolres|Panglima|Ketua|Wakil Ketua|Sekjen|Direktur|Dirut|Kepala|Juru Bicara|"
-    "Jubir|Pemimpin|Raja|Ratu|Pangeran|Senator|Dokter|dr\\.|Prof\\.|Pak|Bu|Ibu|Bapak"
-)
-SPEECH_VERBS = "kata|ujar|ucap|tutur|jelas|ungkap|tegas|imbuh|terang|sebut|katanya|ujarnya|tuturnya|jelasnya"
-SAY_VERBS = (
-    "mengatakan|menyatakan|menegaskan|menyebut|menyebutkan|mengungkapkan|menjelaskan|menuturkan|"
-    "menambahkan|mengklaim|menilai|berkata|menekankan|menyampaikan|memastikan|membantah"
-)
-HEDGES = re.compile(r"\b(dilaporkan|diduga|dikabarkan|disebut-sebut|diyakini|diperkirakan|kabarnya)\b", re.I)
-MONTHS = "Januari|Februari|Maret|April|Mei|Juni|Juli|Agustus|September|Oktober|November|Desember"
-DAYS = "Senin|Selasa|Rabu|Kamis|Jumat|Jum'at|Sabtu|Minggu"
+NOTHING = "(?!)"  # an alternation of no words: matches nowhere
+
+
+def _words(words: tuple[str, ...]) -> str:
+    """A regex alternation of literal words, in the data's order (earlier alternatives are tried first)."""
+    return "|".join(map(re.escape, words)) or NOTHING
+
+
 _CAP = r"[A-Z][\w'-]*"
 _NAME = rf"{_CAP}(?:[ \t]+(?:bin[ \t]+|binti[ \t]+|van[ \t]+|de[ \t]+)?{_CAP}){{0,3}}"  # never across a line
-_DATE_RES = [
-    re.compile(rf"\b(?:{DAYS})\s*\(\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\)"),
-    re.compile(rf"\b(?:(?:{DAYS}),?\s+)?\d{{1,2}}\s+(?:{MONTHS})(?:\s+\d{{4}})?\b"),
-    re.compile(rf"\b(?:{MONTHS})\s+\d{{4}}\b"),
-    re.compile(r"\b(?:pada|tahun|sejak|hingga|sampai) (?P<v>\d{4})\b"),
-    re.compile(rf"\b(?:{DAYS})\b(?=\s+(?:pagi|siang|sore|malam|dini hari|lalu|kemarin))"),
-    re.compile(r"\b\d+ (?:tahun|bulan|pekan|minggu|hari) (?:terakhir|lalu|silam)\b"),
-]
 _EVENT_RE = re.compile(
     r"\b(?:Perang Dunia (?:I{1,2}|Pertama|Kedua)|Perang Dingin|Pemilu \d{4}|Pilpres \d{4}|Pilkada \d{4}|"
     r"KTT [A-Z0-9][\w-]*|Piala Dunia \d{4}|Olimpiade \d{4}|Asian Games \d{4}|SEA Games \d{4}|"
@@ -70,9 +40,21 @@ _QUOTE_RE = re.compile(r"[\"“]([^\"“”\n]{12,}?)[\"”]")
 _SENT_END = re.compile(r"[.!?](?=[\"”]?\s+[\"“A-Z]|[\"”]?\s*$)")
 
 
-def load_gazetteer(path: str | Path | None) -> dict[str, str]:
-    """The built-in gazetteer, extended by a JSON file {"name": "TYPE", ...} when given."""
-    gaz = dict(GAZETTEER)
+def _date_patterns(days: str, months: str) -> list[re.Pattern[str]]:
+    return [
+        re.compile(rf"\b(?:{days})\s*\(\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\)"),
+        re.compile(rf"\b(?:(?:{days}),?\s+)?\d{{1,2}}\s+(?:{months})(?:\s+\d{{4}})?\b"),
+        re.compile(rf"\b(?:{months})\s+\d{{4}}\b"),
+        re.compile(r"\b(?:pada|tahun|sejak|hingga|sampai) (?P<v>\d{4})\b"),
+        re.compile(rf"\b(?:{days})\b(?=\s+(?:pagi|siang|sore|malam|dini hari|lalu|kemarin))"),
+        re.compile(r"\b\d+ (?:tahun|bulan|pekan|minggu|hari) (?:terakhir|lalu|silam)\b"),
+    ]
+
+
+def load_gazetteer(path: str | Path | None, lang: str = "id") -> dict[str, str]:
+    """The language's gazetteer (`builder/lang/<lang>/gazetteer.toml`), extended by a JSON file
+    {"name": "TYPE", ...} when given."""
+    gaz = dict(language(lang).gazetteer)
     if path:
         try:
             extra = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -132,11 +114,12 @@ class _Doc:
 
 
 class RulePreAnnotator:
-    """Gazetteer and pattern rules for Indonesian news (see the module docstring)."""
+    """Gazetteer and pattern rules for news (see the module docstring); the words come from `builder.lang`."""
 
     def __init__(self, gazetteer: dict[str, str] | None = None, *, claim_label: str = "CLAIM",
-                 model_version: str = "rules-id-1") -> None:
-        self.gazetteer = dict(GAZETTEER if gazetteer is None else gazetteer)
+                 model_version: str = "rules-id-1", lang: str = "id") -> None:
+        data = language(lang)
+        self.gazetteer = dict(data.gazetteer if gazetteer is None else gazetteer)
         self.claim_label = claim_label
         self.model_version = model_version
         # names by their first two characters, longest first ("Dewan Keamanan PBB" before "Dewan"): one dict
@@ -145,11 +128,17 @@ class RulePreAnnotator:
         for name in sorted(self.gazetteer, key=len, reverse=True):
             if name.strip():
                 self._gaz.setdefault(name[:2], []).append(name)
-        self._title_re = re.compile(rf"\b(?:{TITLES})[ \t]+((?:{_CAP}[ \t]+)*?)({_NAME})")
-        self._after_verb = re.compile(rf"[\"”],?\s+(?:{SPEECH_VERBS})\s+({_NAME})")
-        self._before_quote = re.compile(rf"({_NAME})\s+(?:{SAY_VERBS})\s*[,:]?\s*[\"“]")
+        rep = data.reporting
+        titles, speech, say = _words(rep.titles), _words(rep.speech_verbs), _words(rep.say_verbs)
+        self._title_re = re.compile(rf"\b(?:{titles})[ \t]+((?:{_CAP}[ \t]+)*?)({_NAME})")
+        self._after_verb = re.compile(rf"[\"”],?\s+(?:{speech})\s+({_NAME})")
+        self._before_quote = re.compile(rf"({_NAME})\s+(?:{say})\s*[,:]?\s*[\"“]")
         self._menurut = re.compile(rf"\b[Mm]enurut\s+({_NAME})\s*,\s*")
-        self._bahwa = re.compile(rf"({_NAME})\s+(?:{SAY_VERBS})(?:\s+bahwa)?\s*,?\s+(?=[a-z])")
+        self._bahwa = re.compile(rf"({_NAME})\s+(?:{say})(?:\s+bahwa)?\s*,?\s+(?=[a-z])")
+        self._hedges = re.compile(rf"\b({_words(rep.hedges)})\b", re.I)
+        cal = data.calendar
+        self._dates = _date_patterns(_words(tuple(d.capitalize() for d in cal.weekdays)),
+                                     _words(tuple(m.capitalize() for m in cal.months)))
 
     def predict(self, docs: Iterable[dict[str, Any]]) -> Iterator[PreAnnotation]:
         for doc in docs:
@@ -165,7 +154,7 @@ class RulePreAnnotator:
 
     def _entities(self, d: _Doc) -> None:
         text = d.text
-        for rx in _DATE_RES:
+        for rx in self._dates:
             for m in rx.finditer(text):
                 start, end = m.span("v") if "v" in rx.groupindex else m.span()
                 d.add("entity", "DATE", start, end, 0.8)
@@ -242,5 +231,5 @@ class RulePreAnnotator:
             if m:
                 speaker = self._speaker(d, s_start + m.start(1), s_start + m.end(1))
                 self._claim(d, s_start + m.end(), s_end, "reported", 0.5, speaker)
-            elif HEDGES.search(sentence):
+            elif self._hedges.search(sentence):
                 self._claim(d, s_start, s_end, "reported", 0.4, None)

@@ -159,10 +159,10 @@ def ner_baselines(run: Runner) -> None:
               [{"sentence_id": i, "tags": p} for i, p in zip(ids, dictionary.predict(test_words))], t,
               {"min_share": dictionary.min_share, "phrases": len(dictionary.gazetteer.entries)})
 
-    crf, t = timed(lambda: CrfTagger(max_iterations=run.options.crf_iterations, grid=run.options.crf_grid).fit(
-        words, tags, dev_words, dev_tags))
+    crf, t = timed(lambda: CrfTagger(max_iterations=run.options.crf_iterations, grid=run.options.crf_grid,
+                                     language=run.release.language).fit(words, tags, dev_words, dev_tags))
     params = {**crf.params, "tuning": crf.tuning, "gazetteer_phrases": len(crf.gazetteer.entries)}
-    run.score("ner", "ner-crf", "CRF: word, shape, casing, Indonesian affixes, context, training gazetteer",
+    run.score("ner", "ner-crf", "CRF: word, shape, casing, affixes of the language, context, training gazetteer",
               [{"sentence_id": i, "tags": p} for i, p in zip(ids, crf.predict(test_words))], t, params)
     run.save(NER_MODEL, "ner-crf", crf, params)
 
