@@ -55,11 +55,11 @@ def validate_annotations(config: Config, out_dir: Path) -> Any:
     from builder.corpus.prepare import corpus_path
     from builder.check.validate.run import annotation_files, validate_files
 
-    annotations = config.resolve(config.get("project.annotations_dir", "annotations"))
+    annotations = config.resolve(config.project.annotations_dir)
     files = annotation_files(annotations)
     report = validate_files(files, label_schema_of(config), corpus=Corpus(corpus_path(config)), out_dir=out_dir,
                             kinds=ANNOTATION_KINDS,
-                            workers=int(config.get("validate.workers", 0)), root=config.root, keep_valid=False)
+                            workers=int(config.validate.workers), root=config.root, keep_valid=False)
     if report.exit_code != 0:
         raise DataInvalidError(f"the annotations under {annotations} do not validate",
                                where=str(out_dir / "report.txt"),
@@ -105,7 +105,7 @@ def run_demo(config: Config, *, say: Say = print, progress: Progress | None = No
     same, differing = _step(seconds, "rebuild check", say,
                             lambda: rebuild_matches(config, built.version, built.path, work / "rebuild"))
     say(f"   data files identical to a rebuild from scratch: {'yes' if same else 'NO: ' + ', '.join(differing)}")
-    options = BaselineOptions(split="test", seed=config.seed, samples=int(config.get("baselines.samples", 1000)))
+    options = BaselineOptions(split="test", seed=config.seed, samples=int(config.baselines.samples))
     results = _step(seconds, "baselines", say, lambda: run_baselines(built.path, work / "models",
                                                                       label_schema_of(config), options))
     configs = sorted(built.manifest.get("configs", {}))

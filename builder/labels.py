@@ -195,7 +195,7 @@ def load_label_schema(path: str | Path) -> LabelSchema:
 
 def label_schema_of(config: Config) -> LabelSchema:
     """The label schema the project config points at (`project.label_schema`)."""
-    return load_label_schema(config.resolve(config.get("project.label_schema", "schema/labels.json")))
+    return load_label_schema(config.resolve(config.project.label_schema))
 
 
 # ---- derivations -------------------------------------------------------------------------------------------

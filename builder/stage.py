@@ -200,11 +200,11 @@ class BatchStage(Stage):
 
     @property
     def batch_size(self) -> int:
-        return int(self.config.get(f"{self.name}.batch_size", 500))
+        return int(self.config.section(self.name).batch_size)
 
     @property
     def workers(self) -> int:
-        return worker_count(int(self.config.get(f"{self.name}.workers", 0)))
+        return worker_count(int(self.config.section(self.name).workers))
 
     def write_records(self, records: Iterable[dict[str, Any]], writer: AtomicWriter, rejects: RejectSink, *,
                       workers: int = 1, progress: Progress | None = None) -> BatchTally:

@@ -91,7 +91,7 @@ def child(spec_file: Path, result_file: Path) -> None:
 
     spec = json.loads(spec_file.read_text())
     config = config_from_dict(spec["config"], root=Path(spec["root"]))
-    ledger = config.resolve(config["split"]["ledger"])
+    ledger = config.resolve(config.split.ledger)
     shutil.rmtree(config.work_dir, ignore_errors=True)
     ledger.unlink(missing_ok=True)
     if spec.get("ledger_from"):

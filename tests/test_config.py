@@ -12,11 +12,12 @@ from tests.corpus import REPO, seed_project, write_project
 
 def test_config_shipped_file_loads_with_its_sources():
     config = load_config(REPO / "newsbench.toml")
-    names = [s["name"] for s in config["sources"]]
+    names = [s.name for s in config.sources]
     assert names == ["kompastv-seed", "pratiwi2017-600", "pratiwi2017-250"]
-    assert config.get("dedup.threshold") == 0.8
-    assert config.resolve(config["sources"][0]["path"]).is_dir()
-    assert config["sources"][0]["redistributable"] is False
+    assert config.dedup.threshold == 0.8
+    assert config.resolve(config.sources[0].path).is_dir()
+    assert config.sources[0].redistributable is False and config.sources[0].outlet == "KompasTV"
+    assert config.sources[1].outlet is None and config.sources[1].columns == {"text": "berita"}
 
 
 @pytest.mark.parametrize(
@@ -38,17 +39,32 @@ def test_config_dotted_overrides_from_argv():
 
 def test_config_override_is_applied(tmp_path):
     config = load_config(seed_project(tmp_path), {"dedup.threshold": 0.7, "project.seed": 5})
-    assert config.get("dedup.threshold") == 0.7 and config.seed == 5
+    assert config.dedup.threshold == 0.7 and config.seed == 5
 
 
 @pytest.mark.parametrize(
     ("toml", "message"),
     [
-        ("[[sources]]\nname='a'\nformat='text'\npath='.'\nlicense='x'\n", "does not say whether it may be redistributed"),
-        ("[[sources]]\nname='a'\nformat='pdf'\npath='.'\nlicense='x'\nredistributable=true\n", "unknown format 'pdf'"),
-        ("[[sources]]\nname='a'\nformat='text'\npath='.'\nredistributable=true\n", "source has no 'license'"),
+        ("[[sources]]\nname='a'\nformat='text'\npath='.'\nlicense='x'\n", r"\[\[sources\]\] #1 has no 'redistributable'"),
+        ("[[sources]]\nname='a'\nformat='pdf'\npath='.'\nlicense='x'\nredistributable=true\n",
+         r"\[\[sources\]\] #1 format is 'pdf'.*use one of text, csv, jsonl, html"),
+        ("[[sources]]\nname='a'\nformat='text'\npath='.'\nredistributable=true\n", "has no 'license'"),
+        ("[[sources]]\nname='a'\nformat='text'\npath='.'\nlicense='x'\nredistributable='no'\n",
+         r"redistributable is the string 'no', not true or false.*redistributable = true"),
+        ("[[sources]]\nname='a'\nformat='text'\npath='nowhere'\nlicense='x'\nredistributable=false\n",
+         "names a missing path: nowhere"),
+        ("[[sources]]\nname='a'\nformat='text'\npath='.'\nlicense='x'\nredistributable=false\nrule_set=['x']\n",
+         r"unknown option 'rule_set' in \[\[sources\]\] #1.*did you mean 'rule_sets'"),
         ("[split]\nratios={train=0.5,test=0.1}\n", "add up to 0.6"),
-        ("[dedup]\ndrop='some'\n", "dedup.drop is 'some'"),
+        ("[split]\nratios={train=1.5,test=-0.5}\n", "negative share"),
+        ("[dedup]\ndrop='some'\n", r"\[dedup\] drop is 'some'.*use one of none, exact, near"),
+        ("[dedup]\nthreshold='high'\n", r"\[dedup\] threshold is the string 'high', not a number"),
+        ("[dedup]\nthreshold=0\n", r"\[dedup\] threshold is 0.0.*> 0.0"),
+        ("[clean]\nmin_words=-1\n", r"\[clean\] min_words is -1.*>= 0"),
+        ("[clean]\nlanguages='id'\n", r"\[clean\] languages is the string 'id', not a list of strings"),
+        ("[clean]\nmin_words='30'\n", r"min_words is the string '30', not an integer"),
+        ("[project]\nname=3\n", r"\[project\] name is int 3, not a string"),
+        ("[dedupe]\nthreshold=0.7\n", r"unknown section 'dedupe'.*did you mean 'dedup'"),
         ("[dedup\n", "not valid TOML"),
     ],
 )
@@ -60,8 +76,15 @@ def test_config_errors_name_the_fix(tmp_path, toml, message):
 
 
 def test_config_unknown_option_lists_the_known_ones(tmp_path):
-    with pytest.raises(ConfigError, match="unknown option 'dedup.treshold'.*threshold"):
+    with pytest.raises(ConfigError, match=r"unknown option 'treshold' in \[dedup\].*did you mean 'threshold'"):
         load_config(seed_project(tmp_path), {"dedup.treshold": 0.7})
+
+
+def test_config_override_of_the_wrong_type_is_refused_before_any_work(tmp_path):
+    with pytest.raises(ConfigError, match=r"\[release\] include_restricted is the string 'yes'"):
+        load_config(seed_project(tmp_path), {"release.include_restricted": "yes"})
+    with pytest.raises(ConfigError, match=r"unknown section 'relase'"):
+        load_config(seed_project(tmp_path), {"relase.include_restricted": True})
 
 
 def test_config_missing_file(tmp_path):

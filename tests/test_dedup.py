@@ -361,9 +361,8 @@ def test_dedup_rejects_records_without_text_or_with_a_repeated_id(tmp_path):
 def test_dedup_bad_option_is_a_config_error(tmp_path, option, value):
     path = tmp_path / "in.jsonl"
     write_jsonl(path, [doc("a:1", "satu")])
-    config = config_from_dict({"dedup": {option: value}}, tmp_path)
-    with pytest.raises(ConfigError, match=r"\[dedup\]"):
-        run_stage(Dedup(config), path, StageDir(tmp_path / "out"))
+    with pytest.raises(ConfigError, match=rf"\[dedup\] {option} is"):
+        run_stage(Dedup(config_from_dict({"dedup": {option: value}}, tmp_path)), path, StageDir(tmp_path / "out"))
 
 
 def test_dedup_command_exit_codes(tmp_path, capsys):

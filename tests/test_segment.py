@@ -434,17 +434,17 @@ def test_run_segment_rejects_records_without_text_and_uses_configured_abbreviati
 @pytest.mark.parametrize(
     "section, match",
     [
-        ({"abbreviations": "Gub."}, "array of strings"),
+        ({"abbreviations": "Gub."}, r"\[segment\] abbreviations is the string 'Gub.', not a list of strings"),
         ({"abbreviations": ["Gub. Anies"]}, "not an abbreviation"),
-        ({"batch_size": 0}, "segment.batch_size"),
-        ({"workers": -1}, "segment.workers"),
+        ({"batch_size": 0}, r"\[segment\] batch_size is 0"),
+        ({"workers": -1}, r"\[segment\] workers is -1"),
     ],
 )
 def test_run_segment_bad_config(tmp_path, section, match):
     write_jsonl(tmp_path / "in.jsonl", [make_doc("Teks.")])
     with pytest.raises(ConfigError, match=match):
-        run_stage(Segment(config_from_dict({"segment": section}, tmp_path)), tmp_path / "in.jsonl", StageDir(tmp_path / "o")
-        )
+        run_stage(Segment(config_from_dict({"segment": section}, tmp_path)), tmp_path / "in.jsonl",
+                  StageDir(tmp_path / "o"))
 
 
 def test_segment_command_runs_and_reports_bad_input(tmp_path, capsys):

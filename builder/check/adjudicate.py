@@ -45,9 +45,8 @@ class Policy:
 
     @classmethod
     def from_config(cls, config: Config) -> Policy:
-        section = config.get("adjudicate", {})
-        policy = cls(bool(section.get("ground_truth_wins", True)), float(section.get("min_share", 0.5)),
-                     int(section.get("min_annotators", 1)))
+        section = config.adjudicate
+        policy = cls(section.ground_truth_wins, section.min_share, section.min_annotators)
         if not 0.0 <= policy.min_share < 1.0:
             raise ConfigError(f"adjudicate.min_share is {policy.min_share}", where=str(config.path or "config"),
                               fix="use a share in [0, 1): 0.5 keeps what more than half of the annotators gave")

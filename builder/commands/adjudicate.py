@@ -32,8 +32,8 @@ def run(args: argparse.Namespace) -> int:
     policy = Policy.from_config(config)
     files = input_files(config, args.files)
     corpus = Corpus(args.corpus or corpus_path(config))
-    out = args.out or config.resolve(config.get("project.annotations_dir", "annotations")) / "gold"
-    summary = run_adjudicate(files, labels, corpus, out, policy, name=str(config.get("adjudicate.name", "gold")),
+    out = args.out or config.resolve(config.project.annotations_dir) / "gold"
+    summary = run_adjudicate(files, labels, corpus, out, policy, name=str(config.adjudicate.name),
                              kinds=ANNOTATION_KINDS)
     print(json.dumps({k: v for k, v in summary.items() if k != "outputs"}, indent=2, ensure_ascii=False))
     print(f"wrote {summary['outputs']['gold']} and the review under {out / 'review'}", file=sys.stderr)

@@ -40,7 +40,7 @@ def add_inputs(p: argparse.ArgumentParser, *, out_help: str) -> None:
 
 def input_files(config, files: list[Path]) -> list[Path]:
     """The files given, else every canonical records file; an error when there is none."""
-    annotations = config.resolve(config.get("project.annotations_dir", "annotations"))
+    annotations = config.resolve(config.project.annotations_dir)
     found = list(files) or sorted((annotations / "canonical").glob("*.jsonl"))
     if not found:
         raise InputError("no annotation records", where=str(annotations / "canonical"),
@@ -51,12 +51,12 @@ def input_files(config, files: list[Path]) -> list[Path]:
 def run(args: argparse.Namespace) -> int:
     config = config_of(args)
     labels = label_schema_of(config)
-    claim_match = str(config.get("agreement.claim_match", "overlap"))
+    claim_match = str(config.agreement.claim_match)
     if claim_match not in ("overlap", "exact"):
         raise ConfigError(f"agreement.claim_match is '{claim_match}'", fix="use overlap or exact")
     files = input_files(config, args.files)
     corpus = Corpus(args.corpus or corpus_path(config))
-    out = args.out or config.resolve(config.get("agreement.output"))
+    out = args.out or config.resolve(config.agreement.output)
     stats: Counter[str] = Counter()
     rejects = RejectSink("agreement", out.with_suffix(".rejects.jsonl"))
     try:

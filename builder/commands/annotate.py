@@ -85,11 +85,11 @@ def _client(config: Config):
     from builder.annotate.labelstudio.server import local_credentials
 
     creds = credentials_from_env(fallback=local_credentials(_settings(config)))
-    return connect(creds, timeout=float(config.get("annotate.timeout")), retries=int(config.get("annotate.retries")))
+    return connect(creds, timeout=float(config.annotate.timeout), retries=int(config.annotate.retries))
 
 
 def _title(config: Config, args: argparse.Namespace) -> str:
-    return args.project or config.get("annotate.project") or config.get("project.name")
+    return args.project or config.annotate.project or config.project.name
 
 
 def run_server(args: argparse.Namespace) -> int:
@@ -127,19 +127,19 @@ def run_push(args: argparse.Namespace) -> int:
     from builder.corpus.prepare import corpus_path
 
     config = config_of(args)
-    documents = Path(args.documents or config.get("annotate.documents") or corpus_path(config))
+    documents = Path(args.documents or config.annotate.documents or corpus_path(config))
     if not documents.is_file():
         raise InputError("documents file not found", where=str(documents),
                          fix="run the segment stage first or pass --documents PATH")
     schema = label_schema_of(config)
-    gazetteer = config.get("annotate.gazetteer")
-    pre = make_preannotator(args.preannotator or config.get("annotate.preannotator"),
+    gazetteer = config.annotate.gazetteer
+    pre = make_preannotator(args.preannotator or config.annotate.preannotator,
                             gazetteer=config.resolve(gazetteer) if gazetteer else None, claim_label=schema.claim.name)
     client = _client(config)
     settings = ProjectSettings(
         title=_title(config, args),
-        overlap=int(config.get("annotate.overlap")),
-        instructions=guidelines_html(config.resolve(config.get("annotate.guidelines"))),
+        overlap=int(config.annotate.overlap),
+        instructions=guidelines_html(config.resolve(config.annotate.guidelines)),
         sampling="least-confident" if args.order == "least-confident" else None,
         label_map=parse_label_map(args.label_map, where="--label-map"),
     )
@@ -147,7 +147,7 @@ def run_push(args: argparse.Namespace) -> int:
     selection = Selection(tuple(args.split), args.sample, args.order, config.seed)
     with Bars(enabled=sys.stderr.isatty(), unit=" docs") as tick:
         report = push(client, schema, documents, project=(project[0]["id"], project[1]), selection=selection,
-                      preannotator=pre, batch_size=int(config.get("annotate.batch_size")), progress=tick)
+                      preannotator=pre, batch_size=int(config.annotate.batch_size), progress=tick)
     out = report.as_dict()
     if args.report:
         from builder.jsonl import write_json
@@ -166,10 +166,10 @@ def run_pull(args: argparse.Namespace) -> int:
     from builder.annotate.labelstudio.pull import pull
 
     config = config_of(args)
-    out_dir = Path(args.out) if args.out else config.resolve(config.get("project.annotations_dir"))
+    out_dir = Path(args.out) if args.out else config.resolve(config.project.annotations_dir)
     with Bars(enabled=sys.stderr.isatty(), unit=" tasks") as tick:
         result = pull(_client(config), label_schema_of(config), _title(config, args), out_dir,
-                      page_size=int(config.get("annotate.page_size")), progress=tick)
+                      page_size=int(config.annotate.page_size), progress=tick)
     m, c = result["manifest"], result["canonical"]
     print(f"raw export {result['export_dir']} (sha256 {m['sha256'][:12]}..., {result['seconds_fetch']} s)")
     _print_counts("counts", m["counts"], [])

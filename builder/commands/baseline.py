@@ -35,9 +35,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     config = config_of(args)
     release = find_release(args.release, releases_dir(config))
-    out = args.out or config.resolve(config.get("baselines.models_dir", "models")) / release.version
+    out = args.out or config.resolve(config.baselines.models_dir) / release.version
     options = BaselineOptions(split=args.split, seed=config.seed if args.seed is None else args.seed,
-                              samples=int(config.get("baselines.samples", 1000)) if args.samples is None
+                              samples=int(config.baselines.samples) if args.samples is None
                               else args.samples)
     board = None if args.no_leaderboard else (args.leaderboard or leaderboard_path(config))
     results = run_baselines(release, out, label_schema_of(config), options, leaderboard=board)

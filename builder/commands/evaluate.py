@@ -62,9 +62,9 @@ def _ks(text: str) -> tuple[int, ...]:
 
 def run(args: argparse.Namespace) -> int:
     config = config_of(args)
-    samples = int(config.get("evaluate.samples", 1000)) if args.samples is None else args.samples
+    samples = int(config.evaluate.samples) if args.samples is None else args.samples
     options = EvalOptions(
-        split=args.split, decoding=args.decoding or str(config.get("evaluate.decoding", "conlleval")),
+        split=args.split, decoding=args.decoding or str(config.evaluate.decoding),
         samples=0 if args.check else samples,
         seed=config.seed if args.seed is None else args.seed, threshold=args.threshold, ks=_ks(args.k),
         label_name=args.label, allow_missing=args.allow_missing,

@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
         if not versions:
             raise InputError("no release to publish", where=str(releases_dir(config)), fix="run `newsbench build`")
         version = versions[-1]
-    repo_id = args.repo_id or config.get("release.repo_id")
+    repo_id = args.repo_id or config.release.repo_id
     if not repo_id:
         raise InputError("no repo id", fix="pass --repo-id ORG/NAME or set release.repo_id")
     plan = publish(find_release(version, releases_dir(config)), repo_id, private=args.private, dry_run=args.dry_run)

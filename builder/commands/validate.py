@@ -36,16 +36,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     config = config_of(args)
     labels = label_schema_of(config)
-    annotations = config.resolve(config.get("project.annotations_dir", "annotations"))
+    annotations = config.resolve(config.project.annotations_dir)
     files = list(args.files) or annotation_files(annotations)
     # indexed by validate_files while its workers check the first records
     corpus = None if args.no_corpus else Corpus(args.corpus or corpus_path(config), load=False)
-    out = args.out or config.resolve(config.get("validate.out_dir"))
-    workers = args.workers if args.workers is not None else int(config.get("validate.workers", 0))
+    out = args.out or config.resolve(config.validate.out_dir)
+    workers = args.workers if args.workers is not None else int(config.validate.workers)
     report = validate_files(files, labels, corpus=corpus, out_dir=out, workers=workers, root=config.root,
                             kinds=ANNOTATION_KINDS,
                             keep_valid=not args.no_valid)
-    limit = 0 if args.quiet else int(config.get("validate.print_problems", 20))
+    limit = 0 if args.quiet else int(config.validate.print_problems)
     print(report.text(limit=limit))
     print(f"reports: {out / 'report.txt'}, {out / 'report.json'}; quarantine: {out / 'quarantine.jsonl'}",
           file=sys.stderr)

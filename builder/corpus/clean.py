@@ -249,8 +249,8 @@ def find_lead_date(lines: list[str], rs: RuleSet, patterns: list[re.Pattern[str]
 
 def build_cleaners(config: Config) -> dict[str, Cleaner]:
     """One Cleaner per source: the source's own rule sets first (more specific), then the generic ones."""
-    cfg = config["clean"]
-    extra = config.resolve(cfg["rules_dir"]) if cfg.get("rules_dir") else None
+    cfg = config.clean
+    extra = config.resolve(cfg.rules_dir) if cfg.rules_dir else None
     cache: dict[str, RuleSet] = {}
 
     def get(name: str) -> RuleSet:
@@ -258,23 +258,23 @@ def build_cleaners(config: Config) -> dict[str, Cleaner]:
             cache[name] = load_rule_set(name, extra)
         return cache[name]
 
-    generic = [get(n) for n in cfg["rule_sets"]]
+    generic = [get(n) for n in cfg.rule_sets]
 
     def cleaner(rule_sets: list[RuleSet]) -> Cleaner:
         return Cleaner(
             rule_sets,
-            unwrap=bool(cfg["unwrap_lines"]),
-            min_words=int(cfg["min_words"]),
-            languages=cfg["languages"],
-            language_check=bool(cfg["language_check"]),
-            min_language_chars=int(cfg["min_language_chars"]),
-            language_sample_chars=int(cfg["language_sample_chars"]),
+            unwrap=cfg.unwrap_lines,
+            min_words=cfg.min_words,
+            languages=cfg.languages,
+            language_check=cfg.language_check,
+            min_language_chars=cfg.min_language_chars,
+            language_sample_chars=cfg.language_sample_chars,
         )
 
     cleaners = {}
-    for src in config["sources"]:
-        own = [get(n) for n in src.get("rule_sets", [])]
-        cleaners[src["name"]] = cleaner(own + [g for g in generic if g not in own])
+    for src in config.sources:
+        own = [get(n) for n in src.rule_sets]
+        cleaners[src.name] = cleaner(own + [g for g in generic if g not in own])
     cleaners[""] = cleaner(generic)
     return cleaners
 
@@ -360,7 +360,7 @@ class Clean(BatchStage):
         return CleanTally()
 
     def side_state(self) -> Any:
-        rules_dir = self.config["clean"].get("rules_dir")
+        rules_dir = self.config.clean.rules_dir
         if not rules_dir:
             return None
         return [(p.name, file_digest(p)) for p in sorted(self.config.resolve(rules_dir).glob("*.toml"))]

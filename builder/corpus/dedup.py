@@ -275,33 +275,14 @@ class DedupOptions:
 
     @classmethod
     def from_config(cls, config: Config) -> DedupOptions:
-        section = config["dedup"]
+        d = config.dedup  # types and ranges are checked by the config
         where = str(config.path or "config") + " [dedup]"
-        try:
-            ngram = int(section["ngram"])
-            num_perm = int(section["num_perm"])
-            threshold = float(section["threshold"])
-            lsh_threshold = float(section.get("lsh_threshold", 0.0))
-            lsh_recall = float(section.get("lsh_recall", 0.99))
-            workers = int(section.get("workers", 0))
-            batch_size = int(section.get("batch_size", 1000))
-        except (TypeError, ValueError) as exc:
-            raise ConfigError(f"an option is not a number ({exc})", where=where, fix="see the defaults") from exc
-        checks = [
-            (ngram >= 1, "ngram must be >= 1"),
-            (num_perm >= 1, "num_perm must be >= 1"),
-            (0.0 < threshold <= 1.0, "threshold must be in (0, 1]"),
-            (0.0 <= lsh_threshold < 1.0, "lsh_threshold must be in [0, 1) (0 = chosen from threshold)"),
-            (0.0 < lsh_recall < 1.0, "lsh_recall must be in (0, 1)"),
-            (workers >= 0, "workers must be >= 0 (0 = all cores)"),
-            (batch_size >= 1, "batch_size must be >= 1"),
-            (section.get("drop") in DROP_POLICIES, f"drop must be one of {', '.join(DROP_POLICIES)}"),
-        ]
-        for ok, message in checks:
+        for ok, message in ((d.lsh_threshold < 1.0, "lsh_threshold must be in [0, 1) (0 = chosen from threshold)"),
+                            (0.0 < d.lsh_recall < 1.0, "lsh_recall must be in (0, 1)")):
             if not ok:
                 raise ConfigError(message, where=where, fix="correct the value in the config or the override")
-        lsh = choose_lsh(threshold, num_perm, min_recall=lsh_recall, lsh_threshold=lsh_threshold)
-        return cls(ngram, threshold, num_perm, lsh, section["drop"], worker_count(workers), batch_size, config.seed)
+        lsh = choose_lsh(d.threshold, d.num_perm, min_recall=d.lsh_recall, lsh_threshold=d.lsh_threshold)
+        return cls(d.ngram, d.threshold, d.num_perm, lsh, d.drop, worker_count(d.workers), d.batch_size, config.seed)
 
 
 def text_batches(items: Iterable[tuple[int, Any]], max_items: int) -> Iterator[list[tuple[int, Any]]]:

@@ -98,7 +98,7 @@ def _input_state(stage: Stage, previous: StageDir | None) -> Any:
 
 def stage_fingerprint(stage: Stage, previous: StageDir | None, code: str) -> str:
     config = stage.config
-    sections = {s: config.data.get(s) for s in stage.sections}
+    sections = {s: config.data.get(s) for s in stage.sections}  # as merged from the file, the defaults and overrides
     sections["project"] = config.data["project"]
     return fingerprint(stage.name, code, sections, _input_state(stage, previous), stage.side_state())
 

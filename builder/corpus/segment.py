@@ -341,15 +341,6 @@ def _segment_batch(docs: list[dict[str, Any]]) -> list[tuple[dict[str, Any] | by
     return out
 
 
-def _positive_int(config: Config, key: str, default: int, minimum: int) -> int:
-    value = config.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ConfigError(
-            f"{key} is {value!r}", where=str(config.path or "config"), fix=f"use an integer >= {minimum}"
-        )
-    return value
-
-
 @dataclass
 class SegmentTally:
     """What the segment stage counts while it writes; partitions of one run each keep one and add them up."""
@@ -402,14 +393,8 @@ class SegmentTally:
 
 def configured_abbreviations(config: Config) -> frozenset[str]:
     """The normalised `segment.abbreviations` of the config; ConfigError when it is not a list of strings."""
-    configured = config.get("segment.abbreviations", [])
-    if not isinstance(configured, list):
-        raise ConfigError(
-            "segment.abbreviations must be an array of strings",
-            where=str(config.path or "config"),
-            fix='write abbreviations = ["Jend.", "Kol."]',
-        )
-    return frozenset(normalise_abbreviation(a) for a in configured)
+    return frozenset(normalise_abbreviation(a, where=f"{config.path or 'config'} [segment] abbreviations")
+                     for a in config.segment.abbreviations)
 
 
 class Segment(BatchStage):
@@ -422,8 +407,6 @@ class Segment(BatchStage):
 
     def check(self) -> None:
         configured_abbreviations(self.config)
-        _positive_int(self.config, "segment.batch_size", 500, 1)
-        _positive_int(self.config, "segment.workers", 0, 0)
 
     def initializer(self) -> tuple[Any, tuple[Any, ...]]:
         return _init_worker, (configured_abbreviations(self.config),)

@@ -56,18 +56,12 @@ class SplitOptions:
 
     @classmethod
     def from_config(cls, config: Config) -> SplitOptions:
-        section = config["split"]
+        section = config.split  # types are checked by the config
         where = str(config.path or "config") + " [split]"
-        ratios = section["ratios"]
+        ratios = section.ratios
         names = tuple(ratios)
-        stratify_by = section.get("stratify_by") or ""
-        if not isinstance(stratify_by, str):
-            raise ConfigError("stratify_by must be a label name or empty", where=where,
-                              fix='set stratify_by = "veracity" (a doc_labels name) or ""')
-        temporal = section.get("temporal") or {}
-        if not isinstance(temporal, dict):
-            raise ConfigError("temporal must be a table", where=where,
-                              fix='write temporal = { validation_from = "2024-01-01", test_from = "2024-06-01" }')
+        stratify_by = section.stratify_by
+        temporal = section.temporal
         cutoffs = []
         for key, value in temporal.items():
             name = key.removesuffix("_from")
@@ -86,10 +80,8 @@ class SplitOptions:
         if cutoffs and stratify_by:
             raise ConfigError("stratify_by and temporal are both set", where=where,
                               fix='choose one: set stratify_by = "" for a temporal split')
-        ledger = section.get("ledger") or ""
-        update = section.get("update_ledger", True)
-        if not isinstance(update, bool):
-            raise ConfigError(f"update_ledger is '{update}'", where=where, fix="use true or false")
+        ledger = section.ledger
+        update = section.update_ledger
         return cls(
             names=names,
             ratios=tuple(float(ratios[n]) for n in names),
@@ -438,7 +430,7 @@ class Split(Stage):
 
     def side_state(self) -> Any:
         """The ledger, as it is after the run (the stage reads and writes it)."""
-        ledger = self.config["split"]["ledger"]
+        ledger = self.config.split.ledger
         path = self.config.resolve(ledger) if ledger else None
         return file_digest(path) if path is not None and path.is_file() else None
 

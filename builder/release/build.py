@@ -76,8 +76,8 @@ def build_release(config: Config, *, version: str | None = None, documents: str 
                   results: str | Path | None = None, agreement: str | Path | None = None,
                   include_restricted: bool | None = None, progress: Progress | None = None) -> BuildResult:
     """Build the next release (or `version`) from the project's inputs; see the module docstring for the rules."""
-    rel = config["release"]
-    restricted = bool(rel["include_restricted"] if include_restricted is None else include_restricted)
+    rel = config.release
+    restricted = bool(rel.include_restricted if include_restricted is None else include_restricted)
     inputs = collect_inputs(config, documents=documents, results=results, agreement=agreement)
     digests = input_digests(inputs, config.root)
     settings = release_config(config, restricted)
@@ -129,9 +129,9 @@ def _build(config: Config, inputs: ReleaseInputs, digests: dict[str, Any], setti
                           claim_label=labels.claim_label)
         bump, reasons = required_bump(ReleaseFolder(previous).manifest, digests, changes)
     version = choose_version(version, previous.name if previous else None, bump, reasons,
-                              config["release"]["first_version"])
+                              config.release.first_version)
     manifest = {
-        "name": config.get("project.name"),
+        "name": config.project.name,
         "version": version,
         "identity": ident,
         "public": not restricted_sources(rows.sources),
@@ -233,7 +233,7 @@ def _write(root: Path, version: str, tables: dict[str, dict[str, pa.Table]], fea
         layout: dict[str, dict[str, Any]] = {}
         jobs = [(c, split, table) for c in CONFIGS for split, table in tables.get(c, {}).items()]
         # Parquet encoding runs in C++ without the GIL: one thread per core writes a config/split each.
-        with ThreadPoolExecutor(worker_count(int(config.get("release.workers", 0)))) as pool:
+        with ThreadPoolExecutor(worker_count(int(config.release.workers))) as pool:
             written = list(pool.map(lambda job: write_split(job[2], tmp / "data" / job[0], job[1]), jobs))
         for (config_name, split, table), paths in zip(jobs, written):
             layout.setdefault(config_name, {})[split] = {
@@ -260,7 +260,7 @@ def _write(root: Path, version: str, tables: dict[str, dict[str, pa.Table]], fea
 
 def write_repo_card(config: Config, release: Path) -> Path | None:
     """`DATASET_CARD.md` (release.repo_card): the card of the newest release, image links made repo-relative."""
-    target = config.get("release.repo_card")
+    target = config.release.repo_card
     if not target:
         return None
     versions = list_versions(release.parent)

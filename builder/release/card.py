@@ -63,7 +63,7 @@ class CardContext:
            inputs: Any, charts: list[str], releases: Path) -> CardContext:
         version = parse_version(manifest["version"])
         history = [ReleaseFolder(releases / v).manifest for v in list_versions(releases) if parse_version(v) < version]
-        rel = config["release"]
+        rel = config.release
         return cls(
             manifest=manifest,
             features=features,
@@ -74,10 +74,10 @@ class CardContext:
             agreement=_load(inputs.agreement) if inputs.agreement else None,
             history=history,
             charts=charts,
-            pretty_name=rel["pretty_name"] or str(config.get("project.name")),
-            repo_id=rel["repo_id"],
+            pretty_name=rel.pretty_name or str(config.project.name),
+            repo_id=rel.repo_id,
             language=config.language,
-            source_datasets=list(rel["source_datasets"] or ["original"]),
+            source_datasets=list(rel.source_datasets or ["original"]),
             annotations_creators=manifest["annotations_creators"],
         )
 
@@ -92,7 +92,7 @@ def annotations_creators(config: Config, stats: dict[str, Any]) -> list[str]:
     Span annotations need a truthful statement in `release.annotations_creators`; without spans, document
     labels that came with a source are "found" and a corpus without labels is "no-annotation".
     """
-    declared = list(config.get("release.annotations_creators") or [])
+    declared = list(config.release.annotations_creators or [])
     if declared:
         return declared
     if stats.get("gold_documents"):

@@ -56,16 +56,16 @@ def _optional(config: Config, value: str | Path | None, what: str) -> Path | Non
 def collect_inputs(config: Config, *, documents: str | Path | None = None, results: str | Path | None = None,
                    agreement: str | Path | None = None) -> ReleaseInputs:
     """Find every input of a build from the config; missing required inputs raise a located InputError."""
-    rel = config["release"]
-    annotations = config.resolve(config.get("project.annotations_dir", "annotations"))
-    doc_path = config.resolve(documents or rel["documents"] or corpus_path(config))
+    rel = config.release
+    annotations = config.resolve(config.project.annotations_dir)
+    doc_path = config.resolve(documents or rel.documents or corpus_path(config))
     if not doc_path.is_file():
         raise InputError("corpus documents not found", where=str(doc_path),
                          fix="run `newsbench prepare` first, or set release.documents / pass --documents")
-    gold_dir = config.resolve(rel["gold_dir"] or annotations / "gold")
-    raw_dir = config.resolve(rel["raw_dir"] or annotations / "canonical")
-    card_dir = config.resolve(rel["card_dir"]) if rel["card_dir"] else None
-    label_schema = config.resolve(config.get("project.label_schema", "schema/labels.json"))
+    gold_dir = config.resolve(rel.gold_dir or annotations / "gold")
+    raw_dir = config.resolve(rel.raw_dir or annotations / "canonical")
+    card_dir = config.resolve(rel.card_dir) if rel.card_dir else None
+    label_schema = config.resolve(config.project.label_schema)
     stats = tuple(p for s in STAGE_NAMES if (p := config.stage_dir(s) / "stats.json").is_file())
     return ReleaseInputs(
         documents=doc_path,
@@ -73,8 +73,8 @@ def collect_inputs(config: Config, *, documents: str | Path | None = None, resul
         raw=tuple(sorted(raw_dir.glob("*.jsonl"))) if raw_dir.is_dir() else (),
         label_schema=label_schema,
         document_schema=SCHEMA_DIR / "document.schema.json",
-        results=_optional(config, results or rel["results"], "results"),
-        agreement=_optional(config, agreement or rel["agreement"], "agreement"),
+        results=_optional(config, results or rel.results, "results"),
+        agreement=_optional(config, agreement or rel.agreement, "agreement"),
         card_sections=tuple(sorted(card_dir.glob("*.md"))) if card_dir and card_dir.is_dir() else (),
         stage_stats=stats,
     )

@@ -144,7 +144,7 @@ def split_order(names: Any) -> list[str]:
 
 def releases_dir(config: Config) -> Path:
     """The project's releases folder (`project.releases_dir`)."""
-    return config.resolve(config.get("project.releases_dir", "releases"))
+    return config.resolve(config.project.releases_dir)
 
 
 def list_versions(releases: Path) -> list[str]:

@@ -22,8 +22,7 @@ UNKNOWN_LICENCES = {"", "unknown", "none", "proprietary", "all rights reserved"}
 
 def source_terms(config: Config) -> dict[str, dict[str, Any]]:
     """Source name -> {license, redistributable} as the project config declares them."""
-    return {s["name"]: {"license": str(s.get("license", "")), "redistributable": bool(s.get("redistributable"))}
-            for s in config.get("sources", [])}
+    return {s.name: {"license": s.license, "redistributable": s.redistributable} for s in config.sources}
 
 
 def may_redistribute(source: dict[str, Any], declared: dict[str, dict[str, Any]]) -> bool:

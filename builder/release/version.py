@@ -41,12 +41,14 @@ def bumped(version: str, level: str) -> str:
 
 def release_config(config: Config, include_restricted: bool) -> dict[str, Any]:
     """The part of the config that decides what a release holds (recorded in the manifest)."""
-    rel = config["release"]
+    # As the project file states them (an option it leaves out stays out), so that the identity of a release does
+    # not depend on newsbench's defaults.
     return {
-        "project": {"name": config.get("project.name"), "language": config.language},
+        "project": {"name": config.project.name, "language": config.language},
         "sources": [{k: s.get(k) for k in ("name", "license", "redistributable", "outlet")}
-                    for s in config.get("sources", [])],
-        "release": {**{k: rel.get(k) for k in IDENTITY_OPTIONS}, "include_restricted": include_restricted},
+                    for s in config.data["sources"]],
+        "release": {**{k: config.data["release"].get(k) for k in IDENTITY_OPTIONS},
+                    "include_restricted": include_restricted},
     }
 
 

@@ -73,15 +73,10 @@ class ServerSettings:
 
 
 def server_settings(config: Config) -> ServerSettings:
-    s = config.get("annotate")
-    return ServerSettings(
-        version=str(s["server_version"]),
-        venv=config.resolve(s["server_venv"]),
-        home=config.resolve(s["server_home"]),
-        port=int(s["server_port"]),
-        username=str(s["server_username"]),
-        start_timeout=float(s["server_start_timeout"]),
-    )
+    s = config.annotate
+    return ServerSettings(version=s.server_version, venv=config.resolve(s.server_venv),
+                          home=config.resolve(s.server_home), port=s.server_port, username=s.server_username,
+                          start_timeout=s.server_start_timeout)
 
 
 def _env(data_dir: Path, extra: dict[str, str] | None = None) -> dict[str, str]:

@@ -127,8 +127,8 @@ def write_report(report: dict[str, Any], prefix: Path, predictions: Path) -> tup
 
 def leaderboard_path(config: Config) -> Path:
     """evaluate.leaderboard, else <releases_dir>/leaderboard.json."""
-    if config.get("evaluate.leaderboard"):
-        return config.resolve(config.get("evaluate.leaderboard"))
+    if config.evaluate.leaderboard:
+        return config.resolve(config.evaluate.leaderboard)
     return releases_dir(config) / "leaderboard.json"
 
 

@@ -36,15 +36,12 @@ class EngineOptions:
     @classmethod
     def from_config(cls, config: Config, *, scheduler: str | None = None, workers: int | None = None) -> EngineOptions:
         """Options from `[distributed]`, the arguments winning; the scheduler falls back to $DASK_SCHEDULER_ADDRESS."""
-        section = config.get("distributed", {}) or {}
+        section = config.distributed
         where = str(config.path or "config") + " [distributed]"
-        address = scheduler if scheduler is not None else str(section.get("scheduler") or "")
+        address = scheduler if scheduler is not None else section.scheduler
         address = address or os.environ.get("DASK_SCHEDULER_ADDRESS", "")
-        try:
-            opts = cls(address, int(workers if workers is not None else section.get("workers", 0)),
-                       float(section.get("partition_mb", 16.0)), float(section.get("connect_timeout", 15.0)))
-        except (TypeError, ValueError) as exc:
-            raise ConfigError(f"an option is not a number ({exc})", where=where, fix="see the defaults") from exc
+        opts = cls(address, workers if workers is not None else section.workers, section.partition_mb,
+                   section.connect_timeout)
         if opts.workers < 0 or opts.partition_mb <= 0 or opts.connect_timeout <= 0:
             raise ConfigError("workers must be >= 0, partition_mb and connect_timeout > 0", where=where,
                               fix="correct the value in the config or the override")

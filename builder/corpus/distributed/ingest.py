@@ -18,7 +18,7 @@ from builder.stage import Progress, RejectSink, StageDir
 @dataclass(frozen=True)
 class FileGroup:
     index: int
-    source: int  # position in config["sources"]
+    source: int  # position in config.sources
     files: tuple[Path, ...]  # empty for a source without files, so that its reader reports it
 
 
@@ -26,7 +26,7 @@ def plan_files(config: Config, target_bytes: int) -> list[FileGroup]:
     """Consecutive files of each source, about `target_bytes` a group. A file is never cut: a CSV record can span
     lines and keys are made unique per file, so a large single file is one task."""
     groups: list[FileGroup] = []
-    for s, source in enumerate(config["sources"]):
+    for s, source in enumerate(config.sources):
         check_encoding_name(source)  # a bad codec name stops the run here, not in a task
         files = source_files(config, source)
         if not files:
@@ -46,7 +46,7 @@ def plan_files(config: Config, target_bytes: int) -> list[FileGroup]:
 
 def ingest_group(stage: Ingest, parts: PartsDir, group: FileGroup) -> IngestTally:
     def fill(writer: AtomicWriter, rejects: RejectSink) -> IngestTally:
-        tally = ingest_files(stage.config, stage.config["sources"][group.source], list(group.files), writer, rejects)
+        tally = ingest_files(stage.config, stage.config.sources[group.source], list(group.files), writer, rejects)
         tally.rejected.update(rejects.counts)
         return tally
 
@@ -57,7 +57,7 @@ def run_ingest(engine: DaskEngine, stage: Ingest, in_path: Path | None, out: Sta
                progress: Progress | None) -> IngestTally:
     """The ingest stage with the file groups as tasks; the same files and stats."""
     config = stage.config
-    total = sum(f.stat().st_size for s in config["sources"] for f in source_files(config, s) if f.is_file())
+    total = sum(f.stat().st_size for s in config.sources for f in source_files(config, s) if f.is_file())
     groups = plan_files(config, engine.partition_bytes(total))
     parts = PartsDir(out).reset()
     results = engine.map(partial(ingest_group, stage, parts), groups, desc="ingest", progress=progress)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from builder.config import Config
+from builder.config import Config, Source
 from builder.corpus.ingest.base import IngestContext, InputProblem, source_files
 from builder.corpus.ingest.csv_reader import read_csv
 from builder.corpus.ingest.html_reader import read_html
@@ -26,10 +26,10 @@ READERS = {"text": read_text, "csv": read_csv, "jsonl": read_jsonl_source, "html
 
 
 def iter_source(
-    config: Config, source: dict[str, Any], ctx: IngestContext, files: list[Path] | None = None
+    config: Config, source: Source, ctx: IngestContext, files: list[Path] | None = None
 ) -> Iterator[dict[str, Any]]:
     """Documents of one configured source (of `files` only, when given: one partition of a distributed run)."""
-    yield from READERS[source["format"]](config, source, ctx, files)
+    yield from READERS[source.format](config, source, ctx, files)
 
 
 @dataclass
@@ -56,7 +56,7 @@ class IngestTally:
         }
 
 
-def ingest_files(config: Config, source: dict[str, Any], files: list[Path] | None, writer: AtomicWriter,
+def ingest_files(config: Config, source: Source, files: list[Path] | None, writer: AtomicWriter,
                  rejects: RejectSink, progress: Progress | None = None) -> IngestTally:
     """One source (of `files` only, when given: a partition of a distributed run) into `writer` and `rejects`.
 
@@ -84,14 +84,14 @@ class Ingest(Stage):
     def input_files(self) -> list[Path]:
         """The files the sources read, for the resume fingerprint of `prepare`."""
         files: list[Path] = []
-        for source in self.config["sources"]:
+        for source in self.config.sources:
             files.extend(source_files(self.config, source))
         return files
 
     def write(self, in_path: Path | None, out: StageDir, writer: AtomicWriter, rejects: RejectSink,
               progress: Progress | None) -> IngestTally:
         tally = IngestTally()
-        for source in self.config["sources"]:
+        for source in self.config.sources:
             part = ingest_files(self.config, source, None, writer, rejects, progress)
             tally.merge(part)
         tally.rejected.update(rejects.counts)

@@ -13,7 +13,7 @@ from typing import Any
 import ftfy
 from charset_normalizer import from_bytes
 
-from builder.config import Config
+from builder.config import Config, Source
 from builder.document import make_doc_id, new_document, sha256_bytes
 from builder.errors import InputError
 from builder.labels import LabelMap, parse_label_map
@@ -57,10 +57,10 @@ class IngestContext:
     repairs: Counter[str] = field(default_factory=Counter)
     label_maps: dict[str, LabelMap] = field(default_factory=dict)  # source name -> its label_values, parsed once
 
-    def label_map(self, source: dict[str, Any]) -> LabelMap:
-        name = source["name"]
+    def label_map(self, source: Source) -> LabelMap:
+        name = source.name
         if name not in self.label_maps:
-            self.label_maps[name] = parse_label_map(source.get("label_values") or {},
+            self.label_maps[name] = parse_label_map(source.label_values,
                                                     where=f"source '{name}' label_values")
         return self.label_maps[name]
 
@@ -69,31 +69,31 @@ class IngestContext:
         self.rejects.reject(reason, kind="input", where=where, detail=f"{what} (fix: {fix})", record=record)
 
 
-def source_files(config: Config, source: dict[str, Any]) -> list[Path]:
+def source_files(config: Config, source: Source) -> list[Path]:
     """The files of a source: its path, or the files under it matching `glob` (sorted, so order is stable)."""
-    path = config.resolve(source["path"])
+    path = config.resolve(source.path)
     if path.is_dir():
-        default = {"text": "*.txt", "html": "*.htm*", "csv": "*.csv", "jsonl": "*.jsonl"}[source["format"]]
-        return sorted(p for p in path.rglob(source.get("glob", default)) if p.is_file())
+        default = {"text": "*.txt", "html": "*.htm*", "csv": "*.csv", "jsonl": "*.jsonl"}[source.format]
+        return sorted(p for p in path.rglob(source.glob or default) if p.is_file())
     return [path]
 
 
-def relative_key(config: Config, source: dict[str, Any], file: Path) -> str:
+def relative_key(config: Config, source: Source, file: Path) -> str:
     """A file's key: its path relative to the source path (or its name for a single-file source)."""
-    root = config.resolve(source["path"])
+    root = config.resolve(source.path)
     if root.is_dir():
         return file.relative_to(root).as_posix()
     return file.name
 
 
-def check_encoding_name(source: dict[str, Any]) -> str:
-    enc = source.get("encoding", "auto")
+def check_encoding_name(source: Source) -> str:
+    enc = source.encoding
     if enc != "auto":
         try:
             codecs.lookup(enc)
         except LookupError as exc:
             raise InputError(
-                f"unknown encoding '{enc}' in source '{source['name']}'",
+                f"unknown encoding '{enc}' in source '{source.name}'",
                 where="newsbench.toml [[sources]]",
                 fix="use a Python codec name such as utf-8, cp1252, latin-1, or 'auto' to detect it",
             ) from exc
@@ -103,8 +103,8 @@ def check_encoding_name(source: dict[str, Any]) -> str:
 DEFAULT_CANDIDATES = ("cp1252", "utf-16")
 
 
-def encoding_candidates(source: dict[str, Any]) -> tuple[str, ...]:
-    return tuple(source.get("encoding_candidates", DEFAULT_CANDIDATES))
+def encoding_candidates(source: Source) -> tuple[str, ...]:
+    return tuple(source.encoding_candidates)
 
 
 def decode_bytes(
@@ -147,7 +147,7 @@ def decode_bytes(
     return text, encoding
 
 
-def read_decoded(file: Path, source: dict[str, Any], encoding: str, ctx: IngestContext) -> tuple[bytes, str, str] | None:
+def read_decoded(file: Path, source: Source, encoding: str, ctx: IngestContext) -> tuple[bytes, str, str] | None:
     """A file's raw bytes, text and encoding; None when it cannot be read or decoded (reported to `ctx`)."""
     where = str(file)
     try:
@@ -173,7 +173,7 @@ def repair_text(text: str) -> tuple[str, list[str]]:
     return fixed, ["ftfy"]
 
 
-def retrieved_at(source: dict[str, Any], file: Path, record_value: Any = None) -> str:
+def retrieved_at(source: Source, file: Path, record_value: Any = None) -> str:
     """When the raw record was retrieved: the record's own field, the source's config, else the file's mtime.
 
     The config value is preferred over mtime for shipped data, because a git checkout resets mtimes and the
@@ -181,17 +181,17 @@ def retrieved_at(source: dict[str, Any], file: Path, record_value: Any = None) -
     """
     if record_value:
         return str(record_value)
-    if source.get("retrieved_at"):
-        return str(source["retrieved_at"])
+    if source.retrieved_at:
+        return str(source.retrieved_at)
     return datetime.fromtimestamp(file.stat().st_mtime, tz=timezone.utc).isoformat(timespec="seconds")
 
 
-def map_labels(source: dict[str, Any], row: dict[str, Any], where: str, ctx: IngestContext) -> list[dict[str, Any]]:
+def map_labels(source: Source, row: dict[str, Any], where: str, ctx: IngestContext) -> list[dict[str, Any]]:
     """Document labels from the source's `labels = {name = column}` and its label map `label_values`
     (`{raw = value}`, or `{"name:raw" = value}` for one label; a value "" drops the label)."""
     out = []
     values = ctx.label_map(source)
-    for name, column in source.get("labels", {}).items():
+    for name, column in source.labels.items():
         raw = row.get(column)
         if raw is None or str(raw).strip() == "":
             continue
@@ -205,17 +205,17 @@ def map_labels(source: dict[str, Any], row: dict[str, Any], where: str, ctx: Ing
                     kind="field",
                     where=where,
                     detail=f"label {name}={raw!r} is not in label_values; kept as is "
-                    f"(fix: add {raw!r} to label_values of source {source['name']})",
+                    f"(fix: add {raw!r} to label_values of source {source.name})",
                 )
         if value == "":
             continue  # mapped to "" on purpose: no label
-        out.append({"name": name, "value": value, "provenance": f"source:{source['name']}:{column}"})
+        out.append({"name": name, "value": value, "provenance": f"source:{source.name}:{column}"})
     return out
 
 
 def build_document(
     config: Config,
-    source: dict[str, Any],
+    source: Source,
     *,
     key: str,
     key_kind: str,
@@ -239,24 +239,24 @@ def build_document(
     if title:
         title, _ = repair_text(title)
     provenance = {
-        "name": source["name"],
-        "outlet": outlet or source.get("outlet"),
+        "name": source.name,
+        "outlet": outlet or source.outlet,
         "uri": uri,
         "key": key,
         "key_kind": key_kind,
         "row": row,
-        "format": source["format"],
-        "license": source["license"],
-        "redistributable": bool(source["redistributable"]),
+        "format": source.format,
+        "license": source.license,
+        "redistributable": bool(source.redistributable),
         "retrieved_at": retrieved or retrieved_at(source, file),
         "raw_sha256": sha256_bytes(raw),
         "encoding": encoding,
         "repairs": repairs,
     }
     return new_document(
-        doc_id=make_doc_id(source["name"], key),
+        doc_id=make_doc_id(source.name, key),
         source=provenance,
-        language=source.get("language", config.language),
+        language=source.language or config.language,
         text=text,
         title=title or None,
         published=normalise_date(published),

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from builder.config import Config
+from builder.config import Config, Source
 from builder.corpus.ingest.base import (
     IngestContext,
     KeyTracker,
@@ -33,13 +33,13 @@ csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # long articles exceed the 12
 
 
 def read_csv(
-    config: Config, source: dict[str, Any], ctx: IngestContext, files: list[Path] | None = None
+    config: Config, source: Source, ctx: IngestContext, files: list[Path] | None = None
 ) -> Iterator[dict[str, Any]]:
     """Documents of the source's files, or of `files` only (one partition of a distributed run)."""
     encoding = check_encoding_name(source)
-    columns: dict[str, str] = dict(source.get("columns", {}))
+    columns: dict[str, str] = dict(source.columns)
     columns.setdefault("text", "text")
-    delimiter = source.get("delimiter", ",")
+    delimiter = source.delimiter
     for file in source_files(config, source) if files is None else files:
         read = read_decoded(file, source, encoding, ctx)
         if read is None:
@@ -61,14 +61,14 @@ def _rows(config, source, ctx, file, text, raw, used, columns, delimiter) -> Ite
         return
     header = [h.strip() for h in header]
     wanted = {role: col for role, col in columns.items() if role in MAPPED}
-    wanted.update({f"label:{name}": col for name, col in source.get("labels", {}).items()})
+    wanted.update({f"label:{name}": col for name, col in source.labels.items()})
     missing = sorted({col for col in wanted.values() if col not in header})
     if missing:
         ctx.problem(
             "missing_column",
             f"column(s) {', '.join(map(repr, missing))} not in the header {header}",
             f"{where}:1",
-            f"map the right header names in 'columns'/'labels' of source '{source['name']}'"
+            f"map the right header names in 'columns'/'labels' of source '{source.name}'"
             f" (delimiter is {delimiter!r}; check it too)",
         )
         return

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from builder.config import Config
+from builder.config import Config, Source
 from builder.corpus.ingest.base import (
     IngestContext,
     build_document,
@@ -33,7 +33,7 @@ def extract_html(html: str, url: str | None = None) -> dict[str, Any] | None:
 
 
 def read_html(
-    config: Config, source: dict[str, Any], ctx: IngestContext, files: list[Path] | None = None
+    config: Config, source: Source, ctx: IngestContext, files: list[Path] | None = None
 ) -> Iterator[dict[str, Any]]:
     """Documents of the source's files, or of `files` only (one partition of a distributed run)."""
     encoding = check_encoding_name(source)
@@ -65,6 +65,6 @@ def read_html(
             ctx=ctx,
             title=data.get("title"),
             published=data.get("date"),
-            outlet=data.get("sitename") or source.get("outlet"),
+            outlet=data.get("sitename") or source.outlet,
             meta=meta,
         )

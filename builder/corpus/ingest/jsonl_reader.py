@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 
-from builder.config import Config
+from builder.config import Config, Source
 from builder.jsonl import parse_object
 from builder.corpus.ingest.base import (
     IngestContext,
@@ -24,15 +24,15 @@ MAPPED = ("text", "key", "title", "published", "url", "outlet", "retrieved_at")
 
 
 def read_jsonl_source(
-    config: Config, source: dict[str, Any], ctx: IngestContext, files: list[Path] | None = None
+    config: Config, source: Source, ctx: IngestContext, files: list[Path] | None = None
 ) -> Iterator[dict[str, Any]]:
     """Documents of the source's files, or of `files` only (one partition of a distributed run)."""
     encoding = check_encoding_name(source)
     if encoding == "auto":
         encoding = "utf-8"  # JSON text is UTF-8 (RFC 8259)
-    columns: dict[str, str] = dict(source.get("columns", {}))
+    columns: dict[str, str] = dict(source.columns)
     columns.setdefault("text", "text")
-    mapped = {columns[r] for r in MAPPED if r in columns} | set(source.get("labels", {}).values())
+    mapped = {columns[r] for r in MAPPED if r in columns} | set(source.labels.values())
     for file in source_files(config, source) if files is None else files:
         where = str(file)
         try:
@@ -60,7 +60,7 @@ def read_jsonl_source(
                 if not isinstance(body, str) or not body.strip():
                     ctx.problem("empty_text", f"field {columns['text']!r} is missing or empty", line_where,
                                 f"fill the field, or map the text field with columns.text on source "
-                                f"'{source['name']}'", record=record)
+                                f"'{source.name}'", record=record)
                     continue
 
                 def field(role: str) -> Any:

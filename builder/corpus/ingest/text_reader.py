@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from builder.config import Config
+from builder.config import Config, Source
 from builder.corpus.ingest.base import (
     IngestContext,
     build_document,
@@ -18,7 +18,7 @@ from builder.corpus.ingest.base import (
 
 
 def read_text(
-    config: Config, source: dict[str, Any], ctx: IngestContext, files: list[Path] | None = None
+    config: Config, source: Source, ctx: IngestContext, files: list[Path] | None = None
 ) -> Iterator[dict[str, Any]]:
     """Documents of the source's files, or of `files` only (one partition of a distributed run)."""
     encoding = check_encoding_name(source)
@@ -26,11 +26,11 @@ def read_text(
     if not files:
         ctx.problem(
             "no_files",
-            f"no file matches glob '{source.get('glob', '*.txt')}'",
-            str(config.resolve(source["path"])),
+            f"no file matches glob '{source.glob or '*.txt'}'",
+            str(config.resolve(source.path)),
             "correct 'path' or 'glob' of the source",
         )
-    first_line_title = bool(source.get("first_line_title", False))
+    first_line_title = bool(source.first_line_title)
     for file in files:
         where = str(file)
         read = read_decoded(file, source, encoding, ctx)

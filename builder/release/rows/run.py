@@ -158,15 +158,15 @@ def read_release_rows(config: Config, inputs: ReleaseInputs, schema: LabelSchema
                       features: dict[str, Features], work: Path, *, include_restricted: bool,
                       progress: Progress | None = None) -> ReleaseRows:
     """Run the corpus (with gold laid over it) and the raw annotations through the row builders."""
-    rel = config["release"]
-    workers = worker_count(int(rel["workers"]))
+    rel = config.release
+    workers = worker_count(int(rel.workers))
     with paused_gc():
         gold = load_gold(inputs.gold, schema, work / "gold_problems.json", workers=workers,
-                         batch_size=int(rel["batch_size"]))
+                         batch_size=int(rel.batch_size))
     parts = work / "parts"
     shutil.rmtree(parts, ignore_errors=True)
     parts.mkdir(parents=True)
-    status = str(rel["span_status"])
+    status = str(rel.span_status)
     if status not in SPAN_STATUSES:
         raise ConfigError(f"release.span_status = {status!r} is not a span status", where=str(config.path or "config"),
                           fix=f"use one of {', '.join(SPAN_STATUSES)}")
@@ -178,7 +178,7 @@ def read_release_rows(config: Config, inputs: ReleaseInputs, schema: LabelSchema
     sink = RejectSink("build", work / "rejects.jsonl")
     ok = False
     try:
-        for result in map_batches(_row_batch, batched(iter_lines(inputs.documents), int(rel["batch_size"])),
+        for result in map_batches(_row_batch, batched(iter_lines(inputs.documents), int(rel.batch_size)),
                                   workers=workers, initializer=_init, initargs=(ctx,)):
             out.add_tables({c: {sp: _mapped(path) for sp, path in splits.items()}
                             for c, splits in result.tables.items()})
