@@ -58,8 +58,8 @@ def validate_annotations(config: Config, out_dir: Path) -> Any:
     annotations = config.resolve(config.project.annotations_dir)
     files = annotation_files(annotations)
     report = validate_files(files, label_schema_of(config), corpus=Corpus(corpus_path(config)), out_dir=out_dir,
-                            kinds=ANNOTATION_KINDS,
-                            workers=int(config.validate.workers), root=config.root, keep_valid=False)
+                            workers=config.validate.workers, root=config.root, keep_valid=False,
+                            kinds=ANNOTATION_KINDS)
     if report.exit_code != 0:
         raise DataInvalidError(f"the annotations under {annotations} do not validate",
                                where=str(out_dir / "report.txt"),

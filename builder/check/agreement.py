@@ -23,12 +23,17 @@ from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
+from pathlib import Path
 from typing import Any
 
+from builder.check.validate.corpus import Corpus
+from builder.check.validate.kinds import KINDS, RecordKind
+from builder.jsonl import write_json
 from builder.labels import LabelSchema
 from builder.spans import CLAIM, ENTITY
+from builder.stage import RejectSink
 from builder.corpus.segment import segment_text
-from builder.check.validate.layers import DocAnnotations, Layer, SpanKey, overlap_groups
+from builder.check.validate.layers import DocAnnotations, Layer, SpanKey, collect, overlap_groups
 
 METHOD = {
     "span_f1": "pairwise F1 pooled over annotator pairs and documents; strict = same offsets and label, "
@@ -304,6 +309,33 @@ def report(agg: Agreement, labels: LabelSchema, *, claim_match: str = "overlap")
         "alpha": alpha,
         "kappa": kappas,
     }
+
+
+def run_agreement(paths: list[Path], labels: LabelSchema, corpus: Corpus, out: Path, *,
+                  claim_match: str = "overlap", language: str = "id",
+                  kinds: Sequence[RecordKind] = KINDS) -> dict[str, Any]:
+    """Agreement over the records files: the tables (written to `out` as JSON, with the records left out as
+    invalid written beside it as `<out>.rejects.jsonl`) and what was read."""
+    stats: Counter[str] = Counter()
+    rejects = RejectSink("agreement", rejects_path(out))
+    try:
+        docs = collect(paths, labels, corpus, rejects, stats, kinds=kinds)
+    finally:
+        rejects.close()
+    multi = [d for d in docs.values() if len(d.layers) >= 2]
+    documents = {d.document_id: corpus.document(d.document_id) for d in multi}
+    texts = {k: v["text"] for k, v in documents.items() if v}
+    result = report(measure(docs.values(), labels, documents=documents, texts=texts, claim_match=claim_match,
+                            language=language), labels, claim_match=claim_match)
+    result["inputs"] = {"files": [str(f) for f in paths], "records": stats["records"],
+                        "records_rejected": stats["records_rejected"], "annotations": stats["annotations"],
+                        "skips": stats["skips"], "superseded": stats["superseded"]}
+    write_json(out, result)
+    return result
+
+
+def rejects_path(out: Path) -> Path:
+    return out.with_suffix(".rejects.jsonl")
 
 
 def render(result: dict[str, Any]) -> str:

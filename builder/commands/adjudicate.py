@@ -9,7 +9,8 @@ import sys
 from builder.annotate.labelstudio.validation import ANNOTATION_KINDS
 from builder.check.adjudicate import Policy, run_adjudicate
 from builder.commands._common import config_of
-from builder.commands.agreement import add_inputs, input_files
+from builder.check.validate.run import records_files
+from builder.commands.agreement import add_inputs
 from builder.errors import EXIT_INVALID_DATA, EXIT_OK
 from builder.labels import label_schema_of
 from builder.check.validate.corpus import Corpus
@@ -30,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     config = config_of(args)
     labels = label_schema_of(config)
     policy = Policy.from_config(config)
-    files = input_files(config, args.files)
+    files = records_files(config.resolve(config.project.annotations_dir), args.files)
     corpus = Corpus(args.corpus or corpus_path(config))
     out = args.out or config.resolve(config.project.annotations_dir) / "gold"
     summary = run_adjudicate(files, labels, corpus, out, policy, name=str(config.adjudicate.name),

@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections import Counter
 from pathlib import Path
 
 from builder.annotate.labelstudio.validation import ANNOTATION_KINDS
-from builder.check.agreement import measure, render, report
-from builder.commands._common import add_config_option, config_of
-from builder.errors import EXIT_INVALID_DATA, EXIT_OK, ConfigError, InputError
-from builder.jsonl import write_json
-from builder.labels import label_schema_of
-from builder.stage import RejectSink
+from builder.check.agreement import rejects_path, render, run_agreement
 from builder.check.validate.corpus import Corpus
+from builder.check.validate.run import records_files
+from builder.commands._common import add_config_option, config_of
 from builder.corpus.prepare import corpus_path
-from builder.check.validate.layers import collect
+from builder.errors import EXIT_INVALID_DATA, EXIT_OK
+from builder.labels import label_schema_of
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -38,44 +35,18 @@ def add_inputs(p: argparse.ArgumentParser, *, out_help: str) -> None:
     p.add_argument("--out", type=Path, default=None, help=out_help)
 
 
-def input_files(config, files: list[Path]) -> list[Path]:
-    """The files given, else every canonical records file; an error when there is none."""
-    annotations = config.resolve(config.project.annotations_dir)
-    found = list(files) or sorted((annotations / "canonical").glob("*.jsonl"))
-    if not found:
-        raise InputError("no annotation records", where=str(annotations / "canonical"),
-                         fix="run `newsbench annotate pull`, or pass records files")
-    return found
-
-
 def run(args: argparse.Namespace) -> int:
     config = config_of(args)
-    labels = label_schema_of(config)
-    claim_match = str(config.agreement.claim_match)
-    if claim_match not in ("overlap", "exact"):
-        raise ConfigError(f"agreement.claim_match is '{claim_match}'", fix="use overlap or exact")
-    files = input_files(config, args.files)
-    corpus = Corpus(args.corpus or corpus_path(config))
+    files = records_files(config.resolve(config.project.annotations_dir), args.files)
     out = args.out or config.resolve(config.agreement.output)
-    stats: Counter[str] = Counter()
-    rejects = RejectSink("agreement", out.with_suffix(".rejects.jsonl"))
-    try:
-        docs = collect(files, labels, corpus, rejects, stats, kinds=ANNOTATION_KINDS)
-    finally:
-        rejects.close()
-    multi = [d for d in docs.values() if len(d.layers) >= 2]
-    documents = {d.document_id: corpus.document(d.document_id) for d in multi}
-    texts = {k: v["text"] for k, v in documents.items() if v}
-    result = report(measure(docs.values(), labels, documents=documents, texts=texts, claim_match=claim_match,
-                            language=config.language), labels, claim_match=claim_match)
-    result["inputs"] = {"files": [str(f) for f in files], "records": stats["records"],
-                        "records_rejected": stats["records_rejected"], "annotations": stats["annotations"],
-                        "skips": stats["skips"], "superseded": stats["superseded"]}
-    write_json(out, result)
+    result = run_agreement(files, label_schema_of(config), Corpus(args.corpus or corpus_path(config)), out,
+                           claim_match=config.agreement.claim_match, language=config.language,
+                           kinds=ANNOTATION_KINDS)
     print(render(result))
     print(f"wrote {out}", file=sys.stderr)
-    if stats["records_rejected"]:
-        print(f"newsbench: {stats['records_rejected']} invalid record(s) left out, see "
-              f"{out.with_suffix('.rejects.jsonl')} (newsbench validate says why)", file=sys.stderr)
+    rejected = result["inputs"]["records_rejected"]
+    if rejected:
+        print(f"newsbench: {rejected} invalid record(s) left out, see {rejects_path(out)} (newsbench validate "
+              "says why)", file=sys.stderr)
         return EXIT_INVALID_DATA
     return EXIT_OK

@@ -43,8 +43,7 @@ def run(args: argparse.Namespace) -> int:
     out = args.out or config.resolve(config.validate.out_dir)
     workers = args.workers if args.workers is not None else int(config.validate.workers)
     report = validate_files(files, labels, corpus=corpus, out_dir=out, workers=workers, root=config.root,
-                            kinds=ANNOTATION_KINDS,
-                            keep_valid=not args.no_valid)
+                            keep_valid=not args.no_valid, kinds=ANNOTATION_KINDS)
     limit = 0 if args.quiet else int(config.validate.print_problems)
     print(report.text(limit=limit))
     print(f"reports: {out / 'report.txt'}, {out / 'report.json'}; quarantine: {out / 'quarantine.jsonl'}",

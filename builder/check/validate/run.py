@@ -51,6 +51,15 @@ def annotation_files(annotations_dir: Path) -> list[Path]:
     return found
 
 
+def records_files(annotations_dir: Path, files: Iterable[Path] = ()) -> list[Path]:
+    """The files given, else every canonical records file of the project; an error when there is none."""
+    found = list(files) or sorted((annotations_dir / "canonical").glob("*.jsonl"))
+    if not found:
+        raise InputError("no annotation records", where=str(annotations_dir / "canonical"),
+                         fix="run `newsbench annotate pull`, or pass records files")
+    return found
+
+
 def validate_files(paths: Iterable[Path], labels: LabelSchema, *, corpus: Corpus | None, out_dir: Path,
                    workers: int = 1, root: Path | None = None, keep_valid: bool = True,
                    kinds: Sequence[RecordKind] = KINDS) -> ValidationReport:
