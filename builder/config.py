@@ -516,11 +516,3 @@ def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None
 def config_from_dict(raw: dict[str, Any], root: str | Path) -> Config:
     """Build a config in code (tests, notebooks); same defaults and checks as the file."""
     return build_config(_merge(_defaults(), raw), Path(root))
-
-
-def option_help() -> dict[str, dict[str, tuple[Any, str]]]:
-    """Section -> option -> (default, what it is for): for docs and `newsbench init`."""
-    return {name: {f.name: (f.default_factory() if f.default_factory is not MISSING else f.default,
-                            f.metadata.get("help", "")) for f in fields(cls)}
-            for name, cls in {**SECTIONS, "sources": Source}.items()}
-

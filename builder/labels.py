@@ -272,9 +272,6 @@ class LabelMap:
         new = self.lookup(name, old)
         return old if new is None else new
 
-    def targets(self) -> set[tuple[str | None, str]]:
-        return {(name, new) for (name, _), new in self.entries.items()}
-
 
 def _label_map_item(key: str, value: str | None, where: str) -> tuple[tuple[str | None, str], str]:
     """One entry from `FIELD:OLD` (or `OLD`) and NEW."""

@@ -14,7 +14,6 @@ from typing import Any, Protocol
 
 ENTITY = "entity"  # the two span layers
 CLAIM = "claim"
-LAYERS = (ENTITY, CLAIM)
 
 
 def span_ok(start: Any, end: Any, length: int) -> bool:

@@ -46,7 +46,6 @@ from builder.parallel import map_batches, worker_count
 from builder.stage import Progress, RejectSink, Stage, StageDir
 
 CLUSTERS = "clusters.jsonl"
-DROP_POLICIES = ("none", "exact", "near")
 # Hashing a batch takes ~60 bytes of numpy arrays per byte of text: cap batches by size as well as by count.
 BATCH_BYTES = 1 << 21
 

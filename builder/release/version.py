@@ -17,7 +17,6 @@ from builder.release.diff import Changes
 from builder.release.layout import semver
 from builder.stage import fingerprint
 
-LEVELS = ("patch", "minor", "major")
 # [release] options that change what a release holds or says; the others (paths, workers) do not.
 IDENTITY_OPTIONS = ("include_restricted", "pretty_name", "annotations_creators", "source_datasets", "repo_id",
                     "span_status")
