@@ -7,7 +7,7 @@ import pytest
 from builder.cli import split_overrides
 from builder.config import load_config, parse_value
 from builder.errors import ConfigError
-from tests.corpus import REPO, seed_project, write_project
+from tests.helpers.projects import REPO, seed_project, write_project
 
 
 def test_config_shipped_file_loads_with_its_sources():
