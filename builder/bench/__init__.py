@@ -1,1 +1,1 @@
-"""bench"""
+"""Benchmarks on a release: the CPU baselines and the evaluation of anyone's predictions."""

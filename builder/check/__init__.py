@@ -1,1 +1,1 @@
-"""check"""
+"""Checking annotations: validation of records and exports, agreement between annotators, adjudication."""

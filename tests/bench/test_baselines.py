@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from builder.bench.baselines import BaselineOptions, BaselinePreAnnotator, run_baselines
+from builder.bench.baselines.preannotator import BaselinePreAnnotator
+from builder.bench.baselines.run import BaselineOptions, run_baselines
 from builder.bench.baselines.claims import BaselineSkipped, CheckworthyModel, best_threshold, rule_claims
 from builder.bench.baselines.features import Gazetteer, affixes, out_of_fold_marks, sentence_features, shape
 from builder.bench.baselines.ner import CrfTagger, DictionaryTagger

@@ -1,1 +1,1 @@
-"""corpus/imports"""
+"""Imports of corpora that are already annotated, as canonical documents with gold layers (CoNLL/BIO)."""
