@@ -40,9 +40,10 @@ sys.path.insert(0, str(SCRIPTS))
 sys.path.insert(0, str(REPO))
 
 import bench_prepare  # corpus generation and the bench config
+from builder.corpus.prepare import STAGE_NAMES  # noqa: E402
 
 MB = 1024 * 1024
-STAGES = ("ingest", "clean", "dedup", "split", "segment")
+STAGES = STAGE_NAMES
 COMPARED = [f"{s}/{f}" for s in STAGES for f in ("documents.jsonl", "rejects.jsonl")] + ["dedup/clusters.jsonl"]
 
 

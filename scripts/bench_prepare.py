@@ -58,6 +58,8 @@ sys.path.insert(0, str(SCRIPTS))
 
 import gen_corpus
 
+from builder.corpus.prepare import STAGE_NAMES
+
 TARGETS = {"prepare_seconds": 180.0, "peak_rss_mb": 2048.0, "recall": 0.95, "precision": 0.99}
 ID_STOP_WORDS = ["yang", "dan", "di", "ke", "dari", "ini", "itu", "dengan", "untuk", "pada", "dalam", "tidak"]
 MB = 1024 * 1024
@@ -528,7 +530,7 @@ def report(res: dict[str, Any], runs: dict[str, Measure], workers: int) -> str:
     out = [f"### newsbench vs datatrove: {docs:,} generated articles ({mb:.0f} MB JSONL), {workers} workers", "",
            "| run | articles/s | MB/s | seconds | peak RSS MB | CPU s | note |",
            "| --- | ---: | ---: | ---: | ---: | ---: | --- |"]
-    rows = [(f"newsbench {stage}", stage, "") for stage in ("ingest", "clean", "dedup", "split", "segment")]
+    rows = [(f"newsbench {stage}", stage, "") for stage in STAGE_NAMES]
     rows += [("newsbench ingest + clean", "ingest+clean", "sum of the two runs"),
              ("**newsbench prepare (all stages)**", "prepare", "one process tree, fresh work folder")]
     notes = {"filters": "comparable to ingest + clean", "gopher": "ingest + clean plus Gopher's statistics",
@@ -578,7 +580,7 @@ def targets(runs: dict[str, Measure], scores: dict[str, Any]) -> list[dict[str, 
         prep = runs["prepare"]
         rows.append({"target": f"prepare within {TARGETS['prepare_seconds']:.0f} s",
                      "measured": f"{prep.seconds:.1f} s", "ok": prep.seconds <= TARGETS["prepare_seconds"]})
-    nb_runs = [runs[k] for k in ("ingest", "clean", "dedup", "split", "segment", "prepare") if k in runs]
+    nb_runs = [runs[k] for k in (*STAGE_NAMES, "prepare") if k in runs]
     if nb_runs:
         peak = max(m.peak_rss_mb for m in nb_runs)
         rows.append({"target": f"peak RSS < {TARGETS['peak_rss_mb']:.0f} MB", "measured": f"{peak:,.0f} MB",

@@ -30,6 +30,7 @@ sys.path.insert(0, str(REPO))
 
 from builder.cli import main as newsbench
 from builder.config import load_config
+from builder.corpus.prepare import corpus_path
 from builder.jsonl import read_jsonl, write_json
 
 PILOT = REPO / "annotations/pilot"
@@ -45,7 +46,7 @@ def _key(seed: int, doc_id: str) -> str:
 
 def select(args: argparse.Namespace) -> int:
     config = load_config(REPO / "newsbench.toml")
-    docs = list(read_jsonl(config.stage_dir("segment") / "documents.jsonl"))
+    docs = list(read_jsonl(corpus_path(config)))
     chosen: list[dict] = [d for d in docs if not (d.get("source") or {}).get("redistributable", True)]
     for split, n in QUOTAS.items():
         for value in ("hoax", "valid"):
@@ -96,7 +97,7 @@ def push(args: argparse.Namespace) -> int:
     WORK.mkdir(parents=True, exist_ok=True)
     docs = WORK / "documents.jsonl"
     with open(docs, "w", encoding="utf-8") as fh:
-        for d in read_jsonl(config.stage_dir("segment") / "documents.jsonl"):
+        for d in read_jsonl(corpus_path(config)):
             if d["id"] in ids:
                 fh.write(json.dumps(d, ensure_ascii=False) + "\n")
     _ensure_server()

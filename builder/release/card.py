@@ -19,6 +19,7 @@ import yaml
 from datasets import DatasetInfo, Features
 
 from builder.config import Config
+from builder.corpus.prepare import STAGE_NAMES
 from builder.errors import ConfigError
 from builder.labels import LabelSchema, label_table
 from builder.release.diff import changes_markdown
@@ -263,7 +264,7 @@ CURATION_FIGURES = ("documents_in", "documents_out", "per_source", "rejected", "
 
 def _curation(stats: dict[str, Any]) -> str:
     rows = []
-    for stage in ("ingest", "clean", "dedup", "split", "segment"):
+    for stage in STAGE_NAMES:
         for key, value in _flatten(stats.get(stage, {})):
             if key.split(".")[0] in CURATION_FIGURES or (key.startswith("splits.") and key.endswith(".documents")):
                 rows.append([stage, key, value])
