@@ -52,9 +52,10 @@ class RowBuilder:
             self.parts[split] = _SplitRows(self.labels, self.features, self.stats, self.span_status)
         return self.parts[split]
 
-    def add_document(self, doc: dict[str, Any], split: str, layers: tuple[str, ...]) -> None:
-        """A corpus document (with its gold layers laid over it); `layers` are the span layers annotated."""
-        self._part(split).add_document(doc, split, layers)
+    def add_document(self, doc: dict[str, Any], split: str, layers: tuple[str, ...]) -> dict[str, Any]:
+        """A corpus document (with its gold layers laid over it); `layers` are the span layers annotated.
+        Returns its `documents` row."""
+        return self._part(split).add_document(doc, split, layers)
 
     def add_raw(self, record: dict[str, Any], split: str) -> None:
         """A canonical annotation record of a document in `split`."""
@@ -92,7 +93,7 @@ class _SplitRows:
         self.sent_offsets: list[int] = [0]
         self.stats = stats
 
-    def add_document(self, doc: dict[str, Any], split: str, layers: tuple[str, ...]) -> None:
+    def add_document(self, doc: dict[str, Any], split: str, layers: tuple[str, ...]) -> dict[str, Any]:
         row = document_row(doc, layers, self.span_status, self.labels)
         self.docs.append(row)
         count_document(self.stats.counts, row, split, self.labels.claim_label)
@@ -100,6 +101,7 @@ class _SplitRows:
         self.stats.doc_tokens.setdefault(split, []).append(n_tokens)
         if layers:
             self._add_sentences(doc, split, layers, row["entities"], row["claims"])
+        return row
 
     def _add_sentences(self, doc: dict[str, Any], split: str, layers: tuple[str, ...],
                        entities: list[dict[str, Any]], claims: list[dict[str, Any]]) -> None:

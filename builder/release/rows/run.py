@@ -27,6 +27,7 @@ from builder.release.edit_rates import EditCounter
 from builder.release.features import SPAN_STATUSES, ReleaseLabels
 from builder.release.gold import build_problem, load_gold, record_problems, stop
 from builder.release.inputs import ReleaseInputs
+from builder.release.conformance import document_problems
 from builder.release.licence import may_redistribute, source_terms
 from builder.release.rows.builder import BatchStats, RowBuilder
 from builder.release.rows.documents import SPAN_LAYERS
@@ -112,8 +113,10 @@ def _rows_of(lines: list[tuple[int, bytes]]) -> BatchResult:
             if found:
                 result.problems += found
                 continue
-        rows.add_document(doc, split, layers)
+        row = rows.add_document(doc, split, layers)
         result.included[doc_id] = split
+        result.problems += [build_problem(ctx.documents, line, p, doc_id)
+                            for p in document_problems(row, split, ctx.labels, not ctx.include_restricted)]
     result.tables = _spill(rows.tables(), Path(ctx.parts), lines[0][0] if lines else 0)
     return result
 
