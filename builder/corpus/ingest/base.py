@@ -7,11 +7,9 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import cache
 from pathlib import Path
 from typing import Any
-
-import ftfy
-from charset_normalizer import from_bytes
 
 from builder.config import Config, Source
 from builder.document import make_doc_id, new_document, sha256_bytes
@@ -24,15 +22,22 @@ from builder.stage import RejectSink
 # Only texts this cheap scan flags go through ftfy, which is slow; curly quotes alone do not trigger it.
 _CP1252_HIGH = "\u20ac\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u017d\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u017e\u0178"
 _SUSPECT = re.compile(f"[\u00c2-\u00f4][\u0080-\u00bf{_CP1252_HIGH}]|[\u00c2\u00c3] |[\u0080-\u009f\ufffd]")
-_FTFY_CONFIG = ftfy.TextFixerConfig(
-    unescape_html=False,
-    fix_latin_ligatures=False,
-    fix_character_width=False,
-    uncurl_quotes=False,
-    fix_line_breaks=False,
-    normalization=None,
-    explain=False,
-)
+
+
+@cache
+def _ftfy() -> tuple[Any, Any]:
+    """ftfy and its config, imported on first use: most texts never need it, and commands start faster."""
+    import ftfy
+
+    return ftfy, ftfy.TextFixerConfig(unescape_html=False, fix_latin_ligatures=False, fix_character_width=False,
+                                      uncurl_quotes=False, fix_line_breaks=False, normalization=None, explain=False)
+
+
+def _detect(data: bytes, candidates: list[str] | None = None) -> Any:
+    """charset-normalizer's best guess (imported on first use: only bytes that are not UTF-8 need it)."""
+    from charset_normalizer import from_bytes
+
+    return from_bytes(data, cp_isolation=candidates).best() if candidates else from_bytes(data).best()
 
 
 @dataclass
@@ -122,8 +127,8 @@ def decode_bytes(
             return data.decode("utf-8-sig"), "utf-8"
         except UnicodeDecodeError:
             sample = data[: 1 << 20]
-            best = from_bytes(sample, cp_isolation=list(candidates)).best() if candidates else None
-            best = best or from_bytes(sample).best()
+            best = _detect(sample, list(candidates)) if candidates else None
+            best = best or _detect(sample)
             if best is None:
                 raise InputError(
                     "cannot detect the encoding (the bytes look binary)",
@@ -135,7 +140,7 @@ def decode_bytes(
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        guess = from_bytes(data[: 1 << 20]).best()
+        guess = _detect(data[: 1 << 20])
         hint = f"the bytes look like {guess.encoding}; " if guess is not None else ""
         raise InputError(
             f"byte 0x{data[exc.start]:02x} at offset {exc.start} (line {line}) is not valid {encoding}",
@@ -167,7 +172,8 @@ def repair_text(text: str) -> tuple[str, list[str]]:
     """Repair mojibake and C1 controls with ftfy, only where a cheap scan finds suspect characters."""
     if not _SUSPECT.search(text):
         return text, []
-    fixed = ftfy.fix_text(text, _FTFY_CONFIG)
+    ftfy, config = _ftfy()
+    fixed = ftfy.fix_text(text, config)
     if fixed == text:
         return text, []
     return fixed, ["ftfy"]
