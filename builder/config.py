@@ -137,6 +137,10 @@ class AnnotateSection:
     preannotator: str = _opt("rules", "rules | none | imported | model:DIR")
     gazetteer: str = _opt("", "extra gazetteer JSON {\"Name\": \"TYPE\"} for the rule pre-annotator")
     guidelines: str = _opt("annotations/GUIDELINES.md", "shown to annotators as the project's instructions")
+    label_config: str = _opt("", "a Label Studio labelling config XML file; empty = generated from the label schema")
+    order: str = _opt("", "how the label stream serves tasks: input | random | least-confident; empty = leave the "
+                          "project's setting", choices=("", "input", "random", "least-confident"))
+    annotators: str = _opt("annotations/annotators.json", "the annotator pseudonym map (commit it)")
     server_version: str = _opt("1.23.2", "`annotate server`: the label-studio version")
     server_venv: str = _opt(".venv-labelstudio", "the server's own venv")
     server_home: str = _opt(".labelstudio", "data dirs, credentials, pid file, log")

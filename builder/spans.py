@@ -49,11 +49,17 @@ class PreAnnotation:
     score: float  # document-level confidence in [0, 1]
 
 
+def confidence(pre: PreAnnotation) -> float | None:
+    """How sure a pre-annotator is of a document: the mean score of its proposed regions, None when it proposed
+    nothing (nothing to be unsure of). `annotate push --order least-confident` serves the lowest first."""
+    return sum(r.score for r in pre.regions) / len(pre.regions) if pre.regions else None
+
+
 class PreAnnotator(Protocol):
     """Anything with a `model_version` and a `predict` that maps documents to pre-annotations, in order.
 
-    `docs` are canonical document records (`id`, `text`, optionally `sentences`); the document score says how
-    sure the model is (`annotate push --order least-confident` pushes low scores first).
+    `docs` are canonical document records (`id`, `text`, optionally `sentences`); region scores say how sure
+    the model is of each proposal (see `confidence`).
     """
 
     model_version: str

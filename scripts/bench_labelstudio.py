@@ -104,7 +104,8 @@ def main() -> int:
         path = tmp / "documents.jsonl"
         write_jsonl(path, docs)
         title = f"bench-{secrets.token_hex(3)}"
-        project, changes = ensure_project(client, schema, ProjectSettings(title))
+        sync = ensure_project(client, schema, ProjectSettings(title))
+        project, changes = sync.project, sync.changes
         pre = RulePreAnnotator()
         figures = {}
         for run in ("push (empty project)", "push again (all upserts)"):

@@ -112,7 +112,7 @@ def _annotator_env() -> dict[str, str]:
     from builder.annotate.labelstudio.users import add_annotator
 
     admin = connect(credentials_from_env(fallback=local_credentials(server_settings(load_config(REPO / "newsbench.toml")))))
-    creds = add_annotator(admin, ANNOTATOR, "pilot-annotator-1")
+    creds = add_annotator(admin, ANNOTATOR, "pilot-annotator-1").credentials
     return {"LABEL_STUDIO_URL": creds.url, "LABEL_STUDIO_API_KEY": creds.key}
 
 

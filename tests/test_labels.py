@@ -62,9 +62,13 @@ def test_labels_xml_has_every_label_control_and_relation(schema):
         assert ch.tag == "Choices" and ch.get("perRegion") is None
         assert [c.get("value") for c in ch] == doc_label["values"]
     assert [r.get("value") for r in root.iter("Relation")] == [r["name"] for r in RAW["relations"]]
-    # the claim attributes appear only while a claim region is selected
-    box = next(v for v in root.iter("View") if v.get("visibleWhen") == "region-selected")
-    assert box.get("whenTagName") == CLAIM
+    # the claim attributes appear, and are required, only while a claim region is selected: the condition
+    # sits on each per-region Choices itself (on an enclosing View, Label Studio requires it of every region)
+    for attr in RAW["claims"]["attributes"]:
+        ch = by_name[attr["name"]]
+        assert (ch.get("visibleWhen"), ch.get("whenTagName"), ch.get("whenLabelValue")) == (
+            "region-selected", CLAIM, RAW["claims"]["name"])
+    assert not [v for v in root.iter("View") if v.get("visibleWhen") and v.find("Choices") is not None]
 
 
 def test_labels_config_labels_reads_back_what_was_generated(schema):

@@ -1,4 +1,5 @@
-"""`newsbench annotate server start|stop|status`, `annotate push|pull|status`, `annotate sheets|submit`.
+"""`newsbench annotate server start|stop|status`, `annotate config`, `annotate annotators add|list`,
+`annotate push|pull|status`, `annotate sheets|submit`.
 
 The Label Studio URL and key come from LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY (a legacy token or a
 personal access token); when they are not set and `annotate server start` runs a local server, that server's
@@ -29,17 +30,43 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     add_config_option(server)
     server.set_defaults(func=run_server)
 
+    cfg = sub.add_parser("config", help="print the labelling config (generated from the label schema, or the file "
+                                        "annotate.label_config names)")
+    cfg.add_argument("--check", action="store_true", help="also have the Label Studio server validate it")
+    cfg.add_argument("--out", default=None, help="write it to this file instead of printing it")
+    add_config_option(cfg)
+    cfg.set_defaults(func=run_config)
+
+    people = sub.add_parser("annotators", help="annotators: add an account with a pseudonym, list them")
+    people_sub = people.add_subparsers(dest="annotators_command", metavar="ACTION", required=True)
+    add = people_sub.add_parser("add", help="give a person a pseudonym and an account (or an invite link)")
+    add.add_argument("email")
+    add.add_argument("--name", default="", help="display name shown by status and list (kept in the map)")
+    add.add_argument("--invite", action="store_true",
+                     help="print the invite link for the person to sign up with this email, instead of making "
+                          "the account with a generated password")
+    add_config_option(add)
+    add.set_defaults(func=run_annotators_add)
+    listing = people_sub.add_parser("list", help="the pseudonym map, with the server's accounts")
+    listing.add_argument("--json", action="store_true", help="print JSON")
+    add_config_option(listing)
+    listing.set_defaults(func=run_annotators_list)
+
     push = sub.add_parser("push", help="create/update the project and upsert documents with pre-annotations")
     push.add_argument("--documents", default=None, help="documents JSONL (default work/segment/documents.jsonl)")
     push.add_argument("--project", default=None, help="project title (default annotate.project or project.name)")
     push.add_argument("--split", action="append", default=[], help="push only this split (repeatable)")
     push.add_argument("--sample", type=int, default=None, help="push N documents (seeded, or least confident)")
-    push.add_argument("--order", choices=["input", "least-confident"], default="input",
-                      help="least-confident: choose the N documents the pre-annotator is least sure of, and "
-                           "serve annotators the least confident first")
+    push.add_argument("--order", choices=["input", "random", "least-confident"], default=None,
+                      help="how the label stream serves tasks (and which N --sample keeps): input order, random, "
+                           "or least-confident: the documents whose proposals the pre-annotator is least sure of "
+                           "first (default annotate.order; unset leaves the project's order)")
     push.add_argument("--preannotator", default=None, help="rules | none | imported | model:models/VERSION (default annotate.preannotator)")
     push.add_argument("--label-map", action="append", default=[], metavar="[FIELD:]OLD=NEW",
                       help="migrate existing annotations when the label schema renames a label")
+    push.add_argument("--replace-config", action="store_true",
+                      help="replace a labelling config edited by hand on the server (by default it is kept and "
+                           "the difference is shown)")
     push.add_argument("--report", default=None, help="write the push report as JSON here")
     add_config_option(push)
     push.set_defaults(func=run_push)
@@ -92,6 +119,97 @@ def _title(config: Config, args: argparse.Namespace) -> str:
     return args.project or config.annotate.project or config.project.name
 
 
+def _label_config(config: Config, schema: Any) -> str:
+    from builder.annotate.labelstudio.config import config_from_file, labelling_config
+    from builder.errors import ConfigError
+
+    if not config.annotate.label_config:
+        return labelling_config(schema)
+    path = config.resolve(config.annotate.label_config)
+    if not path.is_file():
+        raise ConfigError("the labelling config file does not exist", where=f"annotate.label_config = {path}",
+                          fix="correct the path, or leave annotate.label_config empty to use the generated config")
+    return config_from_file(path.read_text(encoding="utf-8"), schema, str(path))
+
+
+def _people(config: Config):
+    from builder.annotate.annotators import AnnotatorMap
+
+    return AnnotatorMap.load(config.resolve(config.annotate.annotators))
+
+
+def run_config(args: argparse.Namespace) -> int:
+    from builder.labels import label_schema_of
+
+    config = config_of(args)
+    xml = _label_config(config, label_schema_of(config))
+    if args.check:
+        from builder.annotate.labelstudio.project import check_config
+
+        client = _client(config)
+        check_config(client, xml)
+        print(f"Label Studio at {client.url} accepts the labelling config", file=sys.stderr)
+    if args.out:
+        Path(args.out).write_text(xml, encoding="utf-8")
+        print(f"wrote {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.write(xml)
+    return EXIT_OK
+
+
+def run_annotators_add(args: argparse.Namespace) -> int:
+    from builder.annotate.labelstudio.users import add_annotator, has_account, invite_url
+
+    config = config_of(args)
+    people = _people(config)
+    person = people.add(args.email, args.name)
+    client = _client(config)
+    if args.invite:
+        how = f"send them the invite link {invite_url(client)} and ask them to sign up as {args.email}"
+    elif has_account(client, args.email):
+        how = f"{args.email} has an account at {client.url} already"
+    else:
+        account = add_annotator(client, args.email)
+        how = (f"sign in at {client.url.rstrip('/')}/user/login/ as {args.email} with the password "
+               f"{account.password} (shown once; they can change it under Account & Settings)")
+    if people.changed:
+        people.save()
+    print(f"{person.label}: {how}")
+    print(f"pseudonyms are kept in {people.path} (commit it; it holds no emails)", file=sys.stderr)
+    return EXIT_OK
+
+
+def run_annotators_list(args: argparse.Namespace) -> int:
+    from builder.annotate.labelstudio.client import LabelStudioError
+    from builder.annotate.labelstudio.users import server_people
+
+    config = config_of(args)
+    people = _people(config)
+    try:
+        accounts = server_people(_client(config), people)
+        reachable = True
+    except LabelStudioError as exc:
+        accounts, reachable = [], False
+        print(f"the server's accounts are not shown: {exc.message}", file=sys.stderr)
+    on_server = {a["annotator"]: a for a in accounts if a["annotator"]}
+    rows = [{"annotator": p.id, "name": p.name, "added": p.added,
+             "email": on_server[p.id]["email"] if p.id in on_server else None,
+             "account": (p.id in on_server) if reachable else None} for p in people.people]
+    rows += [{"annotator": None, "name": "", "added": "", "email": a["email"], "account": True}
+             for a in accounts if not a["annotator"]]
+    if args.json:
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    for r in rows:
+        who = r["annotator"] or "(no pseudonym yet: given at the next pull if they annotate)"
+        name = f" ({r['name']})" if r["name"] else ""
+        account = {True: f"account {r['email']}", False: "no account on this server", None: ""}[r["account"]]
+        print(f"{who}{name}  {account}".rstrip())
+    if not rows:
+        print("no annotators yet: add one with `newsbench annotate annotators add EMAIL`")
+    return EXIT_OK
+
+
 def run_server(args: argparse.Namespace) -> int:
     from builder.annotate.labelstudio import server
 
@@ -135,18 +253,30 @@ def run_push(args: argparse.Namespace) -> int:
     gazetteer = config.annotate.gazetteer
     pre = make_preannotator(args.preannotator or config.annotate.preannotator,
                             gazetteer=config.resolve(gazetteer) if gazetteer else None, claim_label=schema.claim.name)
+    order = args.order or config.annotate.order or None
+    if order == "least-confident" and pre is None:
+        raise InputError("--order least-confident needs a pre-annotator",
+                         fix="choose one with --preannotator (rules, or model:DIR), or another --order")
+    xml = _label_config(config, schema)
     client = _client(config)
     settings = ProjectSettings(
         title=_title(config, args),
         overlap=int(config.annotate.overlap),
         instructions=guidelines_html(config.resolve(config.annotate.guidelines)),
-        sampling="least-confident" if args.order == "least-confident" else None,
+        sampling=order,
+        model_version=pre.model_version if order == "least-confident" else None,
+        label_config=xml,
+        replace_config=args.replace_config,
         label_map=parse_label_map(args.label_map, where="--label-map"),
     )
-    project = ensure_project(client, schema, settings)
-    selection = Selection(tuple(args.split), args.sample, args.order, config.seed)
+    sync = ensure_project(client, schema, settings)
+    if sync.kept_config_diff is not None:
+        print("the project's labelling config was edited on the server and is kept; the difference to the one "
+              "newsbench would set (push with --replace-config to set it):\n" + sync.kept_config_diff,
+              file=sys.stderr)
+    selection = Selection(tuple(args.split), args.sample, order or "input", config.seed)
     with Bars(enabled=sys.stderr.isatty(), unit=" docs") as tick:
-        report = push(client, schema, documents, project=(project[0]["id"], project[1]), selection=selection,
+        report = push(client, schema, documents, project=(sync.project["id"], sync.changes), selection=selection,
                       preannotator=pre, batch_size=int(config.annotate.batch_size), progress=tick)
     out = report.as_dict()
     if args.report:
@@ -169,11 +299,16 @@ def run_pull(args: argparse.Namespace) -> int:
     out_dir = Path(args.out) if args.out else config.resolve(config.project.annotations_dir)
     with Bars(enabled=sys.stderr.isatty(), unit=" tasks") as tick:
         result = pull(_client(config), label_schema_of(config), _title(config, args), out_dir,
-                      page_size=int(config.annotate.page_size), progress=tick)
+                      page_size=int(config.annotate.page_size), people=_people(config), progress=tick)
     m, c = result["manifest"], result["canonical"]
     print(f"raw export {result['export_dir']} (sha256 {m['sha256'][:12]}..., {result['seconds_fetch']} s)")
     _print_counts("counts", m["counts"], [])
     print(f"canonical records: {c['records']} in {out_dir / 'canonical'}")
+    named = ", ".join(a["annotator"] for a in m["annotators"] if a["annotator"])
+    if named:
+        print(f"annotators: {named}" + (f" (new: {', '.join(result['new_annotators'])}, added to "
+                                         f"{config.resolve(config.annotate.annotators)}; commit it)"
+                                         if result["new_annotators"] else ""))
     if c["offsets"]:
         # reported, not fatal: `newsbench validate` quarantines what stays wrong
         print(f"offset checks: {c['offsets']} (details in the .report.json beside the records)", file=sys.stderr)
@@ -233,16 +368,22 @@ def run_status(args: argparse.Namespace) -> int:
     from builder.annotate.labelstudio.status import project_status
 
     config = config_of(args)
-    st = project_status(_client(config), _title(config, args))
+    st = project_status(_client(config), _title(config, args), people=_people(config))
     if args.json:
         print(json.dumps(st, indent=2, ensure_ascii=False))
         return EXIT_OK
-    print(f"project '{st['project']['title']}' (id {st['project']['id']}, overlap {st['project']['overlap']}): "
-          f"{st['tasks']} tasks, {st['annotated']} annotated, {st['skipped']} skipped, {st['open']} open")
+    overlap = st["project"]["overlap"]
+    print(f"project '{st['project']['title']}' (id {st['project']['id']}, overlap {overlap}): {st['tasks']} tasks: "
+          f"{st['complete']} complete ({overlap} submitted annotation{'s' if overlap > 1 else ''}), "
+          f"{st['in_progress']} in progress, {st['open']} open; {st['skipped']} skips")
     for name, counts in st["per_split"].items():
         print(f"  split {name}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     for name, counts in st["per_annotator"].items():
         print(f"  annotator {name}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    done = st["complete_tasks"]
+    if done:
+        listed = ", ".join(f"{t['document_id']} (task {t['task_id']})" for t in done[:20])
+        print(f"  complete: {listed}" + (f" and {len(done) - 20} more (--json lists all)" if len(done) > 20 else ""))
     return EXIT_OK
 
 

@@ -45,6 +45,14 @@ class NotFound(LabelStudioError):
     """HTTP 404."""
 
 
+class Rejected(DataInvalidError):
+    """The server refused the request's data (HTTP 4xx); `body` is its answer."""
+
+    def __init__(self, what: str, *, body: Any = None, where: str | None = None, fix: str | None = None) -> None:
+        super().__init__(what, where=where, fix=fix)
+        self.body = body
+
+
 @dataclass(frozen=True)
 class Credentials:
     url: str
@@ -223,8 +231,8 @@ class Client:
                     continue
                 raise ServerUnavailable(f"{method} {path} failed with {last}; it may or may not have been applied",
                                         where=self.url, fix="run the command again: it reconciles with the server")
-            raise DataInvalidError(f"{method} {path} was rejected (HTTP {status}: {self._detail(body)})",
-                                   where=self.url, fix="correct the request data named in the message")
+            raise Rejected(f"{method} {path} was rejected (HTTP {status}: {self._detail(body)})", body=body,
+                           where=self.url, fix="correct the request data named in the message")
         raise ServerUnavailable(
             f"{method} {path}: no answer after {self.retries + 1} attempts over {time.monotonic() - started:.0f} s "
             f"(last: {last})",

@@ -20,7 +20,7 @@ from builder.document import sha256_text
 from builder.errors import ConfigError
 from builder.annotate.labelstudio.config import TEXT_NAME
 from builder.labels import LabelSchema
-from builder.spans import CLAIM, ENTITY, PreAnnotation
+from builder.spans import CLAIM, ENTITY, PreAnnotation, confidence
 from builder.annotate.labelstudio.stated_text import FRONTEND_CRLF, stated_text_ok
 from builder.annotate.labelstudio.views import annotator_ref
 
@@ -34,7 +34,9 @@ def task_data(doc: dict[str, Any]) -> dict[str, Any]:
         TEXT_NAME: text,
         "doc_id": doc["id"],
         "text_sha256": doc.get("text_sha256") or sha256_text(text),
-        "title": doc.get("title") or "",  # the config shows $title: Label Studio requires every $field
+        # the task header ($title; Label Studio needs every $field): the article's title, else its id, so that
+        # an annotator always sees which document this is
+        "title": doc.get("title") or doc["id"],
         "split": doc.get("split") or "",
         "source": (doc.get("source") or {}).get("name", ""),
         "language": doc.get("language", ""),
@@ -85,8 +87,10 @@ def check_preannotation(pre: PreAnnotation, schema: LabelSchema, text: str) -> N
 
 
 def prediction(pre: PreAnnotation, text: str, schema: LabelSchema) -> dict[str, Any]:
+    """A Label Studio prediction; its score is the document's `confidence`, which uncertainty sampling orders by."""
     check_preannotation(pre, schema, text)
-    return {"model_version": pre.model_version, "score": pre.score,
+    score = confidence(pre)
+    return {"model_version": pre.model_version, "score": pre.score if score is None else round(score, 4),
             "result": region_results(pre.regions, pre.relations, text)}
 
 
@@ -230,8 +234,12 @@ def convert_results(results: list[dict[str, Any]], text: str, schema: LabelSchem
 
 
 def canonical_record(tasks: list[dict[str, Any]], schema: LabelSchema, *, project: dict[str, Any],
-                     export: dict[str, Any], report: list[dict[str, Any]]) -> dict[str, Any]:
-    """The canonical record of one document from its task(s) (more than one only if duplicates exist)."""
+                     export: dict[str, Any], report: list[dict[str, Any]],
+                     annotators: dict[Any, str] | None = None) -> dict[str, Any]:
+    """The canonical record of one document from its task(s) (more than one only if duplicates exist).
+
+    `annotators` maps server user ids to pseudonyms; a user it lacks is named `ls-user:<id>`."""
+    named = annotators or {}
     first = tasks[0]
     data = first.get("data") or {}
     text = str(data.get(TEXT_NAME, ""))
@@ -242,11 +250,12 @@ def canonical_record(tasks: list[dict[str, Any]], schema: LabelSchema, *, projec
         for ann in task.get("annotations") or []:
             completed = ann.get("completed_by")
             user = completed.get("id") if isinstance(completed, dict) else completed
+            who = named.get(user) or annotator_ref(user)
             where = {"document_id": doc_id, "task_id": task.get("id"), "annotation_id": ann.get("id"),
-                     "annotator": annotator_ref(user)}
+                     "annotator": who}
             layers = convert_results(ann.get("result") or [], task_text, schema, report, where)
             annotations.append({
-                "id": ann.get("id"), "task_id": task.get("id"), "annotator": annotator_ref(user),
+                "id": ann.get("id"), "task_id": task.get("id"), "annotator": who,
                 "was_cancelled": bool(ann.get("was_cancelled")), "ground_truth": bool(ann.get("ground_truth")),
                 "lead_time": ann.get("lead_time"), "created_at": ann.get("created_at"),
                 "updated_at": ann.get("updated_at"), **layers,

@@ -1,5 +1,8 @@
-"""The Label Studio project: created or updated by title, its labeling config generated from the label schema.
+"""The Label Studio project: created or updated by title, its settings taken from the project config.
 
+Overlap, instructions and the labelling config come from `newsbench.toml` (the config from the label schema,
+or the file `annotate.label_config` names); the sampling order only when a push asks for one. A labelling config
+that someone edited in the project's settings is reported as a diff and left alone unless `replace_config`.
 A config change on a project that has annotations is applied only when no annotation uses a label that the
 new config removes; otherwise it stops and lists the affected annotations. Migration is explicit: a mapping
 `CONTROL:OLD=NEW` rewrites those annotations first (e.g. `entity:PERSON=PER`).
@@ -14,12 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from builder.errors import DataInvalidError, InputError
-from builder.annotate.labelstudio.config import config_labels, labelling_config
+from builder.annotate.labelstudio.config import (EDITED, SAME, config_diff, config_labels, config_origin,
+                                               labelling_config)
 from builder.labels import LABEL_MAP_SYNTAX, LabelMap
 from builder.labels import LabelSchema
-from builder.annotate.labelstudio.client import Client
+from builder.annotate.labelstudio.client import Client, Rejected
 
-SAMPLING = {"sequential": "Sequential sampling", "uniform": "Uniform sampling",
+# push --order -> the project's sampling: the order in which the label stream serves tasks
+SAMPLING = {"input": "Sequential sampling", "random": "Uniform sampling",
             "least-confident": "Uncertainty sampling"}
 
 
@@ -28,43 +33,66 @@ class ProjectSettings:
     title: str
     overlap: int = 1
     instructions: str = ""  # HTML shown to annotators
-    sampling: str | None = None  # sequential | uniform | least-confident; None keeps the project's
+    sampling: str | None = None  # a key of SAMPLING; None keeps the project's
+    model_version: str | None = None  # the pre-annotator whose scores uncertainty sampling orders by
+    label_config: str | None = None  # the XML to use; None = generated from the label schema
+    replace_config: bool = False  # overwrite a config edited by hand on the server
     label_map: LabelMap = field(default_factory=LabelMap)  # how old labels in annotations become new ones
 
 
+@dataclass
+class ProjectSync:
+    """What `ensure_project` did: the project as it now is, the changes made, and the diff from the project's
+    hand-edited config to the wanted one when that config was kept (None otherwise)."""
+
+    project: dict[str, Any]
+    changes: list[str]
+    kept_config_diff: str | None = None
+
+
 def markdown_to_html(text: str) -> str:
-    """Enough Markdown for annotator guidelines: headings, bullet lists, paragraphs, `code` and **bold**."""
-    out, para, in_list = [], [], False
+    """Enough Markdown for annotator guidelines: headings, bullet and numbered lists, paragraphs, `code`, **bold**
+    and *emphasis*."""
+    out: list[str] = []
+    para: list[str] = []
+    in_list: str | None = None  # "ul" or "ol" while inside a list
 
     def inline(s: str) -> str:
-        s = html.escape(s)
+        s = html.escape(s, quote=False)
         s = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", s)
+        s = re.sub(r"(?<![*\w])\*(?!\s)(.+?)(?<!\s)\*(?![*\w])", r"<i>\1</i>", s)
         return re.sub(r"`(.+?)`", r"<code>\1</code>", s)
 
-    def flush() -> None:
+    def close_list() -> None:
         nonlocal in_list
+        if in_list:
+            out.append(f"</{in_list}>")
+            in_list = None
+
+    def flush() -> None:
         if para:
             out.append("<p>" + inline(" ".join(para)) + "</p>")
             para.clear()
-        if in_list:
-            out.append("</ul>")
-            in_list = False
+        close_list()
 
     for line in text.splitlines():
         heading = re.match(r"(#{1,6})\s+(.*)", line)
-        item = re.match(r"\s*[-*]\s+(.*)", line)
+        bullet = re.match(r"\s*[-*+]\s+(.*)", line)
+        numbered = re.match(r"\s*\d{1,9}[.)]\s+(.*)", line)
         if heading:
             flush()
             n = len(heading.group(1))
             out.append(f"<h{n}>{inline(heading.group(2))}</h{n}>")
-        elif item:
+        elif bullet or numbered:
+            kind = "ul" if bullet else "ol"
             if para:
                 out.append("<p>" + inline(" ".join(para)) + "</p>")
                 para.clear()
-            if not in_list:
-                out.append("<ul>")
-                in_list = True
-            out.append(f"<li>{inline(item.group(1))}</li>")
+            if in_list != kind:
+                close_list()
+                out.append(f"<{kind}>")
+                in_list = kind
+            out.append(f"<li>{inline((bullet or numbered).group(1))}</li>")
         elif not line.strip():
             flush()
         elif in_list and line.startswith("  "):
@@ -77,6 +105,17 @@ def markdown_to_html(text: str) -> str:
 
 def guidelines_html(path: Path) -> str:
     return markdown_to_html(path.read_text(encoding="utf-8")) if path.is_file() else ""
+
+
+def check_config(client: Client, xml: str) -> None:
+    """Label Studio's own validation of a labelling config (the check its settings page runs on Save)."""
+    try:
+        client.request("POST", "api/projects/validate/", json_body={"label_config": xml}, idempotent=True)
+    except Rejected as exc:
+        said = exc.body.get("label_config") if isinstance(exc.body, dict) else None
+        reason = "; ".join(map(str, said)) if isinstance(said, list) else exc.what
+        raise DataInvalidError(f"Label Studio refuses the labelling config: {reason}", where=client.url,
+                               fix="correct annotate.label_config, or leave it empty to use the generated config")
 
 
 def find_project(client: Client, title: str) -> dict[str, Any] | None:
@@ -135,10 +174,10 @@ def migrate(client: Client, hits: list[dict[str, Any]], mapping: LabelMap) -> in
     return done
 
 
-def ensure_project(client: Client, schema: LabelSchema, settings: ProjectSettings) -> tuple[dict[str, Any], list[str]]:
-    """Create the project or bring it in line with the label schema and settings; returns it and what changed."""
-    xml = labelling_config(schema)
-    wanted = {
+def ensure_project(client: Client, schema: LabelSchema, settings: ProjectSettings) -> ProjectSync:
+    """Create the project or bring it in line with the label schema and settings (see the module docstring)."""
+    xml = settings.label_config or labelling_config(schema)
+    wanted: dict[str, Any] = {
         "maximum_annotations": settings.overlap,
         "overlap_cohort_percentage": 100,
         "expert_instruction": settings.instructions,
@@ -146,17 +185,26 @@ def ensure_project(client: Client, schema: LabelSchema, settings: ProjectSetting
     }
     if settings.sampling is not None:
         if settings.sampling not in SAMPLING:
-            raise InputError(f"unknown sampling '{settings.sampling}'", fix=f"use one of {', '.join(SAMPLING)}")
+            raise InputError(f"unknown order '{settings.sampling}'", fix=f"use one of {', '.join(SAMPLING)}")
         wanted["sampling"] = SAMPLING[settings.sampling]
+    if settings.model_version:
+        wanted["model_version"] = settings.model_version
     project = find_project(client, settings.title)
     if project is None:
         created = client.request("POST", "api/projects/", json_body={"title": settings.title, "label_config": xml,
                                                                     **wanted})
-        return created, ["created project"]
+        return ProjectSync(created, ["created project"])
     changes = []
     patch = {k: v for k, v in wanted.items() if project.get(k) != v}
     changes += [f"set {k}" for k in patch]
-    if project.get("label_config", "").strip() != xml.strip():
+    current = project.get("label_config") or ""
+    origin = config_origin(current, xml)
+    if origin == EDITED and not settings.replace_config:
+        if patch:
+            project = client.request("PATCH", f"api/projects/{project['id']}", json_body=patch)
+        return ProjectSync(project, changes + ["kept the labelling config edited on the server"],
+                           config_diff(current, xml))
+    if origin != SAME:
         old, new = config_labels(project.get("label_config") or "<View/>"), config_labels(xml)
         removed = {(c, v) for c, vals in old.items() for v in vals if v not in new.get(c, set())}
         removed |= {(c, "*") for c in old if c not in new}
@@ -175,7 +223,8 @@ def ensure_project(client: Client, schema: LabelSchema, settings: ProjectSetting
                 )
             changes.append(f"migrated {migrate(client, hits, settings.label_map)} annotations")
         patch["label_config"] = xml
-        changes.append("updated labeling config")
+        changes.append("replaced the hand-edited labelling config" if origin == EDITED
+                       else "updated labelling config")
     if patch:
         project = client.request("PATCH", f"api/projects/{project['id']}", json_body=patch)
-    return project, changes
+    return ProjectSync(project, changes)

@@ -6,7 +6,8 @@ JSON, one task a line) and `manifest.json` (sha256, counts, server version, time
 hidden temporary folder that is renamed into place only when complete, and made read-only: an interrupted
 pull leaves no export behind, and an export is never rewritten. The canonical records (one per document,
 keyed by document id; see schema/annotation.schema.json) go to `annotations/canonical/<project>.jsonl`, with
-a report of every offset repair or mismatch beside them.
+a report of every offset repair or mismatch beside them. Records name annotators by pseudonym
+(`builder.annotate.annotators`); the manifest keeps which server user each pseudonym stood for in this export.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from builder.labels import LabelSchema
 from builder.annotate.labelstudio.client import SDK_VERSION, Client
 from builder.annotate.labelstudio.convert import canonical_record
 from builder.annotate.labelstudio.project import find_project
+from builder.annotate.labelstudio.users import pseudonyms
+from builder.annotate.annotators import AnnotatorMap
 
 TASK_FIELDS = ("id,data,meta,annotations,predictions,created_at,updated_at,project,inner_id,total_annotations,"
                "cancelled_annotations,total_predictions,is_labeled,overlap")
@@ -56,8 +59,11 @@ def clean_stale(raw_dir: Path) -> int:
 
 
 def fetch_raw_export(client: Client, project: dict[str, Any], raw_dir: Path, *, page_size: int = 500,
+                     people: AnnotatorMap | None = None,
                      progress: Progress | None = None) -> tuple[Path, dict[str, Any]]:
-    """Page through the project's tasks into a new immutable export folder; return it and its manifest."""
+    """Page through the project's tasks into a new immutable export folder; return it and its manifest.
+
+    With `people`, the manifest maps each annotating server user to its pseudonym (new people are added)."""
     raw_dir.mkdir(parents=True, exist_ok=True)
     stale = clean_stale(raw_dir)
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
@@ -92,12 +98,13 @@ def fetch_raw_export(client: Client, project: dict[str, Any], raw_dir: Path, *, 
             raise DataInvalidError(f"paged {len(seen)} tasks but the project holds {total}",
                                    where=f"project {project['id']}",
                                    fix="tasks changed while pulling; pull again when nobody is importing")
+        named = pseudonyms(client, people, annotators) if people is not None else {}
         manifest = {
             "file": "tasks.jsonl",
             "sha256": digest.hexdigest(),
             "bytes": size,
             "counts": dict(sorted(counts.items())),
-            "annotators": sorted(annotators, key=str),
+            "annotators": [{"server_user": u, "annotator": named.get(u)} for u in sorted(annotators, key=str)],
             "server_version": client.server_version(),
             "sdk_version": SDK_VERSION,
             "newsbench_version": __version__,
@@ -149,6 +156,9 @@ def _count(task: dict[str, Any], counts: Counter[str], annotators: set[Any]) -> 
 def convert_export(export_dir: Path, schema: LabelSchema, canonical_dir: Path) -> dict[str, Any]:
     """Canonical records from one raw export; tasks of the same document (duplicates) are merged."""
     manifest = orjson.loads((export_dir / "manifest.json").read_bytes())
+    # exports pulled before pseudonyms list bare server user ids: their records keep `ls-user:<id>`
+    named = {a["server_user"]: a["annotator"] for a in manifest.get("annotators") or []
+             if isinstance(a, dict) and a.get("annotator")}
     tasks_path = export_dir / "tasks.jsonl"
     per_doc = Counter((t.get("data") or {}).get("doc_id") for t in read_jsonl(tasks_path))
     project = manifest["project"]
@@ -172,7 +182,8 @@ def convert_export(export_dir: Path, schema: LabelSchema, canonical_dir: Path) -
                 if len(group) > 1:
                     report.append({"document_id": doc_id, "status": "duplicate_tasks",
                                    "task_ids": [t.get("id") for t in group], "reason": "merged into one record"})
-                out.write(canonical_record(group, schema, project=project, export=export, report=report))
+                out.write(canonical_record(group, schema, project=project, export=export, report=report,
+                                           annotators=named))
     statuses = Counter(r["status"] for r in report)
     summary = {"export": export, "records": out.count, "tasks_without_doc_id": skipped,
                "offsets": {k: v for k, v in statuses.items() if k in ("repaired", "mismatch", "out_of_range")},
@@ -182,15 +193,20 @@ def convert_export(export_dir: Path, schema: LabelSchema, canonical_dir: Path) -
 
 
 def pull(client: Client, schema: LabelSchema, title: str, annotations_dir: Path, *, page_size: int = 500,
-         progress: Progress | None = None) -> dict[str, Any]:
+         people: AnnotatorMap | None = None, progress: Progress | None = None) -> dict[str, Any]:
+    """A raw export and its canonical records; the annotator map gains the people it did not know (saved)."""
     project = find_project(client, title)
     if project is None:
         raise InputError(f"Label Studio has no project titled '{title}'", where=client.url,
                          fix="push first, or pass the title with --project")
     started = time.monotonic()
+    known = {p.id for p in people.people} if people is not None else set()
     export_dir, manifest = fetch_raw_export(client, project, annotations_dir / "raw", page_size=page_size,
-                                            progress=progress)
+                                            people=people, progress=progress)
     fetched = time.monotonic() - started
     summary = convert_export(export_dir, schema, annotations_dir / "canonical")
-    return {"export_dir": str(export_dir), "manifest": manifest, "canonical": summary,
+    if people is not None and people.changed:
+        people.save()
+    new = sorted({a["annotator"] for a in manifest["annotators"] if a["annotator"] and a["annotator"] not in known})
+    return {"export_dir": str(export_dir), "manifest": manifest, "canonical": summary, "new_annotators": new,
             "seconds_fetch": round(fetched, 2), "seconds_total": round(time.monotonic() - started, 2)}

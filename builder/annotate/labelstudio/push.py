@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import heapq
+import math
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -27,14 +28,17 @@ from builder.jsonl import batched, read_jsonl
 from builder.labels import LabelSchema
 from builder.annotate.labelstudio.client import Client, ServerUnavailable
 from builder.annotate.labelstudio.convert import prediction, task_data
-from builder.spans import PreAnnotator
+from builder.spans import PreAnnotator, confidence
 
-ORDERS = ("input", "least-confident")
+ORDERS = ("input", "random", "least-confident")
 INDEX_FIELDS = "id,data,total_annotations,cancelled_annotations,predictions_model_versions"
 
 
 @dataclass
 class Selection:
+    """Which documents to push. `order` (a key of ORDERS) also says which N a `sample` keeps; the project's
+    sampling, which orders the label stream, is set from it by `ensure_project`."""
+
     splits: tuple[str, ...] = ()
     sample: int | None = None
     order: str = "input"
@@ -79,20 +83,21 @@ def _sample_key(seed: int, doc_id: str) -> bytes:
 def select_ids(docs: Iterable[dict[str, Any]], sel: Selection, pre: PreAnnotator | None) -> set[str] | None:
     """The ids to push, or None for every document of the chosen splits.
 
-    `sample` keeps N documents: a seeded hash order, or the N lowest pre-annotation scores with
-    `order="least-confident"`. Memory holds ids only, never documents.
+    `sample` keeps N documents: N in a seeded hash order, or with `order="least-confident"` the N whose
+    proposals the pre-annotator is least sure of (`builder.spans.confidence`, ties in the seeded order), and
+    only when fewer than N documents have proposals, seeded ones without. Memory holds ids only.
     """
     if sel.order not in ORDERS:
         raise InputError(f"unknown order '{sel.order}'", fix=f"use one of {', '.join(ORDERS)}")
     if sel.order == "least-confident" and pre is None:
         raise InputError("--order least-confident needs a pre-annotator", fix="drop --preannotator none")
-    if sel.sample is None and sel.order == "input":
+    if sel.sample is None:
         return None
     chosen = (d for d in docs if _in_splits(d, sel.splits))
     if sel.order == "least-confident":
-        scored = ((p.score, p.doc_id) for p in pre.predict(chosen))
-        ranked = heapq.nsmallest(sel.sample, scored) if sel.sample is not None else list(scored)
-        return {doc_id for _, doc_id in ranked}
+        ranked = ((math.inf if c is None else c, _sample_key(sel.seed, p.doc_id), p.doc_id)
+                  for p in pre.predict(chosen) for c in (confidence(p),))
+        return {doc_id for _, _, doc_id in heapq.nsmallest(sel.sample, ranked)}
     keyed = ((_sample_key(sel.seed, d["id"]), d["id"]) for d in chosen)
     return {doc_id for _, doc_id in heapq.nsmallest(sel.sample, keyed)}
 
@@ -245,16 +250,21 @@ def _plan_batch(client: Client, schema: LabelSchema, batch: list[dict[str, Any]]
             pred_docs.append((doc, data, ref))
     todo = [d for d, _ in new_docs] + [d for d, _, _ in pred_docs]
     preds = {p.doc_id: p for p in pre.predict(todo)} if pre is not None and todo else {}
+    # a document without proposals gets no prediction: uncertainty sampling would serve its score first
+    empty = {doc_id for doc_id, p in preds.items() if not p.regions}
+    if empty:
+        report.add("without_proposals", sum(1 for d, *_ in new_docs + pred_docs if d["id"] in empty))
     new = []
     for doc, data in new_docs:
         task: dict[str, Any] = {"data": data}
-        if doc["id"] in preds:
+        if doc["id"] in preds and doc["id"] not in empty:
             task["predictions"] = [prediction(preds[doc["id"]], data["text"], schema)]
         new.append(task)
     new_preds = []
     for doc, data, ref in pred_docs:
-        new_preds.append({"task": ref.id, **prediction(preds[doc["id"]], data["text"], schema)})
-        ref.model_versions.add(pre.model_version)
+        if doc["id"] not in empty:
+            new_preds.append({"task": ref.id, **prediction(preds[doc["id"]], data["text"], schema)})
+            ref.model_versions.add(pre.model_version)
     return new, new_preds
 
 

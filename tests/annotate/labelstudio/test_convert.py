@@ -181,4 +181,5 @@ def test_convert_prediction_refuses_labels_outside_the_schema(region, relation, 
 
 def test_convert_task_data_always_has_the_config_fields():
     data = task_data({"id": "d:1", "text": "abc"})
-    assert data["title"] == "" and data["doc_id"] == "d:1" and len(data["text_sha256"]) == 64
+    assert data["title"] == "d:1" and data["doc_id"] == "d:1" and len(data["text_sha256"]) == 64  # no empty header
+    assert task_data({"id": "d:1", "text": "abc", "title": "Judul"})["title"] == "Judul"

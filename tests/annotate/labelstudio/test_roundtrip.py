@@ -29,12 +29,14 @@ from builder.annotate.labelstudio.config import labelling_config
 from builder.labels import load_label_schema, parse_label_map, parse_label_schema
 from builder.annotate.labelstudio.client import AuthError, Client, Credentials, connect
 from builder.annotate.labelstudio.convert import frontend_text
+from builder.annotate.annotators import AnnotatorMap
 from builder.annotate.labelstudio.project import ProjectSettings, ensure_project
 from builder.annotate.labelstudio.pull import pull
 from builder.annotate.labelstudio.push import Selection, push, task_index
 from builder.annotate.labelstudio.status import project_status
 from builder.annotate.labelstudio.users import add_annotator
 from builder.bench.baselines.rules import RulePreAnnotator
+from builder.spans import confidence
 from tests.helpers.projects import SEED, pratiwi_rows
 
 pytestmark = pytest.mark.labelstudio
@@ -140,11 +142,12 @@ def scenario(admin, labelstudio_server, tmp_path_factory):
     path = tmp / "documents.jsonl"
     write_jsonl(path, docs)
     title = _title("roundtrip")
-    project = ensure_project(admin, SCHEMA, ProjectSettings(title, overlap=2, instructions="<p>lihat pedoman</p>"))
+    sync = ensure_project(admin, SCHEMA, ProjectSettings(title, overlap=2, instructions="<p>lihat pedoman</p>"))
+    project = (sync.project, sync.changes)
     report = push(admin, SCHEMA, path, project=(project[0]["id"], project[1]), selection=Selection(),
                   preannotator=RulePreAnnotator(), batch_size=5)
     password = secrets.token_urlsafe(12)
-    second_creds = add_annotator(admin, f"anotator-{secrets.token_hex(3)}@newsbench.local", password)
+    second_creds = add_annotator(admin, f"anotator-{secrets.token_hex(3)}@newsbench.local", password).credentials
     second = connect(second_creds, retries=3)
     ids = {d: refs[0].id for d, refs in task_index(admin, project[0]["id"])[0].items()}
     by_id = {d["id"]: d for d in docs}
@@ -194,12 +197,18 @@ def test_roundtrip_push_created_one_task_per_document(scenario, admin):
     n = len(scenario["docs"])
     assert rep.counts["imported"] == n and rep.counts["tasks_after"] == n and not rep.refused
     project = admin.get(f"api/projects/{scenario['project']['id']}")
-    assert project["maximum_annotations"] == 2 and project["label_config"].strip() == labelling_config(SCHEMA)
+    assert project["maximum_annotations"] == 2 and project["label_config"].strip() == labelling_config(SCHEMA).strip()
 
 
 def test_roundtrip_pull_equals_what_was_annotated(scenario, admin):
     out = scenario["tmp"] / "annotations"
-    pulled = pull(admin, SCHEMA, scenario["title"], out, page_size=5)
+    people = AnnotatorMap.load(out / "annotators.json")
+    pulled = pull(admin, SCHEMA, scenario["title"], out, page_size=5, people=people)
+    emails = admin.users()
+    names = {user: AnnotatorMap.load(out / "annotators.json").by_email(emails[user]).id
+             for user in (scenario["me"], scenario["other"])}
+    assert sorted(names.values()) == ["annotator-1", "annotator-2"] == pulled["new_annotators"]
+    assert "@" not in (out / "annotators.json").read_text()  # only hashes of the emails
     export = Path(pulled["export_dir"])
     manifest = json.loads((export / "manifest.json").read_text())
     tasks_bytes = (export / "tasks.jsonl").read_bytes()
@@ -216,17 +225,19 @@ def test_roundtrip_pull_equals_what_was_annotated(scenario, admin):
     for rec in records.values():
         assert not list(RECORDS.iter_errors(rec)), rec["document_id"]
         assert rec["text_sha256"] == scenario["by_id"][rec["document_id"]]["text_sha256"]
-        assert len(rec["predictions"]) == 1 and rec["predictions"][0]["model_version"] == "rules-id-1"
+        proposed = RulePreAnnotator().predict_one(scenario["by_id"][rec["document_id"]]).regions
+        # a document without proposals has no prediction (uncertainty sampling would serve it first)
+        assert [p["model_version"] for p in rec["predictions"]] == (["rules-id-1"] if proposed else [])
     got = {(r["document_id"], a["annotator"]): a for r in records.values() for a in r["annotations"]}
-    assert set(got) == {(doc, f"ls-user:{user}") for doc, user in scenario["sent"]}
+    assert set(got) == {(doc, names[user]) for doc, user in scenario["sent"]}
     for (doc_id, user), (created, result) in scenario["sent"].items():
-        ann = got[(doc_id, f"ls-user:{user}")]
+        ann = got[(doc_id, names[user])]
         assert ann["id"] == created["id"] and ann["lead_time"] == created["lead_time"]
         assert ann["was_cancelled"] == (result == [] and created["was_cancelled"])
         assert ann["ground_truth"] == created["ground_truth"]
         assert actual_layers(ann, scenario["by_id"][doc_id]["text"]) == expected_layers(result)
     # the span across \r\n: value.text was rewritten by the frontend convention, offsets stay exact
-    emoji_ann = got[(scenario["docs"][1]["id"], f"ls-user:{scenario['me']}")]
+    emoji_ann = got[(scenario["docs"][1]["id"], names[scenario["me"]])]
     checks = {c["text"]: c["offset_check"] for c in emoji_ann["claims"]}
     assert checks == {"rombongan.\r\nPresiden": "linebreak_rewrite", "Ekonomi tumbuh 5 persen tahun ini": "ok"}
     assert any(e["text"] == "😀" for e in emoji_ann["entities"])
@@ -244,13 +255,18 @@ def test_roundtrip_push_again_adds_nothing(scenario, admin):
 
 
 def test_roundtrip_status_counts(scenario, admin):
-    st = project_status(admin, scenario["title"], page_size=4)
-    assert st["tasks"] == len(scenario["docs"]) and st["annotated"] == 3 and st["skipped"] == 1
-    assert sum(v["tasks"] for v in st["per_split"].values()) == st["tasks"]
-    per = {k: v for k, v in st["per_annotator"].items()}
+    people = AnnotatorMap(scenario["tmp"] / "status-annotators.json")
     admin_email = admin.whoami()["email"]
-    assert per[admin_email] == {"submitted": 2, "ground_truth": 1}
-    other = next(v for k, v in per.items() if k != admin_email)
+    people.add(admin_email, "Lead")
+    st = project_status(admin, scenario["title"], people=people, page_size=4)
+    # overlap 2: the seed has two submitted annotations, two documents one each, the skipped one none
+    assert (st["tasks"], st["complete"], st["in_progress"], st["skipped"]) == (len(scenario["docs"]), 1, 2, 1)
+    assert st["open"] == len(scenario["docs"]) - 3
+    assert [t["document_id"] for t in st["complete_tasks"]] == [scenario["docs"][0]["id"]]
+    assert sum(v["tasks"] for v in st["per_split"].values()) == st["tasks"]
+    per = st["per_annotator"]
+    assert per["annotator-1 (Lead)"] == {"submitted": 2, "ground_truth": 1}
+    other = next(v for k, v in per.items() if k.endswith("(no pseudonym yet)"))
     assert other == {"submitted": 2, "skipped": 1, "ground_truth": 0}
 
 
@@ -282,18 +298,30 @@ def test_roundtrip_selection_by_split_sample_and_confidence(admin, tmp_path):
     write_jsonl(path, docs)
     title = _title("selection")
     pre = RulePreAnnotator()
-    project = ensure_project(admin, SCHEMA, ProjectSettings(title, sampling="least-confident"))
-    rep = push(admin, SCHEMA, path, project=(project[0]["id"], []), selection=Selection(("test",), 4, "input", 1),
+    project = ensure_project(admin, SCHEMA, ProjectSettings(title)).project
+    rep = push(admin, SCHEMA, path, project=(project["id"], []), selection=Selection(("test",), 4, "input", 1),
                preannotator=pre)
-    index, _ = task_index(admin, project[0]["id"])
+    index, _ = task_index(admin, project["id"])
     assert len(index) == 4 and all(next(d for d in docs if d["id"] == i)["split"] == "test" for i in index)
     assert rep.counts["imported"] == 4
-    rep = push(admin, SCHEMA, path, project=(project[0]["id"], []),
-               selection=Selection((), 5, "least-confident", 1), preannotator=pre)
-    scores = sorted((p.score, p.doc_id) for p in pre.predict(docs))
-    index, _ = task_index(admin, project[0]["id"])
-    assert {d for _, d in scores[:5]} <= set(index)
-    assert admin.get(f"api/projects/{project[0]['id']}")["sampling"] == "Uncertainty sampling"
+
+    title = _title("least-confident")
+    project = ensure_project(admin, SCHEMA, ProjectSettings(title, sampling="least-confident",
+                                                            model_version=pre.model_version)).project
+    push(admin, SCHEMA, path, project=(project["id"], []), selection=Selection((), 5, "least-confident", 1),
+         preannotator=pre)
+    ranked = sorted((c, p.doc_id) for p in pre.predict(docs) if (c := confidence(p)) is not None)
+    index, _ = task_index(admin, project["id"])
+    assert set(index) == {d for _, d in ranked[:5]}  # the least sure, all with proposals
+    settings = admin.get(f"api/projects/{project['id']}")
+    assert settings["sampling"] == "Uncertainty sampling" and settings["model_version"] == pre.model_version
+    # the label stream serves the least confident first: with k accounts in the organisation, one of the k + 1
+    # least confident at random (Label Studio's way of keeping annotators off the same task)
+    push(admin, SCHEMA, path, project=(project["id"], []), selection=Selection((), None, "least-confident", 1),
+         preannotator=pre)
+    served = admin.get(f"api/projects/{project['id']}/next")
+    accounts = len(admin.users())
+    assert len(ranked) > accounts + 1 and served["data"]["doc_id"] in {d for _, d in ranked[:accounts + 1]}
 
 
 # ---- faults: SIGKILL during push and pull --------------------------------------------------------------------
@@ -477,7 +505,7 @@ def test_label_schema_change_refused_then_migrated_by_mapping(admin, tmp_path):
     docs = corpus(2, offset=800)
     write_jsonl(tmp_path / "docs.jsonl", docs)
     title = _title("schema")
-    project, _ = ensure_project(admin, SCHEMA, ProjectSettings(title))
+    project = ensure_project(admin, SCHEMA, ProjectSettings(title)).project
     push(admin, SCHEMA, tmp_path / "docs.jsonl", project=(project["id"], []), selection=Selection(),
          preannotator=None)
     seed_task = task_index(admin, project["id"])[0][docs[0]["id"]][0].id
@@ -486,8 +514,8 @@ def test_label_schema_change_refused_then_migrated_by_mapping(admin, tmp_path):
     raw = json.loads((REPO / "schema/labels.json").read_text())
     raw["entities"]["types"].append({"name": "LAW", "description": "Laws", "color": "#000075", "hotkey": "u"})
     grown = parse_label_schema(raw)
-    _, changes = ensure_project(admin, grown, ProjectSettings(title))
-    assert "updated labeling config" in changes  # nothing removed: applied
+    changes = ensure_project(admin, grown, ProjectSettings(title)).changes
+    assert "updated labelling config" in changes  # nothing removed: applied
 
     raw["entities"]["types"][0]["name"] = "PERSON"
     renamed = parse_label_schema(raw)
@@ -496,7 +524,8 @@ def test_label_schema_change_refused_then_migrated_by_mapping(admin, tmp_path):
     assert f"annotation {ann['id']} uses entity:PER" in err.value.message and "--label-map" in err.value.message
     assert "PERSON" not in admin.get(f"api/projects/{project['id']}")["label_config"]
 
-    _, changes = ensure_project(admin, renamed, ProjectSettings(title, label_map=parse_label_map(["entity:PER=PERSON"])))
+    changes = ensure_project(admin, renamed,
+                             ProjectSettings(title, label_map=parse_label_map(["entity:PER=PERSON"]))).changes
     assert "migrated 1 annotations" in changes
     assert admin.get(f"api/annotations/{ann['id']}")["result"][0]["value"]["labels"] == ["PERSON"]
     assert 'value="PERSON"' in admin.get(f"api/projects/{project['id']}")["label_config"]
