@@ -99,3 +99,21 @@ def test_config_edited_on_the_server_is_kept_unless_replaced(admin):
     # an untouched generated config follows the label schema without asking
     sync = ensure_project(admin, SCHEMA, ProjectSettings(title, overlap=2))
     assert sync.changes == ["updated labelling config"]
+
+
+def test_config_command_prints_and_checks_the_config(labelstudio_server, tmp_path, monkeypatch, capsys):
+    from builder.cli import main
+    from tests.helpers.projects import write_project
+
+    config = write_project(tmp_path / "p", "[project]\nname = 'cfg'\n", {
+        "schema/labels.json": (REPO / "schema/labels.json").read_text(encoding="utf-8")})
+    monkeypatch.setenv("LABEL_STUDIO_URL", labelstudio_server.url)
+    monkeypatch.setenv("LABEL_STUDIO_API_KEY", labelstudio_server.credentials().key)
+    assert main(["annotate", "config", "--check", "--config", str(config)]) == 0
+    out, err = capsys.readouterr()
+    assert out == labelling_config(SCHEMA) and "accepts the labelling config" in err
+
+    (tmp_path / "p" / "mine.xml").write_text(out.replace('toName="text"', 'toName="body"', 1))
+    (tmp_path / "p" / "newsbench.toml").write_text("[project]\nname = 'cfg'\n[annotate]\nlabel_config = 'mine.xml'\n")
+    assert main(["annotate", "config", "--check", "--config", str(config)]) == 1
+    assert 'Label Studio refuses the labelling config: toName="body" not found' in capsys.readouterr().err
