@@ -183,7 +183,8 @@ class Annotator:
     def check(self, value: str) -> None:
         """Tick the (visible) choice `value`: a per-region choice of the selected region, or a document label."""
         box = self.page.locator(f'input.ant-checkbox-input[name="{value}"]').first
-        box.click()
+        if not box.is_checked():  # a click on a ticked box would untick it
+            box.click()
         assert box.is_checked(), f"choice {value} did not stick"
 
     def relate(self, target_start: int, label: str) -> None:
@@ -211,6 +212,12 @@ class Annotator:
         self.page.get_by_role("button", name="Submit current annotation").click()
         self.page.wait_for_timeout(1500)
         assert not self.warnings(), f"Submit was refused: {self.warnings()}"
+
+    def update(self) -> None:
+        """Save changes to an annotation submitted before (the button reads Update)."""
+        self.page.locator('button[aria-label="submit"]').filter(has_text="Update").click()
+        self.page.wait_for_timeout(1500)
+        assert not self.warnings(), f"Update was refused: {self.warnings()}"
 
     def skip(self) -> None:
         self.page.locator('button[aria-label="skip-task"]').click()
