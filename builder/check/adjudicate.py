@@ -1,24 +1,27 @@
 """Adjudication: the gold layer from several annotators' annotations, by a configurable policy.
 
-Policy (`[adjudicate]` in the config):
-- `ground_truth_wins`: when a document has an annotation marked ground truth in Label Studio, the gold is taken
-  from it alone (from the majority of them when there are several, which are then listed for review).
-- Otherwise an item is kept when MORE than `min_share` (default one half) of the document's annotators gave it:
-  a span (same offsets and label), a claim attribute value (on a kept claim), a relation (same type and ends;
-  its ends are kept spans), a document label value. With two annotators this means both.
-- `min_annotators`: documents with fewer annotators (who did not skip) get no gold and are listed.
+A document's gold comes, in this order, from:
+1. a reviewer's decision (an annotation in a review project, `annotate push --review`): taken as it is;
+2. with `ground_truth_wins`, the annotation(s) marked ground truth (`annotate ground-truth`);
+3. the majority: an item is kept when MORE than `min_share` (default one half) of the document's annotators
+   gave it: a span (same offsets and label), a claim attribute value (on a kept claim), a relation (same type and
+   ends; its ends are kept spans), a document label value. With two annotators this means both.
 Items given by exactly `min_share` of the annotators are TIES; disagreements where most annotators marked
-something but no candidate has the majority are CONFLICTS. Both stay out of the gold and are listed for review,
-and `ReviewPreAnnotator` proposes all rival candidates of a document as a pre-annotation, which an annotation
-tool's adapter turns into a review task. Items only a minority gave are dropped and counted. The gold records are canonical
-documents (schema/document.schema.json: `entities`, `claims`, `relations`, `doc_labels`) with every raw
-annotation of the document kept in their `annotations`.
+something but no candidate has the majority are CONFLICTS; a kept claim without a value for a required
+attribute is MISSING. A document with any of these is left OPEN: it gets no gold until a reviewer decides it, or
+`prefer` names an annotator whose version then settles it. Open documents are counted and listed with their
+review items (`review/items.jsonl`), and stay out of the gold (a release publishes their annotations in
+`raw_annotations` only). Items only a minority gave are dropped and counted. Every gold record is checked by the
+validator before it is written, so the gold layer is always one the build accepts; a record that fails is left
+open with its problems. `min_annotators`: documents with fewer annotators (who did not skip) get no gold.
+The gold records are canonical documents (schema/document.schema.json) with every raw annotation of the
+document (and the reviewer's) kept in `annotations`, and `adjudication` saying how the gold was decided.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -28,13 +31,16 @@ from builder.config import Config
 from builder.errors import ConfigError
 from builder.jsonl import AtomicWriter, write_json
 from builder.labels import LabelSchema, speaker_relation
-from builder.spans import CLAIM, ENTITY, PreAnnotation, Region, Relation
+from builder.spans import CLAIM, ENTITY
 from builder.stage import RejectSink
 from builder.check.validate.corpus import Corpus
 from builder.check.validate.kinds import KINDS, RecordKind
 from builder.check.validate.layers import DocAnnotations, Layer, SpanKey, collect, overlap_groups
+from builder.check.validate.problems import ERROR
+from builder.check.validate.records import RecordValidator
 
-REVIEW_MODEL = "adjudication-review"
+OPEN_KINDS = ("tie", "conflict", "missing", "invalid")  # review items that leave a document without gold
+METHODS = ("review", "ground_truth", "majority", "preferred")
 
 
 @dataclass(frozen=True)
@@ -42,11 +48,14 @@ class Policy:
     ground_truth_wins: bool = True
     min_share: float = 0.5
     min_annotators: int = 1
+    prefer: tuple[str, ...] = ()  # annotators whose version settles an open document, first found wins
+    machines: frozenset[str] = frozenset()  # pseudonyms of accounts a program annotates with
 
     @classmethod
-    def from_config(cls, config: Config) -> Policy:
+    def from_config(cls, config: Config, prefer: Sequence[str] = (), machines: frozenset[str] = frozenset()) -> Policy:
         section = config.adjudicate
-        policy = cls(section.ground_truth_wins, section.min_share, section.min_annotators)
+        policy = cls(section.ground_truth_wins, section.min_share, section.min_annotators, tuple(prefer),
+                     frozenset(machines))
         if not 0.0 <= policy.min_share < 1.0:
             raise ConfigError(f"adjudicate.min_share is {policy.min_share}", where=str(config.path or "config"),
                               fix="use a share in [0, 1): 0.5 keeps what more than half of the annotators gave")
@@ -59,11 +68,13 @@ class Policy:
 @dataclass
 class ReviewItem:
     document_id: str
-    kind: str  # tie | conflict | ground-truth-disagreement | too-few-annotators | skipped
+    kind: str  # tie | conflict | missing | invalid (OPEN_KINDS) | ground-truth-disagreement | too-few-annotators
+    #            | skipped
     layer: str  # entity | claim | attribute | relation | doc_label | document
     name: str | None  # attribute, relation or document label name
     annotators: int
     candidates: list[dict[str, Any]] = field(default_factory=list)  # value, votes, annotators
+    claim: dict[str, Any] | None = None  # the claim (start, end, label) an attribute item is about
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -74,7 +85,7 @@ class Decision:
     """The gold of one document and what was left for review."""
 
     document_id: str
-    method: str  # ground_truth | majority
+    method: str  # one of METHODS
     voters: list[str]
     entities: list[SpanKey] = field(default_factory=list)
     claims: list[SpanKey] = field(default_factory=list)
@@ -83,6 +94,19 @@ class Decision:
     doc_labels: dict[str, str] = field(default_factory=dict)
     review: list[ReviewItem] = field(default_factory=list)
     dropped: Counter = field(default_factory=Counter)
+    decided_by: str | None = None  # the reviewer, or the preferred annotator
+    decided_at: Any = None
+
+    @property
+    def open(self) -> bool:
+        """Left for review: no gold until a reviewer (or `prefer`) settles it."""
+        return any(item.kind in OPEN_KINDS for item in self.review)
+
+    def provenance(self, annotators: int, machines: frozenset[str] = frozenset()) -> dict[str, Any]:
+        """The gold record's `adjudication`; `machine` when every voter is an account a program annotates with."""
+        return {"method": self.method, "annotators": annotators, "voters": list(self.voters),
+                "decided_by": self.decided_by, "decided_at": self.decided_at,
+                "machine": bool(self.voters) and all(v in machines for v in self.voters)}
 
 
 class _Vote:
@@ -99,7 +123,7 @@ class _Vote:
         return votes == self.bar
 
     def decide(self, doc_id: str, layer: str, name: str | None, group: dict[Any, list[str]],
-               decision: Decision, show: Any = lambda c: c) -> list[Any]:
+               decision: Decision, show: Any = lambda c: c, claim: dict[str, Any] | None = None) -> list[Any]:
         """Kept candidates of one group of rival candidates; ties and conflicts go to review."""
         kept = [c for c, who in group.items() if self.kept(len(who))]
         givers = {a for who in group.values() for a in who}
@@ -111,7 +135,7 @@ class _Vote:
         if kind:
             decision.review.append(ReviewItem(doc_id, kind, layer, name, self.n, [
                 {"value": show(c), "votes": len(who), "annotators": sorted(who)}
-                for c, who in sorted(group.items(), key=lambda x: (-len(x[1]), repr(x[0])))]))
+                for c, who in sorted(group.items(), key=lambda x: (-len(x[1]), repr(x[0])))], claim))
         decision.dropped[layer] += len(group) - len(kept)
         return kept
 
@@ -126,8 +150,45 @@ def _show_span(key: SpanKey) -> dict[str, Any]:
     return {"start": key[1], "end": key[2], "label": key[3]}
 
 
-def adjudicate_document(doc: DocAnnotations, labels: LabelSchema, policy: Policy) -> Decision | None:
-    """The gold of one document; None (with the reason in the returned review) when it gets none."""
+def from_layer(doc_id: str, layer: Layer, method: str) -> Decision:
+    """The decision that takes one annotation (a reviewer's, or a preferred annotator's) as it is."""
+    spans = layer.entities | layer.claims
+    order = lambda k: (k[1], k[2], k[3])  # noqa: E731
+    return Decision(doc_id, method, [layer.annotator], sorted(layer.entities, key=order),
+                    sorted(layer.claims, key=order), {c: dict(a) for c, a in layer.attributes.items() if c in spans},
+                    sorted((r for r in layer.relations if r[1] in spans and r[2] in spans), key=repr),
+                    dict(layer.doc_labels), decided_by=layer.annotator, decided_at=layer.updated_at)
+
+
+def adjudicate_document(doc: DocAnnotations, labels: LabelSchema, policy: Policy) -> Decision:
+    """The decision on one document (see the module docstring); `open` when it is left for review."""
+    if doc.review is not None:
+        decision = from_layer(doc.document_id, doc.review, "review")
+        _missing(decision, labels)
+        return decision
+    decision = _majority(doc, labels, policy)
+    if decision.open and policy.prefer:
+        preferred = next((x for name in policy.prefer for x in doc.layers if x.annotator == name), None)
+        if preferred is not None:
+            settled = from_layer(doc.document_id, preferred, "preferred")
+            settled.review = [i for i in decision.review if i.kind not in OPEN_KINDS]
+            _missing(settled, labels)
+            return settled
+    return decision
+
+
+def _missing(decision: Decision, labels: LabelSchema) -> None:
+    """A review item per kept claim that lacks a required attribute: such gold would not build."""
+    disputed = {(i.name, repr(i.claim)) for i in decision.review if i.layer == "attribute"}
+    for claim in decision.claims:
+        for attr in labels.claim_attributes:
+            if (attr.required and attr.name not in decision.attributes.get(claim, {})
+                    and (attr.name, repr(_show_span(claim))) not in disputed):
+                decision.review.append(ReviewItem(decision.document_id, "missing", "attribute", attr.name,
+                                                  len(decision.voters), [], _show_span(claim)))
+
+
+def _majority(doc: DocAnnotations, labels: LabelSchema, policy: Policy) -> Decision:
     layers = doc.layers
     truth = [layer for layer in layers if layer.ground_truth] if policy.ground_truth_wins else []
     voters = truth or layers
@@ -159,7 +220,8 @@ def adjudicate_document(doc: DocAnnotations, labels: LabelSchema, policy: Policy
     for claim in decision.claims:
         for attr in labels.claim_attributes:
             group = _values(voters, lambda v, c=claim, a=attr.name: v.attributes.get(c, {}).get(a) if c in v.claims else None)
-            kept = vote.decide(doc_id, "attribute", attr.name, group, decision) if group else []
+            kept = vote.decide(doc_id, "attribute", attr.name, group, decision,
+                               claim=_show_span(claim)) if group else []
             if kept:
                 decision.attributes.setdefault(claim, {})[attr.name] = kept[0]
     decision.relations = _relations(voters, labels, vote, decision, kept_spans)
@@ -168,6 +230,7 @@ def adjudicate_document(doc: DocAnnotations, labels: LabelSchema, policy: Policy
         kept = vote.decide(doc_id, "doc_label", d.name, group, decision) if group else []
         if kept:
             decision.doc_labels[d.name] = kept[0]
+    _missing(decision, labels)
     return decision
 
 
@@ -203,8 +266,9 @@ def _relations(voters: list[Layer], labels: LabelSchema, vote: _Vote, decision: 
 
 # ---- gold records ---------------------------------------------------------------------------------------------
 
-def gold_record(decision: Decision, document: dict[str, Any], raw: list[Any], labels: LabelSchema) -> dict[str, Any]:
-    """The canonical document with the adjudicated layers and the raw annotations."""
+def gold_record(decision: Decision, document: dict[str, Any], raw: list[Any], labels: LabelSchema,
+                annotators: int | None = None, machines: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """The canonical document with the adjudicated layers, the raw annotations and how it was decided."""
     doc_id, text = decision.document_id, document["text"]
     ids: dict[SpanKey, str] = {}
     entities = []
@@ -231,63 +295,32 @@ def gold_record(decision: Decision, document: dict[str, Any], raw: list[Any], la
     doc_labels += [{"name": k, "value": v, "provenance": provenance, "annotator": None}
                    for k, v in decision.doc_labels.items()]
     return {**document, "doc_labels": doc_labels, "entities": entities, "claims": claims, "relations": relations,
-            "annotations": raw}
-
-
-# ---- review tasks ---------------------------------------------------------------------------------------------
-
-class ReviewPreAnnotator:
-    """Proposes the candidates of each document's ties and conflicts, so that `annotate push` can send the
-    documents to a review project with every rival candidate shown (the `PreAnnotator` interface)."""
-
-    model_version = REVIEW_MODEL
-
-    def __init__(self, items: Iterable[ReviewItem | dict[str, Any]], labels: LabelSchema) -> None:
-        self.labels = labels
-        self.items: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for item in items:
-            d = item.to_dict() if isinstance(item, ReviewItem) else item
-            self.items[d["document_id"]].append(d)
-
-    def predict(self, docs: Iterable[dict[str, Any]]) -> Iterator[PreAnnotation]:
-        for doc in docs:
-            yield self.predict_one(doc)
-
-    def summary(self, doc_id: str) -> str:
-        """What a document's review is about, e.g. "1 x tie (entity); 2 x conflict (attribute/checkworthy)"."""
-        kinds = Counter(f"{i['kind']} ({i['layer']}{'/' + i['name'] if i['name'] else ''})" for i in self.items[doc_id])
-        return "; ".join(f"{n} x {k}" for k, n in sorted(kinds.items()))
-
-    def predict_one(self, doc: dict[str, Any]) -> PreAnnotation:
-        regions: dict[tuple, Region] = {}
-        relations = []
-
-        def region(span: dict[str, Any], layer: str) -> Region:
-            key = (layer, span["start"], span["end"], span["label"])
-            if key not in regions:
-                regions[key] = Region(f"rv{len(regions)}", layer, span["label"], span["start"], span["end"], 0.5)
-            return regions[key]
-
-        for item in self.items.get(doc["id"], []):
-            for cand in item["candidates"]:
-                value = cand["value"]
-                if item["layer"] in (ENTITY, CLAIM):
-                    region(value, item["layer"])
-                elif item["layer"] == "relation":
-                    src, dst = region(value["from"], CLAIM), region(value["to"], ENTITY)
-                    relations.append(Relation(value["type"], src.id, dst.id, 0.5))
-        return PreAnnotation(doc["id"], REVIEW_MODEL, tuple(regions.values()), tuple(relations), 0.0)
+            "annotations": raw,
+            "adjudication": decision.provenance(len(decision.voters) if annotators is None else annotators, machines)}
 
 
 # ---- the stage ------------------------------------------------------------------------------------------------
 
 def run_adjudicate(paths: list[Path], labels: LabelSchema, corpus: Corpus, out_dir: Path, policy: Policy,
-                   *, name: str = "gold", kinds: Sequence[RecordKind] = KINDS) -> dict[str, Any]:
-    """Adjudicate every document of the records files; write gold, review items and documents, and stats."""
+                   *, name: str = "gold", kinds: Sequence[RecordKind] = KINDS,
+                   root: Path | None = None) -> dict[str, Any]:
+    """Adjudicate every document of the records files; write gold, review items and documents, and stats.
+    `adjudication.json` names files relative to `root` (the project) when they are inside it: it is committed."""
+
+    def shown(path: Path) -> str:
+        if root is not None:
+            try:
+                return path.resolve().relative_to(root.resolve()).as_posix()
+            except ValueError:
+                pass
+        return str(path)
+
     review_dir = out_dir / "review"
     review_dir.mkdir(parents=True, exist_ok=True)
     stats: Counter[str] = Counter()
     rejects = RejectSink("adjudicate", review_dir / "rejects.jsonl")
+    validator = RecordValidator(labels, None)
+    opened: list[str] = []
     ok = False
     try:
         docs = collect(paths, labels, corpus, rejects, stats, kinds=kinds)
@@ -296,16 +329,34 @@ def run_adjudicate(paths: list[Path], labels: LabelSchema, corpus: Corpus, out_d
         review_docs: dict[str, dict[str, Any]] = {}
         with AtomicWriter(out_dir / f"{name}.jsonl") as gold:
             for doc_id in sorted(docs):
-                decision = adjudicate_document(docs[doc_id], labels, policy)
-                items += decision.review
+                doc = docs[doc_id]
+                decision = adjudicate_document(doc, labels, policy)
                 dropped.update(decision.dropped)
                 document = corpus.document(doc_id)
+                record = None
+                if document is None:
+                    stats["documents_not_in_corpus"] += 1
+                elif decision.method == "review" or (doc.layers and len(decision.voters) >= policy.min_annotators):
+                    if not decision.open:
+                        raw = doc.raw + ([doc.review_raw] if doc.review_raw is not None else [])
+                        record = gold_record(decision, document, raw, labels, len(doc.layers), policy.machines)
+                        problems = [p for p in validator.check(record, {})[1] if p.severity == ERROR]
+                        if problems:  # never write gold the build would refuse: the document waits instead
+                            decision.review.append(ReviewItem(doc_id, "invalid", "document", None,
+                                                              len(decision.voters),
+                                                              [{"value": p.line(), "votes": 0, "annotators": []}
+                                                               for p in problems[:20]]))
+                            record = None
+                items += decision.review
                 if decision.review and document is not None:
                     review_docs[doc_id] = document
-                if not docs[doc_id].layers or len(decision.voters) < policy.min_annotators or document is None:
+                if record is None:
                     stats["documents_without_gold"] += 1
+                    if decision.open:
+                        stats["documents_open"] += 1
+                        opened.append(doc_id)
                     continue
-                gold.write(gold_record(decision, document, docs[doc_id].raw, labels))
+                gold.write(record)
                 stats[f"gold_{decision.method}"] += 1
         with AtomicWriter(review_dir / "items.jsonl") as out:
             for item in items:
@@ -317,18 +368,19 @@ def run_adjudicate(paths: list[Path], labels: LabelSchema, corpus: Corpus, out_d
     finally:
         rejects.close(ok)
     summary = {
-        "policy": asdict(policy),
-        "inputs": [str(p) for p in paths],
-        "corpus": str(corpus.path),
+        "policy": {**asdict(policy), "machines": sorted(policy.machines)},
+        "inputs": [shown(p) for p in paths],
+        "corpus": shown(corpus.path),
         "documents": len(docs),
-        "gold_documents": stats["gold_majority"] + stats["gold_ground_truth"],
+        "gold_documents": sum(stats[f"gold_{m}"] for m in METHODS),
+        "open_documents": opened,
         "counts": dict(sorted(stats.items())),
         "dropped_minority_items": dict(sorted(dropped.items())),
         "review": dict(sorted(Counter(f"{i.kind}:{i.layer}" for i in items).items())),
         "rejected_records": dict(sorted(rejects.counts.items())),
-        "outputs": {"gold": str(out_dir / f"{name}.jsonl"), "review_items": str(review_dir / "items.jsonl"),
-                    "review_documents": str(review_dir / "documents.jsonl"),
-                    "rejects": str(review_dir / "rejects.jsonl")},
+        "outputs": {"gold": shown(out_dir / f"{name}.jsonl"), "review_items": shown(review_dir / "items.jsonl"),
+                    "review_documents": shown(review_dir / "documents.jsonl"),
+                    "rejects": shown(review_dir / "rejects.jsonl")},
     }
     write_json(out_dir / "adjudication.json", summary)
     return summary

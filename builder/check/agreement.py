@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import bisect
 from collections import Counter, defaultdict
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Collection, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
@@ -311,25 +311,37 @@ def report(agg: Agreement, labels: LabelSchema, *, claim_match: str = "overlap")
     }
 
 
+def agreement_report(paths: list[Path], labels: LabelSchema, corpus: Corpus, rejects: RejectSink, *,
+                     claim_match: str = "overlap", language: str = "id", kinds: Sequence[RecordKind] = KINDS,
+                     only: Collection[str] | None = None) -> tuple[dict[str, Any], Counter]:
+    """The agreement tables over the records files (of the documents in `only`, when given), and what was read;
+    invalid records go to `rejects`."""
+    stats: Counter[str] = Counter()
+    docs = collect(paths, labels, corpus, rejects, stats, kinds=kinds)
+    multi = [d for d in docs.values() if len(d.layers) >= 2 and (only is None or d.document_id in only)]
+    documents = {d.document_id: corpus.document(d.document_id) for d in multi}
+    texts = {k: v["text"] for k, v in documents.items() if v}
+    chosen = [d for d in docs.values() if only is None or d.document_id in only]
+    result = report(measure(chosen, labels, documents=documents, texts=texts, claim_match=claim_match,
+                            language=language), labels, claim_match=claim_match)
+    return result, stats
+
+
 def run_agreement(paths: list[Path], labels: LabelSchema, corpus: Corpus, out: Path, *,
                   claim_match: str = "overlap", language: str = "id",
                   kinds: Sequence[RecordKind] = KINDS) -> dict[str, Any]:
     """Agreement over the records files: the tables (written to `out` as JSON, with the records left out as
     invalid written beside it as `<out>.rejects.jsonl`) and what was read."""
-    stats: Counter[str] = Counter()
     rejects = RejectSink("agreement", rejects_path(out))
     try:
-        docs = collect(paths, labels, corpus, rejects, stats, kinds=kinds)
+        result, stats = agreement_report(paths, labels, corpus, rejects, claim_match=claim_match,
+                                         language=language, kinds=kinds)
     finally:
         rejects.close()
-    multi = [d for d in docs.values() if len(d.layers) >= 2]
-    documents = {d.document_id: corpus.document(d.document_id) for d in multi}
-    texts = {k: v["text"] for k, v in documents.items() if v}
-    result = report(measure(docs.values(), labels, documents=documents, texts=texts, claim_match=claim_match,
-                            language=language), labels, claim_match=claim_match)
     result["inputs"] = {"files": [str(f) for f in paths], "records": stats["records"],
                         "records_rejected": stats["records_rejected"], "annotations": stats["annotations"],
-                        "skips": stats["skips"], "superseded": stats["superseded"]}
+                        "skips": stats["skips"], "superseded": stats["superseded"],
+                        "review_records": stats["review_records"]}
     write_json(out, result)
     return result
 

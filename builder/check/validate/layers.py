@@ -4,6 +4,8 @@
 `newsbench validate`, sends invalid ones to a reject sink with their problems (never used, never lost) and
 groups the valid annotations by document. Per document and annotator it keeps the latest submitted
 annotation (skips, `was_cancelled`, are not layers; older annotations of the same annotator are counted).
+Records of a review project hold reviewers' decisions: the latest one per document is kept apart (`review`),
+never counted as an annotator's layer (so agreement is not inflated by it).
 A layer holds spans by value (offsets and label), so that two annotators' spans compare by what they mark,
 not by Label Studio's random region ids.
 """
@@ -55,6 +57,8 @@ class DocAnnotations:
     raw: list[Any] = field(default_factory=list)  # the annotations as found, kept with the gold
     skipped_by: list[str] = field(default_factory=list)  # annotators who only skipped the document
     superseded: int = 0  # older annotations of an annotator who annotated again
+    review: Layer | None = None  # the latest reviewer's decision on the document, if any
+    review_raw: Any = None
 
 
 def layer_of(view: AnnotationView, labels: LabelSchema) -> Layer:
@@ -104,6 +108,7 @@ def collect(paths: Iterable[Path], labels: LabelSchema, corpus: Corpus | None, r
     validator = RecordValidator(labels, corpus, kinds)
     stats = stats if stats is not None else Counter()
     latest: dict[str, dict[str, tuple[AnnotationView, Any]]] = {}
+    reviews: dict[str, dict[str, tuple[AnnotationView, Any]]] = {}
     skipped: dict[str, set[str]] = {}
     superseded: Counter[str] = Counter()
     seen: set[tuple[str, Any, Any]] = set()
@@ -120,7 +125,11 @@ def collect(paths: Iterable[Path], labels: LabelSchema, corpus: Corpus | None, r
                                doc_id=view.document_id if view else None, where=where,
                                detail="; ".join(p.line() for p in errors[:20]), record=rec.value)
                 continue
-            _gather(view, rec.value, latest, skipped, superseded, seen, stats)
+            if view.review:
+                stats["review_records"] += 1
+                _gather(view, rec.value, reviews, {}, Counter(), seen, Counter())
+            else:
+                _gather(view, rec.value, latest, skipped, superseded, seen, stats)
     out = {}
     for doc_id, per_annotator in latest.items():
         views = sorted(per_annotator.items())
@@ -129,6 +138,10 @@ def collect(paths: Iterable[Path], labels: LabelSchema, corpus: Corpus | None, r
                                      sorted(skipped.get(doc_id, set()) - set(per_annotator)), superseded[doc_id])
     for doc_id in set(skipped) - set(latest):
         out[doc_id] = DocAnnotations(doc_id, [], [], sorted(skipped[doc_id]))
+    for doc_id, per_reviewer in reviews.items():
+        view, raw = max(per_reviewer.values(), key=lambda vr: (str(vr[0].updated_at or ""), str(vr[0].id)))
+        doc = out.setdefault(doc_id, DocAnnotations(doc_id, [], []))
+        doc.review, doc.review_raw = layer_of(view, labels), {**raw, "role": "review"}
     return out
 
 

@@ -112,6 +112,7 @@ class RecordView:
     text_sha256: str | None
     annotations: list[AnnotationView]
     stated_ok: StatedText | None = None  # what a region's stated text may be besides its exact slice
+    review: bool = False  # the annotations are reviewers' decisions (a review project), not annotators' work
 
 
 def as_key(value: Any) -> Any:
@@ -173,7 +174,8 @@ class Views:
                 view.unmapped.append(Unmapped(r.get("from_name"), r.get("type"), (*base, "unmapped", i)))
             anns.append(view)
         task_ids = rec.get("task_ids")
-        return RecordView(CANONICAL, rec.get("document_id"), first_item(task_ids), None, rec.get("text_sha256"), anns)
+        return RecordView(CANONICAL, rec.get("document_id"), first_item(task_ids), None, rec.get("text_sha256"), anns,
+                          review=rec.get("purpose") == "review")
 
     def document(self, doc: dict[str, Any]) -> RecordView:
         """A canonical document's own layer (`entities`, `claims`, `relations`, `doc_labels`) as one annotation."""
