@@ -42,9 +42,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     add = people_sub.add_parser("add", help="give a person a pseudonym and an account (or an invite link)")
     add.add_argument("email")
     add.add_argument("--name", default="", help="display name shown by status and list (kept in the map)")
+    add.add_argument("--model", action="store_true",
+                     help="the account is used by a program (a language model, a script), not a person: releases "
+                          "mark what it decided as machine-made (silver)")
     add.add_argument("--invite", action="store_true",
                      help="print the invite link for the person to sign up with this email, instead of making "
                           "the account with a generated password")
+    add.add_argument("--map-only", action="store_true",
+                     help="only give the email a pseudonym in the map, without touching any server (for an "
+                          "account that annotated on a server that is gone, before its export is converted)")
     add_config_option(add)
     add.set_defaults(func=run_annotators_add)
     listing = people_sub.add_parser("list", help="the pseudonym map, with the server's accounts")
@@ -64,6 +70,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     push.add_argument("--preannotator", default=None, help="rules | none | imported | model:models/VERSION (default annotate.preannotator)")
     push.add_argument("--label-map", action="append", default=[], metavar="[FIELD:]OLD=NEW",
                       help="migrate existing annotations when the label schema renames a label")
+    push.add_argument("--review", action="store_true",
+                      help="send the documents adjudication left open to the review project (<project>-review), "
+                           "each with every annotator's version as a prediction named by pseudonym")
     push.add_argument("--replace-config", action="store_true",
                       help="replace a labelling config edited by hand on the server (by default it is kept and "
                            "the difference is shown)")
@@ -71,11 +80,26 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     add_config_option(push)
     push.set_defaults(func=run_push)
 
+    truth = sub.add_parser("ground-truth", help="mark an annotator's annotation of a document as its ground truth "
+                                                "(Label Studio's API; its community UI has no such action)")
+    truth.add_argument("document", help="document id")
+    truth.add_argument("--annotator", required=True, help="the annotator's pseudonym, e.g. annotator-2")
+    truth.add_argument("--project", default=None)
+    add_config_option(truth)
+    truth.set_defaults(func=run_ground_truth)
+
     pull = sub.add_parser("pull", help="page every task with its annotations into annotations/raw and canonical")
     pull.add_argument("--project", default=None)
     pull.add_argument("--out", default=None, help="annotations folder (default project.annotations_dir)")
     add_config_option(pull)
     pull.set_defaults(func=run_pull)
+
+    convert = sub.add_parser("convert", help="turn a raw export under annotations/raw/ into canonical records again "
+                                            "(no server): e.g. after the annotator map or the label schema changed")
+    convert.add_argument("export", help="the export folder, annotations/raw/<project>-<time>/")
+    convert.add_argument("--out", default=None, help="canonical records folder (default annotations/canonical)")
+    add_config_option(convert)
+    convert.set_defaults(func=run_convert)
 
     sheets = sub.add_parser("sheets", help="write one annotation sheet per task (from its pre-annotation) to "
                                            "correct outside the web UI")
@@ -162,7 +186,13 @@ def run_annotators_add(args: argparse.Namespace) -> int:
 
     config = config_of(args)
     people = _people(config)
-    person = people.add(args.email, args.name)
+    person = people.add(args.email, args.name, "model" if args.model else None)
+    if args.map_only:
+        if people.changed:
+            people.save()
+        print(f"{person.label}: in the map only (no account was made or looked up)")
+        print(f"pseudonyms are kept in {people.path} (commit it; it holds no emails)", file=sys.stderr)
+        return EXIT_OK
     client = _client(config)
     if args.invite:
         how = f"send them the invite link {invite_url(client)} and ask them to sign up as {args.email}"
@@ -236,6 +266,58 @@ def run_server(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def run_review_push(args: argparse.Namespace, config: Config) -> int:
+    from builder.annotate.labelstudio.project import ProjectSettings, ensure_project, guidelines_html, markdown_to_html
+    from builder.annotate.labelstudio.review import REVIEW_GUIDE, open_documents, push_review, review_task
+    from builder.annotate.labelstudio.validation import ANNOTATION_KINDS
+    from builder.check.validate.corpus import Corpus
+    from builder.check.validate.layers import collect
+    from builder.check.validate.run import records_files
+    from builder.corpus.prepare import corpus_path
+    from builder.labels import label_schema_of
+    from builder.stage import RejectSink
+
+    annotations = config.resolve(config.project.annotations_dir)
+    items_path = annotations / "gold" / "review" / "items.jsonl"
+    if not items_path.is_file():
+        raise InputError("no review items", where=str(items_path), fix="run `newsbench adjudicate` first")
+    wanted = open_documents(items_path)
+    schema = label_schema_of(config)
+    corpus = Corpus(Path(args.documents) if args.documents else corpus_path(config))
+    rejects = RejectSink("review", config.work_dir / "review" / "rejects.jsonl")
+    try:
+        docs = collect(records_files(annotations), schema, corpus, rejects, kinds=ANNOTATION_KINDS)
+    finally:
+        rejects.close()
+    tasks = [review_task(corpus.document(d), items, docs[d]) for d, items in sorted(wanted.items())
+             if d in docs and docs[d].raw and corpus.document(d) is not None]
+    title = f"{_title(config, args)}-review"
+    client = _client(config)
+    settings = ProjectSettings(title=title, overlap=1, sampling="input",
+                               instructions=markdown_to_html(REVIEW_GUIDE) + guidelines_html(
+                                   config.resolve(config.annotate.guidelines)),
+                               label_config=_label_config(config, schema), replace_config=args.replace_config)
+    sync = ensure_project(client, schema, settings)
+    report = push_review(client, sync.project["id"], tasks)
+    _print_counts(f"review project '{title}' (id {sync.project['id']})", dict(report.counts),
+                  sync.changes + [f"{len(wanted)} open documents"])
+    for r in report.refused[:20]:
+        print(f"refused {r['document_id']} (task {r['task_id']}): {r['reason']}", file=sys.stderr)
+    return EXIT_INVALID_DATA if report.refused else EXIT_OK
+
+
+def run_ground_truth(args: argparse.Namespace) -> int:
+    from builder.annotate.labelstudio.review import set_ground_truth
+
+    config = config_of(args)
+    client = _client(config)
+    done = set_ground_truth(client, _project_id(client, config, args), args.document, args.annotator, _people(config))
+    print(f"{args.document}: annotation {done['annotation_id']} (task {done['task_id']}) of {args.annotator} is its "
+          f"ground truth" + (f"; unmarked {done['unmarked']}" if done["unmarked"] else "") +
+          ". Pull, then adjudicate: with adjudicate.ground_truth_wins it is the document's gold")
+    return EXIT_OK
+
+
 def run_push(args: argparse.Namespace) -> int:
     from builder.labels import label_schema_of
     from builder.annotate.labelstudio.project import ProjectSettings, ensure_project, guidelines_html
@@ -245,6 +327,8 @@ def run_push(args: argparse.Namespace) -> int:
     from builder.corpus.prepare import corpus_path
 
     config = config_of(args)
+    if args.review:
+        return run_review_push(args, config)
     documents = Path(args.documents or config.annotate.documents or corpus_path(config))
     if not documents.is_file():
         raise InputError("documents file not found", where=str(documents),
@@ -312,6 +396,24 @@ def run_pull(args: argparse.Namespace) -> int:
     if c["offsets"]:
         # reported, not fatal: `newsbench validate` quarantines what stays wrong
         print(f"offset checks: {c['offsets']} (details in the .report.json beside the records)", file=sys.stderr)
+    return EXIT_OK
+
+
+def run_convert(args: argparse.Namespace) -> int:
+    from builder.annotate.labelstudio.pull import convert_export
+    from builder.labels import label_schema_of
+
+    config = config_of(args)
+    export = Path(args.export)
+    if not (export / "manifest.json").is_file() or not (export / "tasks.jsonl").is_file():
+        raise InputError("not a raw export folder (no manifest.json and tasks.jsonl)", where=str(export),
+                         fix="pass a folder under annotations/raw/ that `newsbench annotate pull` wrote")
+    out = Path(args.out) if args.out else config.resolve(config.project.annotations_dir) / "canonical"
+    people = _people(config)
+    summary = convert_export(export, label_schema_of(config), out, people)
+    if people.changed:
+        people.save()
+    print(f"canonical records: {summary['records']} in {out} (from {export.name})")
     return EXIT_OK
 
 

@@ -106,9 +106,11 @@ class Annotator:
     def _identify(self, texts: dict[str, str]) -> str:
         self.page.wait_for_selector(TEXT)
         header = self.header()
-        assert header in texts, f"the task header shows {header!r}, not a document id or title"
-        self._loaded(texts[header])
-        return header
+        # a review task's header is the document's, followed by what is disputed in parentheses
+        doc = next((d for d in texts if header == d or header.startswith(f"{d} (")), None)
+        assert doc is not None, f"the task header shows {header!r}, not a document id or title"
+        self._loaded(texts[doc])
+        return doc
 
     def open_task(self, project_id: int, task_id: int, text: str) -> None:
         self.page.goto(f"{self.url}/projects/{project_id}/data?task={task_id}")
@@ -202,6 +204,21 @@ class Annotator:
         self.page.get_by_text(label, exact=True).last.click()
         self.page.keyboard.press("Escape")
         self.page.locator(".lsf-panel-tabs__tab").filter(has_text="Regions").first.click()
+
+    # ---- versions: other annotations and predictions of the task -----------------------------------------------
+
+    def version_tabs(self) -> list[str]:
+        return [t.inner_text().split("\n")[0] for t in self.page.locator(".lsf-annotation-button").all()]
+
+    def duplicate_version(self, name: str) -> None:
+        """Take over the version (prediction or annotation tab) named `name`: its menu, Duplicate Annotation."""
+        tab = self.page.locator(".lsf-annotation-button").filter(has_text=name).first
+        tab.click()
+        self.page.wait_for_timeout(400)
+        tab.hover()
+        tab.locator(".lsf-annotation-button__trigger").click()
+        self.page.get_by_text("Duplicate Annotation").click()
+        self.page.wait_for_timeout(800)
 
     # ---- submit, skip ----------------------------------------------------------------------------------------
 

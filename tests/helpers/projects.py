@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import io
 import textwrap
 from pathlib import Path
 
@@ -55,3 +57,64 @@ def seed_project(root: Path, extra_sources: str = "") -> Path:
         """,
         {"seed/000_23d7a92b4fbf0ff3.txt": SEED.read_bytes()},
     )
+
+
+def team_project(root: Path, name: str, rows: list[int]) -> Path:
+    """A project of some Pratiwi articles (rows of the 600-article CSV) for an annotation team: overlap 2, the
+    shipped guidelines and label schema, people-made gold. Returns the config path."""
+    table = io.StringIO()
+    writer = csv.writer(table, delimiter=";")
+    writer.writerow(["berita", "tagging"])
+    every = pratiwi_rows()
+    for k in rows:
+        writer.writerow(every[k])
+    return write_project(root, f"""
+        [project]
+        name = "{name}"
+        [[sources]]
+        name = "pratiwi2017"
+        format = "csv"
+        path = "pratiwi.csv"
+        delimiter = ";"
+        license = "CC-BY-4.0"
+        redistributable = true
+        retrieved_at = "2026-11-26"
+        columns = {{ text = "berita" }}
+        labels = {{ veracity = "tagging" }}
+        label_values = {{ Valid = "valid", Hoax = "hoax" }}
+        [annotate]
+        overlap = 2
+        [adjudicate]
+        min_annotators = 1
+        [release]
+        annotations_creators = ["expert-generated"]
+        """, {"pratiwi.csv": table.getvalue(),
+              **{f: (REPO / f).read_text(encoding="utf-8") for f in ("annotations/GUIDELINES.md", "schema/labels.json")}})
+
+
+def cli(*args: str) -> str:
+    """Run a newsbench command in this process; its stdout. Fails the test, with the output, unless it exits 0."""
+    from builder.cli import main
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(list(args))
+    assert code == 0, f"newsbench {' '.join(args)} exited {code}: {out.getvalue()}"
+    return out.getvalue()
+
+
+@contextlib.contextmanager
+def in_project(root: Path, env: dict[str, str]):
+    """Run the block from the project folder with the environment set, as a user's shell would."""
+    import pytest
+
+    with pytest.MonkeyPatch.context() as mp:
+        for k, v in env.items():
+            mp.setenv(k, v)
+        mp.chdir(root)
+        yield
+
+
+def server_env(server) -> dict[str, str]:
+    """The environment that points the commands at a test's Label Studio server."""
+    return {"LABEL_STUDIO_URL": server.url, "LABEL_STUDIO_API_KEY": server.credentials().key}

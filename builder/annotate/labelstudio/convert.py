@@ -15,7 +15,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from builder.check.adjudicate import ReviewPreAnnotator
 from builder.document import sha256_text
 from builder.errors import ConfigError
 from builder.annotate.labelstudio.config import TEXT_NAME
@@ -94,18 +93,25 @@ def prediction(pre: PreAnnotation, text: str, schema: LabelSchema) -> dict[str, 
             "result": region_results(pre.regions, pre.relations, text)}
 
 
-def review_tasks(review: ReviewPreAnnotator, documents: dict[str, dict[str, Any]],
-                 schema: LabelSchema) -> list[dict[str, Any]]:
-    """Import tasks (data + the rival candidates as a prediction) for the documents with adjudication review
-    items; `data.review` says what each is about."""
-    tasks = []
-    for doc_id in sorted(review.items):
-        doc = documents.get(doc_id)
-        if doc is None:
-            continue
-        data = {**task_data(doc), "review": review.summary(doc_id)}
-        tasks.append({"data": data, "predictions": [prediction(review.predict_one(doc), doc["text"], schema)]})
-    return tasks
+def annotation_results(ann: dict[str, Any], text: str) -> list[dict[str, Any]]:
+    """A canonical annotation (entities, claims with attributes, relations, document labels) as Label Studio
+    result items, with its own region ids: what a review task shows as that annotator's version."""
+    out: list[dict[str, Any]] = []
+    for control, key in ((ENTITY, "entities"), (CLAIM, "claims")):
+        for r in ann.get(key) or []:
+            value = {"start": r["start"], "end": r["end"], "text": text[r["start"]:r["end"]]}
+            out.append({"id": r["id"], "from_name": control, "to_name": TEXT_NAME, "type": "labels",
+                        "value": {**value, "labels": [r["label"]]}})
+            for name, choice in (r.get("attributes") or {}).items():
+                out.append({"id": r["id"], "from_name": name, "to_name": TEXT_NAME, "type": "choices",
+                            "value": {**value, "choices": choice if isinstance(choice, list) else [choice]}})
+    for rel in ann.get("relations") or []:
+        out.append({"from_id": rel["from_id"], "to_id": rel["to_id"], "type": "relation",
+                    "direction": rel.get("direction", "right"), "labels": list(rel.get("labels") or [rel["type"]])})
+    for name, values in (ann.get("doc_labels") or {}).items():
+        out.append({"id": f"doc-{name}", "from_name": name, "to_name": TEXT_NAME, "type": "choices",
+                    "value": {"choices": list(values)}})
+    return out
 
 
 # ---- offsets ------------------------------------------------------------------------------------------------
@@ -241,6 +247,7 @@ def canonical_record(tasks: list[dict[str, Any]], schema: LabelSchema, *, projec
     `annotators` maps server user ids to pseudonyms; a user it lacks is named `ls-user:<id>`."""
     named = annotators or {}
     first = tasks[0]
+    versions = {p.get("id"): p.get("model_version") for t in tasks for p in t.get("predictions") or []}
     data = first.get("data") or {}
     text = str(data.get(TEXT_NAME, ""))
     doc_id = data.get("doc_id")
@@ -259,6 +266,7 @@ def canonical_record(tasks: list[dict[str, Any]], schema: LabelSchema, *, projec
                 "was_cancelled": bool(ann.get("was_cancelled")), "ground_truth": bool(ann.get("ground_truth")),
                 "lead_time": ann.get("lead_time"), "created_at": ann.get("created_at"),
                 "updated_at": ann.get("updated_at"), **layers,
+                **({"based_on": versions.get(ann["parent_prediction"])} if ann.get("parent_prediction") else {}),
             })
         for pred in task.get("predictions") or []:
             where = {"document_id": doc_id, "task_id": task.get("id"), "prediction_id": pred.get("id")}
@@ -268,6 +276,7 @@ def canonical_record(tasks: list[dict[str, Any]], schema: LabelSchema, *, projec
                                 "created_at": pred.get("created_at"), **layers})
     return {
         "schema_version": CANONICAL_VERSION,
+        **({"purpose": "review"} if data.get("review") else {}),
         "document_id": doc_id,
         "text_sha256": sha256_text(text),
         "stated_text_sha256": data.get("text_sha256"),

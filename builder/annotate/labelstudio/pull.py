@@ -153,13 +153,31 @@ def _count(task: dict[str, Any], counts: Counter[str], annotators: set[Any]) -> 
         counts["tasks_without_doc_id"] += 1
 
 
-def convert_export(export_dir: Path, schema: LabelSchema, canonical_dir: Path) -> dict[str, Any]:
-    """Canonical records from one raw export; tasks of the same document (duplicates) are merged."""
+def export_pseudonyms(tasks_path: Path, people: AnnotatorMap) -> dict[Any, str]:
+    """Server user id -> pseudonym for an export pulled before pseudonyms, from the `created_username`
+    ("email, id") Label Studio writes into each annotation; new people are added to the map."""
+    named: dict[Any, str] = {}
+    for task in read_jsonl(tasks_path):
+        for ann in task.get("annotations") or []:
+            user = ann.get("completed_by")
+            user = user.get("id") if isinstance(user, dict) else user
+            email = str(ann.get("created_username") or "").rsplit(",", 1)[0].strip()
+            if user is not None and user not in named and "@" in email:
+                named[user] = people.add(email).id
+    return named
+
+
+def convert_export(export_dir: Path, schema: LabelSchema, canonical_dir: Path,
+                   people: AnnotatorMap | None = None) -> dict[str, Any]:
+    """Canonical records from one raw export; tasks of the same document (duplicates) are merged. Annotators
+    get the pseudonyms the manifest records; an export pulled before them gets them from `people` (or keeps
+    `ls-user:<id>` without it)."""
     manifest = orjson.loads((export_dir / "manifest.json").read_bytes())
-    # exports pulled before pseudonyms list bare server user ids: their records keep `ls-user:<id>`
     named = {a["server_user"]: a["annotator"] for a in manifest.get("annotators") or []
              if isinstance(a, dict) and a.get("annotator")}
     tasks_path = export_dir / "tasks.jsonl"
+    if not named and people is not None:
+        named = export_pseudonyms(tasks_path, people)
     per_doc = Counter((t.get("data") or {}).get("doc_id") for t in read_jsonl(tasks_path))
     project = manifest["project"]
     export = {"path": f"raw/{export_dir.name}/tasks.jsonl", "sha256": manifest["sha256"]}
@@ -210,3 +228,43 @@ def pull(client: Client, schema: LabelSchema, title: str, annotations_dir: Path,
     new = sorted({a["annotator"] for a in manifest["annotators"] if a["annotator"] and a["annotator"] not in known})
     return {"export_dir": str(export_dir), "manifest": manifest, "canonical": summary, "new_annotators": new,
             "seconds_fetch": round(fetched, 2), "seconds_total": round(time.monotonic() - started, 2)}
+
+
+def exports_of(raw_dir: Path, title: str) -> list[Path]:
+    """The finished raw exports of a project, oldest first (their names end with the UTC time of the pull)."""
+    name = slug(title)
+    pattern = re.compile(rf"^{re.escape(name)}-\d{{8}}T\d{{6}}Z(-\d+)?$")
+    return sorted((p for p in raw_dir.glob(f"{name}-*") if p.is_dir() and pattern.match(p.name)
+                   and (p / "manifest.json").is_file()), key=lambda p: p.name)
+
+
+def _export_state(export: Path) -> dict[str, Any]:
+    tasks, anns, complete = set(), {}, set()
+    for task in read_jsonl(export / "tasks.jsonl"):
+        tasks.add(task.get("id"))
+        submitted = 0
+        for a in task.get("annotations") or []:
+            anns[a.get("id")] = (a.get("updated_at"), bool(a.get("was_cancelled")))
+            submitted += not a.get("was_cancelled")
+        if submitted and submitted >= int(task.get("overlap") or 1):
+            complete.add(task.get("id"))
+    return {"tasks": tasks, "annotations": anns, "complete": complete}
+
+
+def pull_changes(raw_dir: Path, title: str) -> dict[str, Any] | None:
+    """What changed between the project's last two pulls (None before the first): tasks, annotations added,
+    updated and removed, skips, tasks that reached the overlap."""
+    exports = exports_of(raw_dir, title)
+    if not exports:
+        return None
+    now = _export_state(exports[-1])
+    before = _export_state(exports[-2]) if len(exports) > 1 else {"tasks": set(), "annotations": {}, "complete": set()}
+    a_now, a_before = now["annotations"], before["annotations"]
+    return {"previous": exports[-2].name if len(exports) > 1 else None, "current": exports[-1].name, "counts": {
+        "tasks": len(now["tasks"]), "tasks_added": len(now["tasks"] - before["tasks"]),
+        "annotations_added": sum(1 for i, (_, skip) in a_now.items() if i not in a_before and not skip),
+        "skips_added": sum(1 for i, (_, skip) in a_now.items() if i not in a_before and skip),
+        "annotations_updated": sum(1 for i, v in a_now.items() if i in a_before and a_before[i][0] != v[0]),
+        "annotations_removed": sum(1 for i in a_before if i not in a_now),
+        "tasks_complete": len(now["complete"]), "tasks_newly_complete": len(now["complete"] - before["complete"]),
+    }}

@@ -88,7 +88,7 @@ def task_view(views: Views, task: dict[str, Any]) -> RecordView:
                 _odd_result(views, view, r if isinstance(r, dict) else {}, ri)
         anns.append(view)
     return RecordView(TASKS, data.get(DOC_KEY), task.get("id"), text if isinstance(text, str) else None,
-                      None, anns, stated_text_ok)
+                      None, anns, stated_text_ok, review=bool(data.get("review")))
 
 
 def _odd_result(views: Views, view: AnnotationView, r: dict[str, Any], ri: int) -> None:

@@ -28,7 +28,6 @@ from builder.jsonl import read_jsonl, write_jsonl
 from builder.annotate.labelstudio.config import labelling_config
 from builder.labels import load_label_schema, parse_label_map, parse_label_schema
 from builder.annotate.labelstudio.client import AuthError, Client, Credentials, connect
-from builder.annotate.labelstudio.convert import frontend_text
 from builder.annotate.annotators import AnnotatorMap
 from builder.annotate.labelstudio.project import ProjectSettings, ensure_project
 from builder.annotate.labelstudio.pull import pull
@@ -38,6 +37,7 @@ from builder.annotate.labelstudio.users import add_annotator
 from builder.bench.baselines.rules import RulePreAnnotator
 from builder.spans import confidence
 from tests.helpers.projects import SEED, pratiwi_rows
+from tests.helpers.results import annotate, choice, region, rid, said_by
 
 pytestmark = pytest.mark.labelstudio
 
@@ -73,38 +73,6 @@ def admin(labelstudio_server) -> Client:
 
 def _title(prefix: str) -> str:
     return f"{prefix}-{secrets.token_hex(3)}"
-
-
-# ---- annotating the way the web UI writes results ----------------------------------------------------------
-
-
-def _rid() -> str:
-    return secrets.token_urlsafe(8)[:10]
-
-
-def region(text: str, sub: str, control: str, label: str, nth: int = 0) -> dict:
-    start = -1
-    for _ in range(nth + 1):
-        start = text.index(sub, start + 1)
-    end = start + len(sub)
-    return {"id": _rid(), "from_name": control, "to_name": "text", "type": "labels", "origin": "manual",
-            "value": {"start": start, "end": end, "text": frontend_text(text[start:end]), "labels": [label]}}
-
-
-def choice(span: dict, name: str, value: str) -> dict:
-    v = {k: span["value"][k] for k in ("start", "end", "text")}
-    return {"id": span["id"], "from_name": name, "to_name": "text", "type": "choices", "origin": "manual",
-            "value": {**v, "choices": [value]}}
-
-
-def said_by(claim: dict, speaker: dict) -> dict:
-    return {"from_id": claim["id"], "to_id": speaker["id"], "type": "relation", "direction": "right",
-            "labels": ["said_by"]}
-
-
-def annotate(client: Client, task_id: int, result: list, **extra) -> dict:
-    body = {"result": result, "lead_time": extra.pop("lead_time", round(random.uniform(5, 90), 3)), **extra}
-    return client.request("POST", f"api/tasks/{task_id}/annotations", json_body=body)
 
 
 def expected_layers(result: list) -> dict:
@@ -167,7 +135,7 @@ def scenario(admin, labelstudio_server, tmp_path_factory):
     visit = region(t, "Ini merupakan kunjungan pertama Putin ke Korea Utara dalam 24 tahun terakhir", "claim", "CLAIM")
     result2 = [region(t, "Vladimir Putin", "entity", "PER"), region(t, "KCNA", "entity", "ORG"), visit,
                choice(visit, "checkworthy", "yes"), choice(visit, "kind", "assertion"),
-               {"id": _rid(), "from_name": "veracity", "to_name": "text", "type": "choices",
+               {"id": rid(), "from_name": "veracity", "to_name": "text", "type": "choices",
                 "value": {"choices": ["valid"]}}]
     sent[(seed["id"], other)] = (annotate(second, ids[seed["id"]], result2), result2)
 
@@ -184,7 +152,7 @@ def scenario(admin, labelstudio_server, tmp_path_factory):
     sent[(skipped_doc["id"], other)] = (annotate(second, ids[skipped_doc["id"]], [], was_cancelled=True), [])
     t = docs[3]["text"]
     result4 = [region(t, t.split()[0], "entity", "LOC"),
-               {"id": _rid(), "from_name": "veracity", "to_name": "text", "type": "choices",
+               {"id": rid(), "from_name": "veracity", "to_name": "text", "type": "choices",
                 "value": {"choices": ["hoax"]}}]
     sent[(docs[3]["id"], other)] = (annotate(second, ids[docs[3]["id"]], result4), result4)
     return {"docs": docs, "by_id": by_id, "path": path, "title": title, "project": project[0], "push": report,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from builder.release.edit_rates import pre_annotation_edits
+from builder.check.edit_rates import pre_annotation_edits
 from builder.jsonl import read_jsonl, write_jsonl
 from builder.labels import load_label_schema
 from builder.annotate.labelstudio.client import connect

@@ -12,9 +12,7 @@ gold exactly what both agreed on. On failure each page's screenshot is saved (it
 
 from __future__ import annotations
 
-import contextlib
-import csv
-import io
+import json
 import os
 import re
 from pathlib import Path
@@ -24,69 +22,30 @@ import pytest
 
 from builder.annotate.labelstudio.client import connect
 from builder.annotate.labelstudio.push import task_index
-from builder.cli import main
 from builder.jsonl import read_jsonl
 from tests.helpers.browser import Annotator, launch, screenshots_on_failure
-from tests.helpers.projects import REPO, pratiwi_rows, write_project
+from tests.helpers.projects import REPO, cli, in_project, server_env, team_project
 
 SHOTS = REPO / ".test-artifacts" / "web-ui"
 ROWS = {"hoax": 5, "fish": 2, "jakarta": 0}  # rows of the Pratiwi CSV: the three articles
 KEYS = {"hoax": "Heru menyebut", "fish": "penikmat kuliner", "jakarta": "banyak beredar informasi"}
 
 
-def _cli(*args: str) -> str:
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        code = main(list(args))
-    assert code == 0, f"newsbench {' '.join(args)} exited {code}: {out.getvalue()}"
-    return out.getvalue()
-
 
 @pytest.fixture(scope="module")
 def team(labelstudio_server, tmp_path_factory):
     """The prepared and pushed project, the two annotators' passwords, and the documents by role."""
     root = tmp_path_factory.mktemp("web-ui")
-    rows = pratiwi_rows()
-    table = io.StringIO()
-    writer = csv.writer(table, delimiter=";")
-    writer.writerow(["berita", "tagging"])
-    for k in ROWS.values():
-        writer.writerow(rows[k])
-    config = write_project(root, """
-        [project]
-        name = "web-ui"
-        [[sources]]
-        name = "pratiwi2017"
-        format = "csv"
-        path = "pratiwi.csv"
-        delimiter = ";"
-        license = "CC-BY-4.0"
-        redistributable = true
-        retrieved_at = "2026-11-26"
-        columns = { text = "berita" }
-        labels = { veracity = "tagging" }
-        label_values = { Valid = "valid", Hoax = "hoax" }
-        [annotate]
-        overlap = 2
-        [adjudicate]
-        min_annotators = 1
-        [release]
-        annotations_creators = ["expert-generated"]
-        """, {"pratiwi.csv": table.getvalue(),
-              **{name: (REPO / name).read_text(encoding="utf-8") for name in ("annotations/GUIDELINES.md",
-                                                                              "schema/labels.json")}})
-    env = {"LABEL_STUDIO_URL": labelstudio_server.url, "LABEL_STUDIO_API_KEY": labelstudio_server.credentials().key}
-    with pytest.MonkeyPatch.context() as mp:
-        for k, v in env.items():
-            mp.setenv(k, v)
-        mp.chdir(root)
-        _cli("prepare", "--config", str(config))
+    config = team_project(root, "web-ui", list(ROWS.values()))
+    env = server_env(labelstudio_server)
+    with in_project(root, env):
+        cli("prepare", "--config", str(config))
         docs = {d["id"]: d for d in read_jsonl(root / "work/segment/documents.jsonl")}
         passwords = {}
         for email, name in (("sari@example.org", "Sari"), ("budi@example.org", "Budi")):
-            said = _cli("annotate", "annotators", "add", email, "--name", name, "--config", str(config))
+            said = cli("annotate", "annotators", "add", email, "--name", name, "--config", str(config))
             passwords[email] = re.search(r"with the password (\S+) ", said).group(1)
-        _cli("annotate", "push", "--config", str(config))
+        cli("annotate", "push", "--config", str(config))
         admin = connect(labelstudio_server.credentials(), retries=3)
         project = admin.get("api/projects/", title="web-ui")["results"][0]
         tasks = {doc: refs[0].id for doc, refs in task_index(admin, project["id"])[0].items()}
@@ -257,36 +216,146 @@ def _table(release: Path, config: str) -> list[dict]:
     return rows
 
 
+def _run(team, *args: str) -> str:
+    with in_project(team["root"], team["env"]):
+        return cli(*args, "--config", str(team["config"]))
+
+
+def _newest_release(team) -> Path:
+    return max((team["root"] / "releases").iterdir(), key=lambda p: tuple(map(int, p.name.split("."))))
+
+
 def test_web_ui_release_holds_exactly_what_was_selected(team):
     assert set(team["selected"]) == {"sari@example.org", "budi@example.org"}, "the browser tests did not finish"
-    cfg = str(team["config"])
-    with pytest.MonkeyPatch.context() as mp:
-        for k, v in team["env"].items():
-            mp.setenv(k, v)
-        mp.chdir(team["root"])
-        pulled = _cli("annotate", "pull", "--config", cfg)
-        assert "annotators: annotator-1, annotator-2" in pulled or "annotators: annotator-2, annotator-1" in pulled
-        _cli("validate", "--config", cfg)
-        _cli("agreement", "--config", cfg)
-        _cli("adjudicate", "--config", cfg)
-        _cli("build", "--config", cfg)
+    pulled = _run(team, "annotate", "pull")
+    assert "annotators: annotator-1, annotator-2" in pulled or "annotators: annotator-2, annotator-1" in pulled
+    _run(team, "validate")
+    _run(team, "agreement")
+    _run(team, "adjudicate")
+    # the two disagreed on every document: all are left open for review, none gets gold
+    summary = json.loads((team["root"] / "annotations/gold/adjudication.json").read_text())
+    assert sorted(summary["open_documents"]) == sorted(team["role"].values()) and summary["gold_documents"] == 0
+    _run(team, "build")
     people = {"sari@example.org": "annotator-1", "budi@example.org": "annotator-2"}
-    release = next((team["root"] / "releases").iterdir())
+    release = _newest_release(team)
     raw = [r for r in _table(release, "raw_annotations") if r["kind"] == "annotation" and not r["was_cancelled"]]
     got = {(r["annotator"], r["document_id"]): _row_sets(r) for r in raw}
     want = {(people[email], doc): sel for email, by_doc in team["selected"].items() for doc, sel in by_doc.items()}
     assert got == want
     assert not any(os.sep in str(v) or "@" in str(v) for r in raw for v in (r["annotator"], r["project"]))
-
-    # gold: what both gave
-    role = team["role"]
     docs = {r["document_id"]: r for r in _table(release, "documents")}
-    hoax, text = docs[role["hoax"]], team["docs"][role["hoax"]]["text"]
+    assert {docs[d]["annotation_status"] for d in team["role"].values()} == {"unadjudicated"}
+    assert all(docs[d]["entities"] == [] for d in team["role"].values())
+
+
+def test_web_ui_review_in_label_studio_decides_the_gold(team, browser):
+    """A third person reviews the open documents in the review project, taking one annotator's version over
+    with one action and correcting it; the next release's gold is exactly the reviewer's."""
+    said = _run(team, "annotate", "annotators", "add", "rina@example.org", "--name", "Rina")
+    team["passwords"]["rina@example.org"] = re.search(r"with the password (\S+) ", said).group(1)
+    pushed = _run(team, "annotate", "push", "--review")
+    assert "imported 3" in pushed
+    admin = team["admin"]
+    review = admin.get("api/projects/", title="web-ui-review")["results"][0]
+    rina = _person(team, browser, "rina@example.org")
+    role, docs = team["role"], team["docs"]
+    tasks = {doc: refs[0].id for doc, refs in task_index(admin, review["id"])[0].items()}
+    with screenshots_on_failure([rina], "rina"):
+        for doc_id, task_id in sorted(tasks.items()):
+            # from the task list: the label stream shows no other versions
+            rina.open_task(review["id"], task_id, docs[doc_id]["text"])
+            assert rina.header().startswith(f"{doc_id} (review: ")
+            assert {"annotator-1", "annotator-2", "agreed"} <= set(rina.version_tabs())
+            text = docs[doc_id]["text"]
+            # her annotation starts from what both gave alike
+            both = {"hoax": {"Heru", "Jawa Timur", "China", "Jatim adalah produsen lele terbesar secara nasional"}}
+            assert set(rina.highlights()) == both.get(next(r for r, d in role.items() if d == doc_id), set())
+            if doc_id == role["hoax"]:
+                rina.duplicate_version("annotator-2")  # Budi's, without his Kota Haikou
+                rina.delete_region(_at(text, "Kota Haikou")[0])
+            elif doc_id == role["fish"]:
+                rina.duplicate_version("annotator-1")  # Sari's document label, and Budi's claim added
+                claim = _at(text, "ikan lele tidak menyebabkan sel kanker")
+                rina.mark("CLAIM", *claim)
+                rina.click_region(claim[0])
+                rina.check("yes")
+                rina.check("assertion")
+            else:
+                rina.duplicate_version("annotator-2")
+            rina.submit()
+    rina.close()
+    _run(team, "annotate", "pull", "--project", "web-ui-review")
+    _run(team, "adjudicate")
+    summary = json.loads((team["root"] / "annotations/gold/adjudication.json").read_text())
+    assert summary["open_documents"] == [] and summary["counts"]["gold_review"] == 3
+    _run(team, "build")
+    release = _newest_release(team)
+    rows = {r["document_id"]: r for r in _table(release, "documents")}
+    hoax, text = rows[role["hoax"]], docs[role["hoax"]]["text"]
     heru, claim = _at(text, "Heru"), _at(text, "Jatim adalah produsen lele terbesar secara nasional")
     assert {(e["type"], *e["offsets"][0]) for e in hoax["entities"]} == {
         ("PER", *heru), ("LOC", *_at(text, "Jawa Timur")), ("LOC", *_at(text, "China"))}
     speakers = {e["id"]: tuple(e["offsets"][0]) for e in hoax["entities"]}
     assert [(tuple(c["offsets"][0]), c["checkworthy"], c["kind"], speakers[c["speaker_id"]])
             for c in hoax["claims"]] == [(claim, "yes", "reported", heru)]
-    # one marked two places, the other nothing: no gold span
-    assert docs[role["jakarta"]]["entities"] == [] and hoax["annotation_status"] == "gold"
+    fish, text = rows[role["fish"]], docs[role["fish"]]["text"]
+    assert [(tuple(c["offsets"][0]), c["checkworthy"], c["kind"]) for c in fish["claims"]] == [
+        (_at(text, "ikan lele tidak menyebabkan sel kanker"), "yes", "assertion")]
+    assert {(d["name"], d["value"], d["provenance"]) for d in fish["doc_labels"]} == {
+        ("veracity", "valid", "annotation:review")}
+    jakarta, text = rows[role["jakarta"]], docs[role["jakarta"]]["text"]
+    assert {(e["type"], *e["offsets"][0]) for e in jakarta["entities"]} == {
+        ("LOC", *_at(text, "Kota Haikou")), ("LOC", *_at(text, "China"))}
+    assert {rows[d]["annotation_status"] for d in role.values()} == {"gold"}
+    assert {(rows[d]["adjudication"]["method"], rows[d]["adjudication"]["reviewed"], rows[d]["adjudication"]["machine"],
+             rows[d]["adjudication"]["annotators"]) for d in role.values()} == {("review", True, False, 2)}
+    reviews = [r for r in _table(release, "raw_annotations") if r["kind"] == "review"]
+    assert sorted(r["document_id"] for r in reviews) == sorted(role.values())
+    assert {r["annotator"] for r in reviews} == {"annotator-3"}
+
+
+def _at_path(body, key: str):
+    for part in key.split("."):
+        body = len(body) if part == "length" else body[int(part)] if isinstance(body, list) else body[part]
+    return body
+
+
+def test_web_ui_round_report_renders_and_shows_the_figures_of_its_json(team, browser):
+    """`newsbench report` after the round: one self-contained HTML page whose every figure equals its JSON."""
+    from PIL import Image, ImageStat
+
+    out = team["root"] / "work/report-test"
+    _run(team, "report", "--out", str(out))
+    rep = json.loads((out / "report.json").read_text())
+    page_html = (out / "report.html").read_text()
+    assert not re.search(r"""(src|href)=["'](?!http://127\.0\.0\.1)""", page_html), "no external assets"
+    assert "<svg" in page_html and "<script" not in page_html
+    # what happened in the round: Sari and Budi on three documents, Rina's review left out of every figure
+    assert {(r["annotator"], r["submitted"]) for r in rep["progress"]} == {("annotator-1", 3), ("annotator-2", 3)}
+    assert rep["documents_with_two_or_more"] == 3
+    assert [p["annotators"] for p in rep["agreement"]["pairs"]] == [["annotator-1", "annotator-2"]]
+    kinds = {(d["document_id"], d["layer"]) for d in rep["disagreements"]}
+    assert {(team["role"]["hoax"], "entity"), (team["role"]["fish"], "claim")} <= kinds
+    assert {d["resolved"] for d in rep["disagreements"]} == {"review by annotator-3"}
+    assert all(d["task_url"].startswith(team["env"]["LABEL_STUDIO_URL"]) for d in rep["disagreements"])
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    try:
+        page.goto((out / "report.html").as_uri())
+        shot = out / "report.png"
+        page.screenshot(path=str(shot), full_page=True)
+        image = Image.open(shot).convert("L")
+        assert image.height > 900 and ImageStat.Stat(image).stddev[0] > 10, "the page renders blank"
+        shown = page.eval_on_selector_all("[data-k]", "els => els.map(e => [e.dataset.k, e.textContent])")
+        assert len(shown) > 50
+        for key, text in shown:
+            want = _at_path(rep, key) if key != "disagreements.open" else sum(
+                1 for d in rep["disagreements"] if not d["resolved"])
+            if want is None:
+                assert text == "-", key
+            elif isinstance(want, float):
+                assert float(text) == pytest.approx(want, abs=5.01e-4), key  # shown to 3 decimals
+            else:
+                assert text == str(want), key
+        assert page.locator("svg rect").count() >= 4
+    finally:
+        page.close()
