@@ -19,6 +19,7 @@ from builder.errors import EXIT_USAGE, NewsbenchError
 # ("import_" is `newsbench import`, since `import` is a Python keyword).
 COMMANDS: list[str] = [
     "ingest", "clean", "dedup", "split", "segment", "prepare", "annotate", "validate", "agreement", "adjudicate",
+    "report",
     "import_", "evaluate", "baseline", "build", "diff", "publish", "demo",
 ]
 
