@@ -19,8 +19,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     add_config_option(p)
     p.add_argument("--version", default=None, help="the version to build (default: chosen from the changes)")
     p.add_argument("--documents", default=None, help="corpus JSONL (default: release.documents or work/segment/)")
-    p.add_argument("--results", default=None, help="baseline scores JSON to put in the card (release.results)")
-    p.add_argument("--agreement", default=None, help="agreement JSON to put in the card (release.agreement)")
+    p.add_argument("--results", default=None, help="baseline scores JSON to put in the card (release.results; "
+                   "without it, the newest release's results while that file is unchanged)")
+    p.add_argument("--no-results", action="store_true", help="build without baseline scores, even inherited ones")
+    p.add_argument("--agreement", default=None, help="an agreement JSON to show instead of the one the build "
+                   "computes from the raw annotations (release.agreement)")
     p.add_argument("--include-restricted", action="store_true", default=None,
                    help="keep sources that may not be redistributed; the release is private and cannot be published")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
@@ -31,14 +34,21 @@ def run(args: argparse.Namespace) -> int:
     config = config_of(args)
     with Bars(enabled=not args.no_progress, unit=" docs") as bars:
         result = build_release(config, version=args.version, documents=args.documents, results=args.results,
-                               agreement=args.agreement, include_restricted=args.include_restricted, progress=bars)
+                               agreement=args.agreement, include_restricted=args.include_restricted,
+                               inherit_results=not args.no_results, progress=bars)
     m = result.manifest
     what = "unchanged (same inputs)" if result.status == "unchanged" else "built"
     print(f"release {result.version} {what}: {result.path}")
+    shown = m["inputs"].get("results") or []
+    if shown and not (args.results or config.release.results):
+        print(f"baseline scores: {shown[0]['path']} (given to an earlier build; --no-results leaves them out)")
     print(f"visibility: {'public' if result.public else 'PRIVATE (publish refuses it): ' + ', '.join(m['restricted_sources'])}")
     for name, s in sorted(m["statistics"]["sources"].items()):
         if s["excluded"]:
             print(f"left out by the licence gate: {s['excluded']} document(s) of '{name}' (licence {s['license']!r})")
+    for w in m.get("card_warnings") or []:
+        print(f"card: {w['section']} says \"{w['sentence']}\", but {w['data']}: correct the section",
+              file=sys.stderr)
     if m.get("previous"):
         print(f"version step from {m['previous']}: {m['bump']} ({'; '.join(m['bump_reasons'])})")
     for config_name, splits in m["configs"].items():

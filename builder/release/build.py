@@ -29,10 +29,10 @@ from builder.errors import ConfigError, DataInvalidError
 from builder.jsonl import write_json
 from builder.labels import label_schema_of
 from builder.parallel import worker_count
-from builder.release.card import CardContext, annotations_creators, render_card
+from builder.release.card import CardContext, annotations_creators, contradictions, render_card
 from builder.release.charts import draw_charts
 from builder.release.conformance import table_problems
-from builder.release.diff import Changes, compare, read_documents, with_split
+from builder.release.diff import Changes, compare, read_documents, section_changes, with_split
 from builder.release.features import CONFIGS, release_features, release_labels
 from builder.release.inputs import ReleaseInputs, collect_inputs, input_digests
 from builder.release.layout import CARD, MANIFEST, RESULTS, ReleaseFolder, concat_table, list_versions, \
@@ -74,11 +74,13 @@ class BuildResult:
 
 def build_release(config: Config, *, version: str | None = None, documents: str | Path | None = None,
                   results: str | Path | None = None, agreement: str | Path | None = None,
-                  include_restricted: bool | None = None, progress: Progress | None = None) -> BuildResult:
+                  include_restricted: bool | None = None, inherit_results: bool = True,
+                  progress: Progress | None = None) -> BuildResult:
     """Build the next release (or `version`) from the project's inputs; see the module docstring for the rules."""
     rel = config.release
     restricted = bool(rel.include_restricted if include_restricted is None else include_restricted)
-    inputs = collect_inputs(config, documents=documents, results=results, agreement=agreement)
+    inputs = collect_inputs(config, documents=documents, results=results, agreement=agreement,
+                            inherit=inherit_results)
     digests = input_digests(inputs, config.root)
     settings = release_config(config, restricted)
     ident = identity(digests, settings)
@@ -127,6 +129,7 @@ def _build(config: Config, inputs: ReleaseInputs, digests: dict[str, Any], setti
     if previous is not None:
         changes = compare(read_documents(ReleaseFolder(previous)), with_split(tables["documents"]),
                           claim_label=labels.claim_label)
+        changes.sections = section_changes(ReleaseFolder(previous).manifest.get("inputs", {}), digests)
         bump, reasons = required_bump(ReleaseFolder(previous).manifest, digests, changes)
     version = choose_version(version, previous.name if previous else None, bump, reasons,
                               config.release.first_version)
@@ -148,9 +151,49 @@ def _build(config: Config, inputs: ReleaseInputs, digests: dict[str, Any], setti
         "statistics": statistics(rows, tables),
     }
     manifest["statistics"]["pre_annotation_edits"] = rows.edits.report([*labels.entity_types, labels.claim_label])
+    if inputs.agreement is None:
+        manifest["statistics"]["agreement"] = release_agreement(config, inputs, schema, set(rows.included), work)
     manifest["annotations_creators"] = annotations_creators(config, manifest["statistics"])
+    manifest["card_warnings"] = contradictions(
+        {p.stem: p.read_text(encoding="utf-8") for p in inputs.card_sections}, manifest["statistics"])
     path = _write(root, version, tables, features, manifest, inputs, config, schema, rows)
     return BuildResult(version, path, "built", ReleaseFolder(path).manifest)
+
+
+def planned_release(config: Config) -> tuple[str | None, list[str]]:
+    """The newest release and, when a plain `build` would cut a new version, the input roles that changed
+    (empty: the inputs are those of the newest release, which a build only verifies)."""
+    restricted = bool(config.release.include_restricted)
+    inputs = collect_inputs(config)
+    digests = input_digests(inputs, config.root)
+    ident = identity(digests, release_config(config, restricted))
+    versions = list_versions(releases_dir(config))
+    if not versions:
+        return None, ["no release yet"]
+    newest = ReleaseFolder(releases_dir(config) / versions[-1]).manifest
+    if newest.get("identity") == ident:
+        return versions[-1], []
+    return versions[-1], changed_roles(newest, digests) or ["config"]
+
+
+def release_agreement(config: Config, inputs: ReleaseInputs, schema: Any, released: set[str],
+                      work: Path) -> dict[str, Any] | None:
+    """Agreement between the annotators of the released documents, from the raw annotation records (the
+    tables `newsbench agreement` writes, without its local file names); None without raw annotations."""
+    if not inputs.raw:
+        return None
+    from builder.check.agreement import agreement_report
+    from builder.check.validate.corpus import Corpus
+    from builder.stage import RejectSink
+
+    rejects = RejectSink("build-agreement", work / "agreement_rejects.jsonl")
+    try:
+        result, _ = agreement_report(list(inputs.raw), schema, Corpus(inputs.documents), rejects,
+                                     claim_match=str(config.agreement.claim_match), language=config.language,
+                                     only=released)
+    finally:
+        rejects.close()
+    return result
 
 
 def _existing(path: Path, ident: str, digests: dict[str, Any], config: Config) -> BuildResult:

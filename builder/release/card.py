@@ -72,7 +72,7 @@ class CardContext:
             hand={p.stem: p.read_text(encoding="utf-8").strip() for p in inputs.card_sections},
             stage_stats={p.parent.name: _load(p) for p in inputs.stage_stats},
             results=_load(inputs.results) if inputs.results else None,
-            agreement=_load(inputs.agreement) if inputs.agreement else None,
+            agreement=_load(inputs.agreement) if inputs.agreement else manifest["statistics"].get("agreement"),
             history=history,
             charts=charts,
             pretty_name=rel.pretty_name or str(config.project.name),
@@ -87,21 +87,51 @@ def _load(path: Path) -> Any:
     return orjson.loads(Path(path).read_bytes())
 
 
-def annotations_creators(config: Config, stats: dict[str, Any]) -> list[str]:
-    """How the labels were made, as the Hub's `annotations_creators` values.
+def _n(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
-    Span annotations need a truthful statement in `release.annotations_creators`; without spans, document
-    labels that came with a source are "found" and a corpus without labels is "no-annotation".
-    """
+
+PEOPLE_CREATORS = ("expert-generated", "crowdsourced", "other")  # how people annotated, as the Hub names it
+
+
+def who_decided(stats: dict[str, Any]) -> dict[str, int]:
+    """Released documents whose spans people decided, only accounts of programs decided (`machine`), and gold
+    records that do not say (`undeclared`: made before adjudication recorded it, or by hand)."""
+    decided = stats.get("decided", {})
+    people = sum(v.get("people", 0) for split in decided.values() for v in split.values())
+    machine = sum(v.get("machine", 0) for split in decided.values() for v in split.values())
+    with_spans = sum(n for split in stats.get("documents", {}).values() for status, n in split.items()
+                     if status in ("gold", "silver"))
+    return {"people": people, "machine": machine, "undeclared": max(with_spans - people - machine, 0)}
+
+
+def annotations_creators(config: Config, stats: dict[str, Any]) -> list[str]:
+    """How the labels were made, as the Hub's `annotations_creators` values, from the data: `machine-generated`
+    when accounts of programs decided spans, `found` for document labels that came with a source, and for spans
+    people decided, how they worked (`release.annotations_creators`: expert-generated or crowdsourced). Gold
+    records that do not say who decided them need the whole statement in `release.annotations_creators`."""
     declared = list(config.release.annotations_creators or [])
-    if declared:
-        return declared
-    if stats.get("gold_documents"):
-        raise ConfigError("the release holds span annotations but the config does not say how they were made",
-                          where=str(config.path or "config") + " [release]",
-                          fix='set annotations_creators = ["expert-generated"] (or crowdsourced, machine-generated, ...)')
-    has_doc_labels = any(stats.get("doc_label", {}).values())
-    return ["found"] if has_doc_labels else ["no-annotation"]
+    who = who_decided(stats)
+    where = str(config.path or "config") + " [release]"
+    out: list[str] = []
+    if who["people"]:
+        kinds = [c for c in declared if c in PEOPLE_CREATORS]
+        if not kinds:
+            raise ConfigError(f"{who['people']} released documents have spans people decided, but the config does "
+                              "not say how they annotated", where=where,
+                              fix='set annotations_creators = ["expert-generated"] (or ["crowdsourced"])')
+        out += kinds
+    if who["undeclared"]:
+        if not declared:
+            raise ConfigError("the release holds span annotations but the config does not say how they were made",
+                              where=where, fix='set annotations_creators = ["expert-generated"] (or crowdsourced, '
+                                               'machine-generated, ...)')
+        out += declared
+    if who["machine"]:
+        out.append("machine-generated")
+    if any(n for split in stats.get("doc_label_origin", {}).values() for k, n in split.items() if k == "source"):
+        out.append("found")
+    return list(dict.fromkeys(out)) or ["no-annotation"]
 
 
 # ---- YAML header -------------------------------------------------------------------------------------------
@@ -314,16 +344,97 @@ def _left_out(m: dict[str, Any]) -> str:
 
 
 def _agreement(ctx: CardContext) -> str:
-    if ctx.agreement is not None:
-        return json_markdown(ctx.agreement)
     a = ctx.manifest["statistics"]["annotators"]
-    if a["annotators"] == 0:
-        return "No agreement figures: the release holds no annotator's annotations."
-    if a["documents_with_two_or_more"] == 0:
+    g = ctx.agreement
+    if not isinstance(g, dict) or not g.get("documents", {}).get("two_or_more_annotators"):
+        if a["annotators"] == 0:
+            return "No agreement figures: the release holds no annotator's annotations."
         return (f"No agreement figures: {a['annotators']} annotator(s), and no document was annotated by two or "
-                "more people.")
-    return (f"{a['documents_with_two_or_more']} documents have two or more annotators, but no agreement report "
-            "was given to the build (run `newsbench agreement` and set release.agreement).")
+                "more of them.")
+    d = g["documents"]
+    parts = [f"Computed by the build from the raw annotations of the released documents: {d['two_or_more_annotators']}"
+             f" of {d['annotated']} annotated documents have two or more annotators ({d['annotators']} annotators "
+             f"in all). {g.get('method', {}).get('spans', '')}".strip()]
+    parts.append("Span F1 between annotators, per label (strict: same offsets and label; partial: overlapping, "
+                 "same label):\n\n" + table(["layer", "label", "spans (a)", "spans (b)", "strict F1", "partial F1"], [
+                     [r["layer"], r["label"], r["spans_a"], r["spans_b"], _scalar(r["strict_f1"]),
+                      _scalar(r["partial_f1"])] for r in g.get("per_label", []) if r["spans_a"] or r["spans_b"]]))
+    if g.get("per_pair"):
+        parts.append("Per pair of annotators (entities and claims):\n\n" + table(
+            ["annotator", "annotator", "strict F1", "partial F1"],
+            [[r["annotator_a"], r["annotator_b"], _scalar(r["strict_f1"]), _scalar(r["partial_f1"])]
+             for r in g["per_pair"]]))
+    parts.append("Krippendorff's alpha over tokens, and kappa of the claim attributes and document labels:\n\n"
+                 + table(["what", "measure", "value", "units"],
+                         [[r["layer"], "alpha", _scalar(r["alpha"]), f"{r['tokens']} tokens"]
+                          for r in g.get("alpha", [])]
+                         + [[r["what"], f"kappa ({r['method']})" if r.get("method") else "kappa",
+                             "-" if r["kappa"] is None else _scalar(r["kappa"]), r["units"]]
+                            for r in g.get("kappa", [])]))
+    return "\n\n".join(parts)
+
+
+def _who(ctx: CardContext) -> str:
+    st = ctx.manifest["statistics"]
+    splits = _splits(ctx.manifest)
+    who = who_decided(st)
+    rows = []
+    for method in ("review", "ground_truth", "majority", "preferred"):
+        for by in ("people", "machine"):
+            counts = [st.get("decided", {}).get(s, {}).get(method, {}).get(by, 0) for s in splits]
+            if any(counts):
+                rows.append([METHOD_TEXT[method], "accounts of programs" if by == "machine" else "people", *counts])
+    counts = [st.get("documents", {}).get(s, {}).get("gold", 0) + st.get("documents", {}).get(s, {}).get("silver", 0)
+              - sum(v for m in st.get("decided", {}).get(s, {}).values() for v in m.values()) for s in splits]
+    if any(counts):
+        rows.append(["gold records that do not say how they were decided", "as `release.annotations_creators` "
+                     "states", *counts])
+    waiting = [st.get("documents", {}).get(s, {}).get("unadjudicated", 0) for s in splits]
+    if any(waiting):
+        rows.append(["annotated, left open by adjudication (spans only in `raw_annotations`)", "", *waiting])
+    if not rows:
+        return "No document of this release has annotated spans."
+    per_doc = st.get("annotators_per_document", {})
+    sizes = sorted({k for s in per_doc.values() for k in s}, key=int)
+    text = (f"From the gold records and the raw annotations: spans of {who['people']} documents were decided by "
+            f"people, of {who['machine']} by accounts of programs only (`annotation_status` silver); "
+            f"{_n(st['annotators']['annotators'], 'account')} annotated. Each document's `adjudication` field says "
+            "how.\n\n"
+            + table(["how the spans were decided", "by", *splits], rows))
+    if sizes:
+        text += "\n\nAnnotators per document with spans:\n\n" + table(
+            ["annotators", *splits], [[k, *(per_doc.get(s, {}).get(k, 0) for s in splits)] for k in sizes])
+    return text
+
+
+METHOD_TEXT = {"review": "a reviewer's decision (review project)", "ground_truth": "the ground-truth annotation",
+               "majority": "what more than half of the annotators gave", "preferred": "a chosen annotator's version "
+               "(`adjudicate --prefer`)"}
+
+
+# sentences of hand-written sections that the data can contradict: (pattern, is it contradicted?, what is true)
+CONTRADICTIONS = (
+    (r"\bno agreement\b", lambda st: bool((st.get("agreement") or {}).get("documents", {}).get("two_or_more_annotators")),
+     lambda st: f"{st['agreement']['documents']['two_or_more_annotators']} documents have two or more annotators "
+                "and the card shows their agreement"),
+    (r"\b(one|a single) annotator\b", lambda st: st["annotators"]["annotators"] > 1,
+     lambda st: f"{st['annotators']['annotators']} accounts annotated"),
+    (r"\b(language model|no person|machine-generated)\b", lambda st: who_decided(st)["people"] > 0,
+     lambda st: f"people decided the spans of {who_decided(st)['people']} documents"),
+)
+
+
+def contradictions(hand: dict[str, str], stats: dict[str, Any]) -> list[dict[str, str]]:
+    """Sentences of the hand-written card sections that say what the data contradicts (the build warns)."""
+    import re
+
+    found = []
+    for name, text in sorted(hand.items()):
+        for sentence in re.split(r"(?<=[.!?])\s+", " ".join(text.split())):
+            for pattern, contradicted, truth in CONTRADICTIONS:
+                if re.search(pattern, sentence, re.I) and contradicted(stats):
+                    found.append({"section": f"card/{name}.md", "sentence": sentence, "data": truth(stats)})
+    return found
 
 
 def _edits(m: dict[str, Any]) -> str:
@@ -407,6 +518,7 @@ def render_card(ctx: CardContext) -> str:
         "### Spans left out of `ner` and `claims`\n\n" + _left_out(m),
         "## Charts\n\n" + "\n\n".join(f"![{c.removesuffix('.png').replace('_', ' ')}]({c})" for c in ctx.charts)
         if ctx.charts else "",
+        "## Who annotated\n\n" + _who(ctx),
         "## Agreement\n\n" + _agreement(ctx),
         "## Pre-annotation edits\n\n" + _edits(m),
         "## Baseline scores\n\n" + (_results(ctx.results) if ctx.results is not None

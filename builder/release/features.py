@@ -22,8 +22,10 @@ from builder.labels import LabelSchema, class_label_names
 
 CONFIGS = ("documents", "ner", "claims", "raw_annotations")
 UNANNOTATED = "unannotated"
+UNADJUDICATED = "unadjudicated"  # annotated, but left open by adjudication: its annotations are in raw_annotations
 GOLD = "gold"
-SPAN_STATUSES = (GOLD, "silver")  # silver: spans made by a model, or not reviewed by a person
+SILVER = "silver"
+SPAN_STATUSES = (GOLD, SILVER)  # silver: spans made by a model, or not reviewed by a person
 
 _S = Value("string")
 _I32 = Value("int32")
@@ -90,6 +92,9 @@ def release_features(labels: ReleaseLabels) -> dict[str, Features]:
         "claims": List(claim_span),
         "relations": List({"id": _S, "type": _S, "arg1_id": _S, "arg2_id": _S, "normalized": _NORMALIZED}),
         "doc_labels": List({"name": _S, "value": _S, "provenance": _S, "annotator": _S}),
+        # how the spans were decided (null for a document without gold): review, ground_truth, majority or
+        # preferred; by how many annotators; whether only accounts of programs (machine) decided them
+        "adjudication": {"method": _S, "annotators": _I32, "reviewed": Value("bool"), "machine": Value("bool")},
     }
     if doc_labels:
         documents["labels"] = doc_labels
@@ -116,7 +121,7 @@ def release_features(labels: ReleaseLabels) -> dict[str, Features]:
     raw = {
         "id": _S,
         "document_id": _S,
-        "kind": _S,  # annotation | prediction
+        "kind": _S,  # annotation | review (a reviewer's decision) | prediction
         "annotation_id": Value("int64"),
         "task_id": Value("int64"),
         "annotator": _S,

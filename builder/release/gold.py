@@ -66,7 +66,7 @@ def _gold_batch(lines: list[tuple[str, int, bytes]]) -> list[tuple[str, str, str
                 out.append(("", f"{path}:{line}", "", b"", [build_problem(path, line, "the line is not a JSON object")]))
                 continue
             problems = record_problems(record, _GOLD_SCHEMA, path, line)
-            layers = {k: record[k] for k in LAYER_KEYS if k in record}
+            layers = {k: record[k] for k in (*LAYER_KEYS, "adjudication") if k in record}
             out.append((str(record.get("id")), f"{path}:{line}", str(record.get("text_sha256")),
                         orjson.dumps(layers), problems))
     return out

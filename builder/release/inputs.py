@@ -53,9 +53,27 @@ def _optional(config: Config, value: str | Path | None, what: str) -> Path | Non
     return path
 
 
+def inherited_results(config: Config) -> Path | None:
+    """The baseline results the newest release was built with, while that file is unchanged: results given once
+    (`build --results FILE`) stay an input of the next builds, so that a plain `build` does not cut a version
+    without them. A file that changed or went missing is not inherited (the build then says so)."""
+    from builder.release.layout import ReleaseFolder, list_versions, releases_dir
+
+    root = releases_dir(config)
+    versions = list_versions(root) if root.is_dir() else []
+    if not versions:
+        return None
+    shown = ReleaseFolder(root / versions[-1]).manifest.get("inputs", {}).get("results") or []
+    if not shown:
+        return None
+    path = config.resolve(shown[0]["path"])
+    return path if path.is_file() and file_digest(path) == shown[0]["sha256"] else None
+
+
 def collect_inputs(config: Config, *, documents: str | Path | None = None, results: str | Path | None = None,
-                   agreement: str | Path | None = None) -> ReleaseInputs:
-    """Find every input of a build from the config; missing required inputs raise a located InputError."""
+                   agreement: str | Path | None = None, inherit: bool = True) -> ReleaseInputs:
+    """Find every input of a build from the config; missing required inputs raise a located InputError.
+    Baseline results come from `results`, else `release.results`, else (with `inherit`) the newest release's."""
     rel = config.release
     annotations = config.resolve(config.project.annotations_dir)
     doc_path = config.resolve(documents or rel.documents or corpus_path(config))
@@ -73,7 +91,8 @@ def collect_inputs(config: Config, *, documents: str | Path | None = None, resul
         raw=tuple(sorted(raw_dir.glob("*.jsonl"))) if raw_dir.is_dir() else (),
         label_schema=label_schema,
         document_schema=SCHEMA_DIR / "document.schema.json",
-        results=_optional(config, results or rel.results, "results"),
+        results=_optional(config, results or rel.results, "results") or (inherited_results(config) if inherit
+                                                                            else None),
         agreement=_optional(config, agreement or rel.agreement, "agreement"),
         card_sections=tuple(sorted(card_dir.glob("*.md"))) if card_dir and card_dir.is_dir() else (),
         stage_stats=stats,
@@ -81,10 +100,12 @@ def collect_inputs(config: Config, *, documents: str | Path | None = None, resul
 
 
 def _relative(path: Path, root: Path) -> str:
+    """The path inside the project; a file outside it is named by its file name only (a release never holds
+    a local absolute path)."""
     try:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
-        return path.resolve().as_posix()
+        return f"(outside the project)/{path.name}"
 
 
 def input_digests(inputs: ReleaseInputs, root: Path) -> dict[str, list[dict[str, str]]]:

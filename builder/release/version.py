@@ -8,6 +8,7 @@ settings that change what a release holds or says: the same identity is the same
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +84,12 @@ def required_bump(previous: dict[str, Any], digests: dict[str, Any], changes: Ch
         return "minor", minor
     reasons = [f"{n} {layer} {label} span(s) {what}" for (layer, label, what), n in sorted(changes.spans.items())]
     reasons += [f"{len(changes.retexted)} document text(s) corrected"] if changes.retexted else []
+    values = Counter()
+    for (name, _), n in changes.claim_values.items():
+        values[name] += n
+    reasons += [f"{n} claim {name} value(s) changed" for name, n in sorted(values.items())]
+    reasons += [f"{n} document(s) {step}" for step, n in sorted(changes.status.items())
+                if not step.startswith("unannotated")]
     reasons += [f"{r.replace('_', ' ')} changed" for r in roles if r not in ("documents", "gold")]
     return "patch", reasons or ["inputs changed"]
 

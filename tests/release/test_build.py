@@ -166,13 +166,24 @@ def test_release_diff_command_lists_changes_per_label(tmp_path, capsys):
     build_release(config)
     gold = tmp_path / "annotations" / "gold" / "gold.jsonl"
     records = read_jsonl(gold)
+    lost = records[2]["id"]
     records[2]["entities"] = []  # document 3 loses its LOC
+    flipped = next(r for r in records if r["claims"])
+    claim = flipped["claims"][0]
+    claim["checkworthy"] = "no" if claim["checkworthy"] == "yes" else "yes"  # and a claim its check-worthiness
+    old_value = "yes" if claim["checkworthy"] == "no" else "no"
     write_jsonl(gold, records)
+    (tmp_path / "card" / "limitations.md").write_text("A new limitation.\n")
     build_release(config)
     capsys.readouterr()
     assert main(["diff", "1.0.0", "1.0.1", "--config", str(config_path)]) == 0
     out = capsys.readouterr().out
-    assert "### 1.0.1 (from 1.0.0)" in out and "| entities | LOC | 0 | 1 | 0 |" in out
+    assert "### 1.0.1 (from 1.0.0)" in out and f"| entities | LOC | 0 | 1 | 0 | `{lost}` |" in out
+    assert f"| checkworthy | {old_value} -> {claim['checkworthy']} | 1 | `{flipped['id']}` |" in out
+    assert "Card sections added: `limitations.md`." in out
+    assert main(["diff", "1.0.0", "1.0.1", "--json", "--config", str(config_path)]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["where"]["entities/LOC/removed"] == [lost]
     assert main(["diff", "1.0.0", "9.9.9", "--config", str(config_path)]) == 2
     err = capsys.readouterr().err
     assert "no release '9.9.9'" in err and "use one of: 1.0.0, 1.0.1" in err

@@ -38,7 +38,7 @@ def test_card_yaml_header_describes_the_release(two_releases):
                 "annotations_creators", "source_datasets", "pretty_name"):
         assert header[key], key
     assert header["license"] == "cc-by-4.0" and header["language"] == ["id"]
-    assert header["annotations_creators"] == ["expert-generated"]
+    assert header["annotations_creators"] == ["expert-generated", "found"]  # the veracity labels came with the source
     assert [c["config_name"] for c in header["configs"]] == ["documents", "ner", "claims", "raw_annotations"]
     for c in header["configs"]:
         for entry in c["data_files"]:
@@ -60,8 +60,11 @@ def test_card_sections_come_from_the_data_and_the_card_folder(two_releases):
     assert "third-party news" in body and "real people" in body
     assert "### 1.0.1 (from 1.0.0)" in body and "### 1.0.0" in body  # the changelog keeps the history
     assert "| LOC | 2 | 1 | 1 |" in (first.path / "README.md").read_text()  # entities per split (train, val, test)
-    assert "No agreement figures" not in body  # two annotators on one document: a report is asked for
-    assert "no agreement report was given" in body
+    # two annotators on one document: the build computes their agreement and shows it as tables
+    assert "No agreement figures" not in body and "1 of " in body.split("## Agreement", 1)[1].split("##")[0]
+    assert "| entity | ORG | 1 | 0 | 0 | 0 |" in body and "| annotator | annotator | strict F1 | partial F1 |" in body
+    assert "## Who annotated" in body and "gold records that do not say how they were decided" in body
+    assert "/" not in str(second.manifest["statistics"]["agreement"].get("inputs", ""))
 
 
 def test_card_charts_are_png_next_to_the_card(two_releases):
@@ -80,3 +83,23 @@ def test_card_repo_card_is_the_newest_release_with_repo_relative_images(two_rele
 def test_card_json_reports_become_tables():
     text = json_markdown({"model": "crf", "scores": [{"label": "PER", "f1": 0.81234}, {"label": "LOC", "f1": 0.7}]})
     assert "| model | crf |" in text and "| PER | 0.8123 |" in text and "| LOC | 0.7 |" in text
+
+
+def test_card_no_release_file_holds_a_local_path_or_an_email(two_releases):
+    import re
+
+    import pyarrow.parquet as pq
+
+    root, first, second = two_releases
+    email = re.compile(r"[\w.+-]+@[\w-]+\.[A-Za-z]{2,}")
+    local = [str(root.resolve()), str(root), "/tmp/", "/home/", "/root/"]
+    for release in (first, second):
+        for path in sorted(release.path.rglob("*")):
+            if path.suffix in (".md", ".json", ".txt", ".yaml"):
+                text = path.read_text(encoding="utf-8")
+            elif path.suffix == ".parquet":
+                text = "\n".join(str(v) for col in pq.read_table(path).to_pylist() for v in col.values())
+            else:
+                continue
+            assert not any(p in text for p in local), path
+            assert not email.search(text), (path, email.search(text).group(0))

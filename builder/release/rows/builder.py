@@ -52,10 +52,11 @@ class RowBuilder:
             self.parts[split] = _SplitRows(self.labels, self.features, self.stats, self.span_status)
         return self.parts[split]
 
-    def add_document(self, doc: dict[str, Any], split: str, layers: tuple[str, ...]) -> dict[str, Any]:
-        """A corpus document (with its gold layers laid over it); `layers` are the span layers annotated.
-        Returns its `documents` row."""
-        return self._part(split).add_document(doc, split, layers)
+    def add_document(self, doc: dict[str, Any], split: str, layers: tuple[str, ...],
+                     awaiting: bool = False) -> dict[str, Any]:
+        """A corpus document (with its gold layers laid over it); `layers` are the span layers annotated,
+        `awaiting` that it was annotated but left open by adjudication. Returns its `documents` row."""
+        return self._part(split).add_document(doc, split, layers, awaiting)
 
     def add_raw(self, record: dict[str, Any], split: str) -> None:
         """A canonical annotation record of a document in `split`."""
@@ -93,8 +94,9 @@ class _SplitRows:
         self.sent_offsets: list[int] = [0]
         self.stats = stats
 
-    def add_document(self, doc: dict[str, Any], split: str, layers: tuple[str, ...]) -> dict[str, Any]:
-        row = document_row(doc, layers, self.span_status, self.labels)
+    def add_document(self, doc: dict[str, Any], split: str, layers: tuple[str, ...],
+                     awaiting: bool = False) -> dict[str, Any]:
+        row = document_row(doc, layers, self.span_status, self.labels, awaiting)
         self.docs.append(row)
         count_document(self.stats.counts, row, split, self.labels.claim_label)
         n_tokens = sum(len(s["tokens"]) for s in doc.get("sentences") or [])

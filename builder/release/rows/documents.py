@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from builder.release.features import UNANNOTATED, ReleaseLabels
+from builder.release.features import GOLD, SILVER, UNADJUDICATED, UNANNOTATED, ReleaseLabels
 
 ENTITY_LAYER = "entities"  # the document keys of the span layers; a layer annotated is a key present
 CLAIM_LAYER = "claims"
@@ -37,11 +37,24 @@ def _claim(text: str, c: dict[str, Any]) -> dict[str, Any]:
             "kind": c.get("kind"), "speaker_id": c.get("speaker_id")}
 
 
+def annotation_status(doc: dict[str, Any], layers: tuple[str, ...], span_status: str, awaiting: bool) -> str:
+    """gold or silver from how the gold was decided (silver when only accounts of programs decided it); a gold
+    record that does not say so (made before adjudication recorded it, or by hand) gets `release.span_status`;
+    `unadjudicated` for a document annotated but left open; `unannotated` otherwise."""
+    if not layers:
+        return UNADJUDICATED if awaiting else UNANNOTATED
+    decided = doc.get("adjudication")
+    if not isinstance(decided, dict):
+        return span_status
+    return SILVER if decided.get("machine") else GOLD
+
+
 def document_row(doc: dict[str, Any], layers: tuple[str, ...], span_status: str,
-                 labels: ReleaseLabels) -> dict[str, Any]:
-    """A corpus document (with its gold layers laid over it) as a row; `layers` are the span layers annotated."""
+                 labels: ReleaseLabels, awaiting: bool = False) -> dict[str, Any]:
+    """A corpus document (with its gold layers laid over it) as a row; `layers` are the span layers annotated,
+    `awaiting` says it was annotated but adjudication left it open."""
     text = doc["text"]
-    status = span_status if layers else UNANNOTATED
+    status = annotation_status(doc, layers, span_status, awaiting)
     entities = [_entity(text, e) for e in doc.get("entities") or []] if ENTITY_LAYER in layers else []
     claims = [_claim(text, c) for c in doc.get("claims") or []] if CLAIM_LAYER in layers else []
     relations = [
@@ -53,6 +66,7 @@ def document_row(doc: dict[str, Any], layers: tuple[str, ...], span_status: str,
         {"name": d["name"], "value": d["value"], "provenance": d.get("provenance"), "annotator": d.get("annotator")}
         for d in doc.get("doc_labels") or []
     ]
+    decided = doc.get("adjudication") if layers else None
     row = {
         "id": doc["id"],
         "document_id": doc["id"],
@@ -77,6 +91,9 @@ def document_row(doc: dict[str, Any], layers: tuple[str, ...], span_status: str,
         "claims": claims,
         "relations": relations,
         "doc_labels": doc_labels,
+        "adjudication": None if not isinstance(decided, dict) else {
+            "method": decided.get("method"), "annotators": decided.get("annotators"),
+            "reviewed": decided.get("method") == "review", "machine": bool(decided.get("machine"))},
     }
     if labels.doc_labels:
         given = {d["name"]: d["value"] for d in doc_labels}
@@ -90,6 +107,10 @@ def document_row(doc: dict[str, Any], layers: tuple[str, ...], span_status: str,
 def count_document(counts: Counter, row: dict[str, Any], split: str, claim_label: str) -> None:
     """What a document row adds to the card's counts: (kind, split, name, value) -> n."""
     counts[("documents", split, row["annotation_status"], "")] += 1
+    decided = row.get("adjudication")
+    if decided:  # who decided the spans: the card's "Who annotated" table
+        counts[("decided", split, decided["method"] or "", "machine" if decided["machine"] else "people")] += 1
+        counts[("annotators_per_document", split, str(decided["annotators"]), "")] += 1
     counts[("source", split, row["source"]["name"] or "", row["source"]["license"] or "")] += 1
     for e in row["entities"]:
         counts[("entity", split, e["type"], "")] += 1
@@ -102,3 +123,5 @@ def count_document(counts: Counter, row: dict[str, Any], split: str, claim_label
         counts[("relation", split, r["type"], "")] += 1
     for d in row["doc_labels"]:
         counts[("doc_label", split, d["name"], d["value"])] += 1
+        origin = "source" if str(d.get("provenance") or "").startswith("source:") else "annotation"
+        counts[("doc_label_origin", split, origin, "")] += 1

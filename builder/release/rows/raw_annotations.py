@@ -21,13 +21,16 @@ def _choice(value: Any) -> str | None:
 
 
 def raw_rows(record: dict[str, Any]) -> list[dict[str, Any]]:
-    """One row per annotation and per pre-annotation of a record, annotations first."""
+    """One row per annotation and per pre-annotation of a record, annotations first. A review project's record
+    gives `review` rows (the reviewers' decisions); its predictions are copies of the annotators' annotations,
+    which are rows already, so they are left out."""
     doc_id = record["document_id"]
     base = {"document_id": doc_id, "project": (record.get("project") or {}).get("title"),
             "export_sha256": (record.get("export") or {}).get("sha256")}
     rows = []
-    for kind, items in (("annotation", record.get("annotations") or []),
-                        ("prediction", record.get("predictions") or [])):
+    review = record.get("purpose") == "review"
+    for kind, items in (("review" if review else "annotation", record.get("annotations") or []),
+                        ("prediction", [] if review else record.get("predictions") or [])):
         for a in items:
             rows.append({
                 **base,
@@ -35,7 +38,7 @@ def raw_rows(record: dict[str, Any]) -> list[dict[str, Any]]:
                 "kind": kind,
                 "annotation_id": a.get("id"),
                 "task_id": a.get("task_id"),
-                "annotator": a.get("annotator") if kind == "annotation" else None,
+                "annotator": a.get("annotator") if kind != "prediction" else None,
                 "model_version": a.get("model_version") if kind == "prediction" else None,
                 "was_cancelled": bool(a.get("was_cancelled", False)),
                 "ground_truth": bool(a.get("ground_truth", False)),

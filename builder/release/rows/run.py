@@ -23,7 +23,7 @@ from builder.errors import ConfigError
 from builder.jsonl import batched, iter_lines, paused_gc, read_jsonl
 from builder.labels import LabelSchema
 from builder.parallel import map_batches, worker_count
-from builder.release.edit_rates import EditCounter
+from builder.check.edit_rates import EditCounter
 from builder.release.features import SPAN_STATUSES, ReleaseLabels
 from builder.release.gold import build_problem, load_gold, record_problems, stop
 from builder.release.inputs import ReleaseInputs
@@ -43,7 +43,8 @@ class PassContext:
     include_restricted: bool
     documents: str
     parts: str  # folder where workers leave each batch's tables as Arrow IPC files
-    span_status: str  # annotation_status of the annotated documents (release.span_status)
+    span_status: str  # annotation_status of gold records that do not say how they were decided
+    annotated: frozenset[str] = frozenset()  # documents with a submitted annotation in the raw records
 
 
 _CTX: PassContext | None = None
@@ -69,7 +70,7 @@ def _layers(doc: dict[str, Any], gold: dict[str, Any] | None) -> tuple[dict[str,
     if gold is None:
         return doc, tuple(k for k in SPAN_LAYERS if k in doc)
     gold = orjson.loads(gold["layers"])
-    merged = {**doc, **{k: gold[k] for k in ("entities", "claims", "relations") if k in gold}}
+    merged = {**doc, **{k: gold[k] for k in ("entities", "claims", "relations", "adjudication") if k in gold}}
     if "doc_labels" in gold:
         names = {d["name"] for d in gold["doc_labels"]}
         merged["doc_labels"] = [d for d in doc.get("doc_labels") or [] if d["name"] not in names] + gold["doc_labels"]
@@ -113,7 +114,7 @@ def _rows_of(lines: list[tuple[int, bytes]]) -> BatchResult:
             if found:
                 result.problems += found
                 continue
-        row = rows.add_document(doc, split, layers)
+        row = rows.add_document(doc, split, layers, awaiting=gold is None and doc_id in ctx.annotated)
         result.included[doc_id] = split
         result.problems += [build_problem(ctx.documents, line, p, doc_id)
                             for p in document_problems(row, split, ctx.labels, not ctx.include_restricted)]
@@ -174,7 +175,7 @@ def read_release_rows(config: Config, inputs: ReleaseInputs, schema: LabelSchema
         raise ConfigError(f"release.span_status = {status!r} is not a span status", where=str(config.path or "config"),
                           fix=f"use one of {', '.join(SPAN_STATUSES)}")
     ctx = PassContext(labels, schema, features, gold, source_terms(config), include_restricted,
-                      str(inputs.documents), str(parts), status)
+                      str(inputs.documents), str(parts), status, annotated_documents(inputs.raw))
     out = ReleaseRows(gold_documents=len(gold))
     problems: list[dict[str, Any]] = []
     seen: set[str] = set()
@@ -212,6 +213,16 @@ def read_release_rows(config: Config, inputs: ReleaseInputs, schema: LabelSchema
     finally:
         sink.close(ok)
     return out
+
+
+def annotated_documents(paths: tuple[Path, ...]) -> frozenset[str]:
+    """The documents with at least one submitted annotation (not a skip) in the raw annotation records."""
+    found = set()
+    for path in paths:
+        for record in read_jsonl(path):
+            if any(not a.get("was_cancelled") for a in record.get("annotations") or []):
+                found.add(record.get("document_id"))
+    return frozenset(found)
 
 
 def _raw_rows(paths: tuple[Path, ...], out: ReleaseRows, labels: ReleaseLabels, features: dict[str, Features],

@@ -79,11 +79,14 @@ class EditCounter:
                 c["changed"] += old[span].get(name) != new[span].get(name)
         _tally(self.relations, _pairs(prediction), _pairs(annotation), lambda pair: pair[0])
 
-    def add_record(self, rec: dict[str, Any]) -> None:
-        """Every submitted annotation of a canonical record against its task's newest prediction."""
+    def add_record(self, rec: dict[str, Any], annotator: str | None = None) -> None:
+        """Every submitted annotation of a canonical record against its task's newest prediction (a review
+        project's predictions are annotators' versions, not pre-annotations: not counted)."""
+        if rec.get("purpose") == "review":
+            return
         doc_id = str(rec.get("document_id"))
         for ann in rec.get("annotations") or []:
-            if ann.get("was_cancelled"):
+            if ann.get("was_cancelled") or (annotator is not None and ann.get("annotator") != annotator):
                 continue
             pred = _newest(rec.get("predictions") or [], ann.get("task_id"))
             if pred is not None:
