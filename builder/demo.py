@@ -4,7 +4,9 @@
 2. validate every annotation file under `annotations/` against the schemas, the label schema and the corpus
    (any error stops the demo: nothing unchecked reaches a release);
 3. build the release: when the inputs are those of the newest committed release, that release is verified
-   file by file instead of built again (a release never changes);
+   file by file instead of built again (a release never changes). When they differ (new annotations, a changed
+   config), the demo never cuts a release nobody asked for: it builds the next version in a scratch folder,
+   `work/demo/releases/`, beside a copy of the newest release, and says that `newsbench build` would cut it;
 4. rebuild that version from scratch in `work/demo/rebuild/` and compare its data files with the release's,
    byte for byte, so a fresh clone proves the release is reproducible from the shipped inputs;
 5. train and score the baselines on the release (train split, tuned on validation, scored on test with
@@ -31,13 +33,14 @@ Say = Callable[[str], None]
 class DemoResult:
     release: Path
     version: str
-    status: str  # built | unchanged
+    status: str  # built | unchanged | scratch (built in work/demo/releases: the inputs differ from the newest)
     reproduced: bool
     differing: list[str]
     configs: list[str]
     results: dict[str, Any]
     seconds: dict[str, float]
     scores_match: bool | None = None  # None: the release's card shows no scores
+    changed: list[str] | None = None  # the inputs that differ from the newest release (status scratch)
 
 
 def _step(seconds: dict[str, float], name: str, say: Say, fn: Callable[[], Any]) -> Any:
@@ -91,7 +94,7 @@ def run_demo(config: Config, *, say: Say = print, progress: Progress | None = No
     from builder.bench.baselines.run import BaselineOptions, run_baselines
     from builder.labels import label_schema_of
     from builder.corpus.prepare import run_prepare
-    from builder.release.build import build_release
+    from builder.release.build import build_release, planned_release
 
     if config.path is None:
         raise DataInvalidError("the demo needs a project config file", fix="run it from the repository root")
@@ -100,10 +103,16 @@ def run_demo(config: Config, *, say: Say = print, progress: Progress | None = No
     _step(seconds, "prepare", say, lambda: run_prepare(config, progress=progress))
     report = _step(seconds, "validate", say, lambda: validate_annotations(config, work / "validate"))
     say(f"   {report.text(limit=0).splitlines()[0]}")
-    built = _step(seconds, "build", say, lambda: build_release(config, progress=progress))
+    newest, changed = planned_release(config)
+    target = config
+    if changed and newest is not None:
+        target = _scratch_config(config, work / "releases", newest)
+        say(f"   the inputs differ from release {newest} ({', '.join(changed)}): the demo builds the next version "
+            f"in {work / 'releases'}, not in the repository (`newsbench build` cuts it)")
+    built = _step(seconds, "build", say, lambda: build_release(target, progress=progress))
     say(f"   release {built.version}: {built.status} ({built.path})")
     same, differing = _step(seconds, "rebuild check", say,
-                            lambda: rebuild_matches(config, built.version, built.path, work / "rebuild"))
+                            lambda: rebuild_matches(target, built.version, built.path, work / "rebuild"))
     say(f"   data files identical to a rebuild from scratch: {'yes' if same else 'NO: ' + ', '.join(differing)}")
     options = BaselineOptions(split="test", seed=config.seed, samples=int(config.baselines.samples))
     results = _step(seconds, "baselines", say, lambda: run_baselines(built.path, work / "models",
@@ -112,7 +121,21 @@ def run_demo(config: Config, *, say: Say = print, progress: Progress | None = No
     matches = scores_match_card(config, built.manifest, results)
     if matches is not None:
         say(f"   scores and intervals equal those in the release's card: {'yes' if matches else 'NO'}")
-    return DemoResult(built.path, built.version, built.status, same, differing, configs, results, seconds, matches)
+    status = "scratch" if target is not config else built.status
+    return DemoResult(built.path, built.version, status, same, differing, configs, results, seconds, matches,
+                      changed or None)
+
+
+def _scratch_config(config: Config, scratch: Path, newest: str) -> Config:
+    """The config with a scratch releases folder that holds a copy of the newest release (which the next
+    version's number and changelog come from), and no repository card written."""
+    import shutil
+
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir(parents=True)
+    shutil.copytree(config.resolve(config.project.releases_dir) / newest, scratch / newest)
+    return load_config(config.path, {**config.overrides, "project.releases_dir": str(scratch),
+                                     "release.repo_card": ""})
 
 
 def _score_key(rows: list[dict[str, Any]]) -> dict[tuple[str, str, str], tuple]:

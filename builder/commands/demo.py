@@ -30,6 +30,9 @@ def run(args: argparse.Namespace) -> int:
     with Bars(enabled=not args.no_progress and sys.stderr.isatty()) as bars:
         result = run_demo(config, say=lambda m: print(m, file=sys.stderr, flush=True),
                           progress=bars if not args.no_progress and sys.stderr.isatty() else None)
+    if result.status == "scratch":
+        print(f"\nThe inputs differ from the newest release ({', '.join(result.changed or [])}): `newsbench build` "
+              f"would cut {result.version}. The demo built it in {result.release} only, to check it.")
     print(f"\nRelease {result.version}: {result.release} ({result.status}; rebuilt from scratch with identical "
           f"data files: {'yes' if result.reproduced else 'no'})")
     print("\nLoad it:\n\n" + loading_snippet(result, config.root))
