@@ -184,7 +184,7 @@ class ReleaseSection:
     pretty_name: str = _opt("", "empty = project.name")
     repo_id: str = _opt("", "Hub dataset repo (ORG/NAME)")
     annotations_creators: list[str] = _opt([], "how the span labels were made (Hub values)")
-    span_status: str = _opt("gold", "annotation_status of annotated documents", choices=("gold", "silver"))
+    span_status: str = _opt("gold", "annotation_status of gold records that do not say how they were decided", choices=("gold", "silver"))
     source_datasets: list[str] = _opt(["original"], "Hub source_datasets")
     include_restricted: bool = _opt(False, "keep sources that may not be redistributed; the release is private")
     first_version: str = _opt("1.0.0", "the version of the first release")

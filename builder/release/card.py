@@ -58,6 +58,7 @@ class CardContext:
     language: str
     source_datasets: list[str]
     annotations_creators: list[str] = field(default_factory=list)
+    config_creators: list[str] = field(default_factory=list)  # what `release.annotations_creators` declares
 
     @classmethod
     def of(cls, config: Config, manifest: dict[str, Any], features: dict[str, Features], schema: LabelSchema,
@@ -80,6 +81,7 @@ class CardContext:
             language=config.language,
             source_datasets=list(rel.source_datasets or ["original"]),
             annotations_creators=manifest["annotations_creators"],
+            config_creators=list(rel.annotations_creators or []),
         )
 
 
@@ -92,6 +94,7 @@ def _n(n: int, noun: str) -> str:
 
 
 PEOPLE_CREATORS = ("expert-generated", "crowdsourced", "other")  # how people annotated, as the Hub names it
+DEFAULT_PEOPLE = "expert-generated"
 
 
 def who_decided(stats: dict[str, Any]) -> dict[str, int]:
@@ -108,19 +111,16 @@ def who_decided(stats: dict[str, Any]) -> dict[str, int]:
 def annotations_creators(config: Config, stats: dict[str, Any]) -> list[str]:
     """How the labels were made, as the Hub's `annotations_creators` values, from the data: `machine-generated`
     when accounts of programs decided spans, `found` for document labels that came with a source, and for spans
-    people decided, how they worked (`release.annotations_creators`: expert-generated or crowdsourced). Gold
+    people decided, how they worked (`release.annotations_creators`: expert-generated, the default for a team
+    working from the guidelines, or crowdsourced). Gold
     records that do not say who decided them need the whole statement in `release.annotations_creators`."""
     declared = list(config.release.annotations_creators or [])
     who = who_decided(stats)
     where = str(config.path or "config") + " [release]"
     out: list[str] = []
     if who["people"]:
-        kinds = [c for c in declared if c in PEOPLE_CREATORS]
-        if not kinds:
-            raise ConfigError(f"{who['people']} released documents have spans people decided, but the config does "
-                              "not say how they annotated", where=where,
-                              fix='set annotations_creators = ["expert-generated"] (or ["crowdsourced"])')
-        out += kinds
+        # people working from the project's guidelines: the Hub's expert-generated, unless the config says how
+        out += [c for c in declared if c in PEOPLE_CREATORS] or [DEFAULT_PEOPLE]
     if who["undeclared"]:
         if not declared:
             raise ConfigError("the release holds span annotations but the config does not say how they were made",
@@ -396,10 +396,16 @@ def _who(ctx: CardContext) -> str:
         return "No document of this release has annotated spans."
     per_doc = st.get("annotators_per_document", {})
     sizes = sorted({k for s in per_doc.values() for k in s}, key=int)
-    text = (f"From the gold records and the raw annotations: spans of {who['people']} documents were decided by "
-            f"people, of {who['machine']} by accounts of programs only (`annotation_status` silver); "
+    how = ""
+    if who["people"]:
+        stated = [c for c in ctx.config_creators if c in PEOPLE_CREATORS]
+        how = (f" People's work is declared {', '.join(stated)} (`release.annotations_creators`)." if stated else
+               f" People's work is listed as {DEFAULT_PEOPLE} (annotators working from the project's guidelines, "
+               "the default; `release.annotations_creators` says otherwise, e.g. crowdsourced).")
+    text = (f"From the gold records and the raw annotations: spans of {_n(who['people'], 'document')} were decided "
+            f"by people, of {who['machine']} by accounts of programs only (`annotation_status` silver); "
             f"{_n(st['annotators']['annotators'], 'account')} annotated. Each document's `adjudication` field says "
-            "how.\n\n"
+            f"how.{how}\n\n"
             + table(["how the spans were decided", "by", *splits], rows))
     if sizes:
         text += "\n\nAnnotators per document with spans:\n\n" + table(

@@ -103,3 +103,33 @@ def test_card_no_release_file_holds_a_local_path_or_an_email(two_releases):
                 continue
             assert not any(p in text for p in local), path
             assert not email.search(text), (path, email.search(text).group(0))
+
+
+def _stats(people: int = 0, machine: int = 0, legacy: int = 0, found: int = 0) -> dict:
+    decided = {"train": {"majority": {"people": people, "machine": machine}}}
+    return {"decided": decided, "documents": {"train": {"gold": people + legacy, "silver": machine}},
+            "doc_label_origin": {"train": {"source": found}} if found else {}}
+
+
+@pytest.mark.parametrize("declared, stats, want", [
+    ([], _stats(machine=3, found=2), ["machine-generated", "found"]),
+    ([], _stats(people=3), ["expert-generated"]),  # people from the guidelines: the default
+    (["crowdsourced"], _stats(people=3, machine=1), ["crowdsourced", "machine-generated"]),
+    (["expert-generated", "machine-generated"], _stats(legacy=2), ["expert-generated", "machine-generated"]),
+    ([], {"documents": {"train": {"unannotated": 4}}}, ["no-annotation"]),
+])
+def test_card_annotations_creators_follow_who_decided(tmp_path, declared, stats, want):
+    from builder.config import config_from_dict
+    from builder.release.card import annotations_creators
+
+    config = config_from_dict({"release": {"annotations_creators": declared}}, tmp_path)
+    assert annotations_creators(config, stats) == want
+
+
+def test_card_gold_that_does_not_say_who_decided_needs_the_config_to_say(tmp_path):
+    from builder.config import config_from_dict
+    from builder.errors import ConfigError
+    from builder.release.card import annotations_creators
+
+    with pytest.raises(ConfigError, match="does not say how they were made"):
+        annotations_creators(config_from_dict({}, tmp_path), _stats(legacy=2))
