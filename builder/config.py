@@ -325,8 +325,14 @@ def _typed(value: Any, tp: Any, where: str) -> Any:
             return {str(k): _typed(v, typing.get_args(tp)[1], f"{where}.{k}") for k, v in value.items()}
     if not ok:
         found = f"the string {value!r}" if isinstance(value, str) else f"{type(value).__name__} {value!r}"
+        example = _example(tp)
+        if tp is bool and isinstance(value, (str, int)):  # say the boolean the value meant, when it is clear
+            meant = str(value).strip().lower()
+            example = ("false" if meant in ("no", "n", "false", "off", "0", "tidak") else
+                       "true" if meant in ("yes", "y", "true", "on", "1", "ya") else "true or false")
         raise ConfigError(f"{where} is {found}, not {_type_name(tp)}", where=None,
-                          fix=f"write {where.rsplit(' ', 1)[-1].split('[')[0]} = {_example(tp)}")
+                          fix=f"write {where.rsplit(' ', 1)[-1].split('[')[0]} = {example} (no quotes)"
+                          if tp is bool else f"write {where.rsplit(' ', 1)[-1].split('[')[0]} = {example}")
     return value
 
 

@@ -50,7 +50,7 @@ def test_config_override_is_applied(tmp_path):
          r"\[\[sources\]\] #1 format is 'pdf'.*use one of text, csv, jsonl, html"),
         ("[[sources]]\nname='a'\nformat='text'\npath='.'\nredistributable=true\n", "has no 'license'"),
         ("[[sources]]\nname='a'\nformat='text'\npath='.'\nlicense='x'\nredistributable='no'\n",
-         r"redistributable is the string 'no', not true or false.*redistributable = true"),
+         r"redistributable is the string 'no', not true or false.*redistributable = false \(no quotes\)"),
         ("[[sources]]\nname='a'\nformat='text'\npath='nowhere'\nlicense='x'\nredistributable=false\n",
          "names a missing path: nowhere"),
         ("[[sources]]\nname='a'\nformat='text'\npath='.'\nlicense='x'\nredistributable=false\nrule_set=['x']\n",

@@ -88,10 +88,18 @@ def code_version() -> str:
     return fingerprint(*[(str(p.relative_to(PACKAGE_DIR)), file_digest(p)) for p in files])
 
 
+def _file_state(path: Path) -> tuple[str, int, str]:
+    """A file's part of the resume fingerprint; a file that cannot be read is ingest's to report, not a crash."""
+    try:
+        return str(path), path.stat().st_size, file_digest(path)
+    except OSError as exc:
+        return str(path), -1, f"unreadable: {exc.strerror or exc}"
+
+
 def _input_state(stage: Stage, previous: StageDir | None) -> Any:
     if previous is None:
         assert isinstance(stage, Ingest)
-        return [(str(p), p.stat().st_size, file_digest(p)) for p in stage.input_files()]
+        return [_file_state(p) for p in stage.input_files()]
     done = previous.done.read_text() if previous.done.is_file() else ""
     return [done, previous.documents.stat().st_size if previous.documents.is_file() else -1]
 

@@ -254,7 +254,73 @@ def test_bad_input_directory_with_no_matching_files(tmp_path, capsys):
         redistributable = false
         """, {"t/readme.md": "not an article"})
     assert run_cli(cfg) == 2
-    assert "no file matches glob '*.txt'" in capsys.readouterr().err
+    assert "source 't' has no file to read (glob '*.txt')" in capsys.readouterr().err
+
+
+def _source(tmp_path, fmt: str, files: dict, extra: str = "") -> object:
+    """A project of one source `t` of the format, reading the folder `t/`."""
+    return write_project(tmp_path, f"""
+        [[sources]]
+        name = "t"
+        format = "{fmt}"
+        path = "t"
+        license = "x"
+        redistributable = false
+        {extra}
+        [clean]
+        min_words = 1
+        """, files)
+
+
+def _rejects(tmp_path) -> list[dict]:
+    return list(read_jsonl(tmp_path / "work/ingest/rejects.jsonl"))
+
+
+def test_bad_input_a_fifo_is_refused_without_being_opened(tmp_path, capsys):
+    import os
+
+    cfg = _source(tmp_path, "text", {"t/a.txt": SEED.read_text(encoding="utf-8")})
+    os.mkfifo(tmp_path / "t/pipe.txt")  # opening it for reading would block forever
+    assert run_cli(cfg) == 2
+    err = capsys.readouterr().err
+    assert "pipe.txt: not read: not a regular file (a FIFO)" in err
+    assert len(list(read_jsonl(tmp_path / "work/ingest/documents.jsonl"))) == 1
+    assert [r["reason"] for r in _rejects(tmp_path)] == ["not_a_regular_file"]
+
+
+def test_bad_input_hidden_and_temporary_files_are_never_read_but_counted(tmp_path):
+    text = SEED.read_text(encoding="utf-8")
+    cfg = _source(tmp_path, "text", {"t/a.txt": text, "t/.a.txt": text, "t/.git/b.txt": text, "t/c.txt.part": text,
+                                  "t/~$d.txt": text})
+    assert run_cli(cfg) == 0
+    assert len(list(read_jsonl(tmp_path / "work/ingest/documents.jsonl"))) == 1
+    assert sorted(r["where"].rsplit("/t/", 1)[1] for r in _rejects(tmp_path)) == [".a.txt", ".git/b.txt", "~$d.txt"]
+
+
+def test_bad_input_a_link_loop_is_named_as_such(tmp_path, capsys):
+    cfg = _source(tmp_path, "text", {"t/a.txt": SEED.read_text(encoding="utf-8")})
+    (tmp_path / "t/loop.txt").symlink_to(tmp_path / "t/loop.txt")
+    assert run_cli(cfg) == 2
+    assert "loop.txt: not read: unreadable path" in capsys.readouterr().err
+
+
+def test_bad_input_a_csv_quote_never_closed_is_refused_at_its_line_and_the_rows_after_it_are_kept(tmp_path, capsys):
+    body = ('text,label\n"Berita satu tentang banjir di kota,valid\n"Berita dua tentang gempa,hoax\n'
+            'Berita tiga tentang pemilu,valid\n')
+    cfg = _source(tmp_path, "csv", {"t/a.csv": body}, 'labels = { veracity = "label" }')
+    assert run_cli(cfg) == 2
+    assert "a.csv:2: cannot parse the record of lines 2-3" in capsys.readouterr().err
+    docs = list(read_jsonl(tmp_path / "work/ingest/documents.jsonl"))
+    assert [(d["text"], [x["value"] for x in d["doc_labels"]]) for d in docs] == [
+        ("Berita tiga tentang pemilu", ["valid"])]
+    (bad,) = _rejects(tmp_path)
+    assert bad["reason"] == "bad_csv_row" and bad["record"] == body.split("\n", 1)[1].rsplit("Berita tiga", 1)[0]
+
+
+def test_bad_input_a_header_only_csv_is_said(tmp_path, capsys):
+    cfg = _source(tmp_path, "csv", {"t/a.csv": "text,label\nBerita tentang banjir,valid\n", "t/h.csv": "text,label\n"}, 'labels = { veracity = "label" }')
+    assert run_cli(cfg) == 2
+    assert "h.csv: the CSV file has a header but no rows" in capsys.readouterr().err
 
 
 # -- ids: a property over arbitrary keys and texts ------------------------------------------------------------

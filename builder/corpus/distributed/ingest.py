@@ -20,6 +20,7 @@ class FileGroup:
     index: int
     source: int  # position in config.sources
     files: tuple[Path, ...]  # empty for a source without files, so that its reader reports it
+    first: bool = False  # the source's first group: it reports the files the source leaves out
 
 
 def plan_files(config: Config, target_bytes: int) -> list[FileGroup]:
@@ -29,6 +30,7 @@ def plan_files(config: Config, target_bytes: int) -> list[FileGroup]:
     for s, source in enumerate(config.sources):
         check_encoding_name(source)  # a bad codec name stops the run here, not in a task
         files = source_files(config, source)
+        start = len(groups)
         if not files:
             groups.append(FileGroup(len(groups), s, ()))
         batch: list[Path] = []
@@ -41,12 +43,14 @@ def plan_files(config: Config, target_bytes: int) -> list[FileGroup]:
                 batch, size = [], 0
         if batch:
             groups.append(FileGroup(len(groups), s, tuple(batch)))
+        groups[start] = FileGroup(groups[start].index, s, groups[start].files, True)
     return groups
 
 
 def ingest_group(stage: Ingest, parts: PartsDir, group: FileGroup) -> IngestTally:
     def fill(writer: AtomicWriter, rejects: RejectSink) -> IngestTally:
-        tally = ingest_files(stage.config, stage.config.sources[group.source], list(group.files), writer, rejects)
+        tally = ingest_files(stage.config, stage.config.sources[group.source], list(group.files), writer, rejects,
+                             report=group.first)
         tally.rejected.update(rejects.counts)
         return tally
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from builder.config import Config, Source
-from builder.corpus.ingest.base import IngestContext, InputProblem, source_files
+from builder.corpus.ingest.base import IngestContext, InputProblem, report_skipped, source_files
 from builder.corpus.ingest.csv_reader import read_csv
 from builder.corpus.ingest.html_reader import read_html
 from builder.corpus.ingest.jsonl_reader import read_jsonl_source
@@ -57,13 +57,15 @@ class IngestTally:
 
 
 def ingest_files(config: Config, source: Source, files: list[Path] | None, writer: AtomicWriter,
-                 rejects: RejectSink, progress: Progress | None = None) -> IngestTally:
+                 rejects: RejectSink, progress: Progress | None = None, *, report: bool | None = None) -> IngestTally:
     """One source (of `files` only, when given: a partition of a distributed run) into `writer` and `rejects`.
 
     Problems are counted, kept and listed, never fatal for the other records: the caller decides the exit code
     from the stats' `input_errors`."""
     ctx = IngestContext(rejects=rejects)
     tally = IngestTally()
+    if files is None if report is None else report:  # once per source: the whole source, or its first partition
+        report_skipped(config, source, ctx)
     for doc in iter_source(config, source, ctx, files):
         writer.write(doc)
         tally.per_source[doc["source"]["name"]] += 1

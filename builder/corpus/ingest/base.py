@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import stat
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -74,13 +75,68 @@ class IngestContext:
         self.rejects.reject(reason, kind="input", where=where, detail=f"{what} (fix: {fix})", record=record)
 
 
-def source_files(config: Config, source: Source) -> list[Path]:
-    """The files of a source: its path, or the files under it matching `glob` (sorted, so order is stable)."""
+TEMPORARY_SUFFIXES = ("~", ".tmp", ".temp", ".part", ".partial", ".swp", ".swx", ".crdownload", ".lock")
+
+
+def not_an_input(path: Path, root: Path | None = None) -> str | None:
+    """Why a path is never read as input, or None: a hidden or temporary file (editor backups, half-written
+    downloads, a killed command's leftovers) or anything inside a hidden folder below `root`; something that is not
+    a regular file (a folder, a FIFO, a socket, a device: reading one can hang); a broken or looping link."""
+    parts = path.relative_to(root).parts if root is not None and path.is_relative_to(root) else (path.name,)
+    if any(part.startswith((".", "~$", "#")) for part in parts) or path.name.lower().endswith(TEMPORARY_SUFFIXES):
+        return "hidden_or_temporary_file"
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:  # a dangling link, a link loop, no permission on a folder
+        return f"unreadable_path ({exc.strerror or exc})"
+    if not stat.S_ISREG(mode):
+        kind = ("a folder" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode) else "a socket"
+                if stat.S_ISSOCK(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "special")
+        return f"not_a_regular_file ({kind})"
+    return None
+
+
+def list_source(config: Config, source: Source) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """The files a source reads (its path, or the files under it matching `glob`, sorted so order is stable) and
+    the matches left out with the reason (`not_an_input`)."""
     path = config.resolve(source.path)
     if path.is_dir():
         default = {"text": "*.txt", "html": "*.htm*", "csv": "*.csv", "jsonl": "*.jsonl"}[source.format]
-        return sorted(p for p in path.rglob(source.glob or default) if p.is_file())
-    return [path]
+        found = sorted(path.rglob(source.glob or default))
+        root: Path | None = path
+    else:
+        found, root = [path], None
+    files, skipped = [], []
+    for p in found:
+        why = not_an_input(p, root)
+        if why is None:
+            files.append(p)
+        elif not (why.startswith("not_a_regular_file (a folder") and root is not None):  # folders matching a glob
+            skipped.append((p, why))
+    return files, skipped
+
+
+def source_files(config: Config, source: Source) -> list[Path]:
+    """The files a source reads (see `list_source`)."""
+    return list_source(config, source)[0]
+
+
+def report_skipped(config: Config, source: Source, ctx: IngestContext) -> None:
+    """Count every match `list_source` left out, and say when a source has no file at all."""
+    files, skipped = list_source(config, source)
+    for p, why in skipped:
+        reason = why.split(" ", 1)[0]
+        if reason == "hidden_or_temporary_file":  # counted and named in the rejects, not an error
+            ctx.rejects.reject(reason, kind="input", where=str(p), detail="a hidden or temporary file is never read "
+                               "(fix: rename it if it is an article)")
+        else:
+            ctx.problem(reason, f"not read: {why.replace('_', ' ')}", str(p),
+                        "move it out of the source folder, or point 'path' at the real file")
+    if not files:
+        default = {"text": "*.txt", "html": "*.htm*", "csv": "*.csv", "jsonl": "*.jsonl"}[source.format]
+        ctx.problem("no_files", f"source '{source.name}' has no file to read (glob '{source.glob or default}'"
+                    f"{', ' + str(len(skipped)) + ' match(es) left out' if skipped else ''})",
+                    str(config.resolve(source.path)), "correct 'path' or 'glob' of the source")
 
 
 def relative_key(config: Config, source: Source, file: Path) -> str:
@@ -155,6 +211,11 @@ def decode_bytes(
 def read_decoded(file: Path, source: Source, encoding: str, ctx: IngestContext) -> tuple[bytes, str, str] | None:
     """A file's raw bytes, text and encoding; None when it cannot be read or decoded (reported to `ctx`)."""
     where = str(file)
+    why = not_an_input(file)
+    if why is not None and not why.startswith("hidden"):  # never open a FIFO or a device: it can block forever
+        ctx.problem(why.split(" ", 1)[0], f"cannot read: {why.replace('_', ' ')}", where,
+                    "point the source at regular files")
+        return None
     try:
         raw = file.read_bytes()
     except OSError as exc:

@@ -50,7 +50,10 @@ def read_csv(
 
 def _rows(config, source, ctx, file, text, raw, used, columns, delimiter) -> Iterator[dict[str, Any]]:
     where = str(file)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    lines = text.splitlines(keepends=True)
+    # strict: a quote never closed (or closed in the middle of a field) is an error at its line, never a record
+    # that silently swallows the rows after it
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         header = next(reader)
     except StopIteration:
@@ -77,17 +80,24 @@ def _rows(config, source, ctx, file, text, raw, used, columns, delimiter) -> Ite
     mapped_cols = set(wanted.values())
     uri = str(file.relative_to(config.root)) if file.is_relative_to(config.root) else str(file)
     row_no = 0
+    rows_seen = 0
     while True:
+        first_line = reader.line_num + 1
         try:
             values = next(reader)
         except StopIteration:
             break
         except csv.Error as exc:
             row_no += 1
-            ctx.problem("bad_csv_row", f"cannot parse row: {exc}", f"{where}:row {row_no}", "fix the quoting")
+            rows_seen += 1
+            last = max(reader.line_num, first_line)
+            ctx.problem("bad_csv_row", f"cannot parse the record of lines {first_line}-{last}: {exc}",
+                        f"{where}:{first_line}", "close or double the quote (\"\") in this record; the rows "
+                        "after it are read on", record="".join(lines[first_line - 1:last]))
             continue
         row_no += 1
-        row_where = f"{where}:row {row_no}"
+        rows_seen += 1
+        row_where = f"{where}:row {row_no} (line {first_line})"
         if not any(v.strip() for v in values):
             continue  # blank line between records
         if len(values) != len(header):
@@ -132,3 +142,6 @@ def _rows(config, source, ctx, file, text, raw, used, columns, delimiter) -> Ite
             meta=meta,
             retrieved=row.get(columns.get("retrieved_at", "")) or None,
         )
+    if not rows_seen:
+        ctx.problem("no_rows", "the CSV file has a header but no rows", where, "add the rows, or remove the file from "
+                    "the source")

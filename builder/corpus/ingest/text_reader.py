@@ -23,13 +23,6 @@ def read_text(
     """Documents of the source's files, or of `files` only (one partition of a distributed run)."""
     encoding = check_encoding_name(source)
     files = source_files(config, source) if files is None else files
-    if not files:
-        ctx.problem(
-            "no_files",
-            f"no file matches glob '{source.glob or '*.txt'}'",
-            str(config.resolve(source.path)),
-            "correct 'path' or 'glob' of the source",
-        )
     first_line_title = bool(source.first_line_title)
     for file in files:
         where = str(file)
