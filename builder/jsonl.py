@@ -10,7 +10,9 @@ interrupted stage never leaves a partial output.
 from __future__ import annotations
 
 import gc
+import json
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -52,14 +54,50 @@ def iter_range(path: str | Path, start: int = 0, end: int | None = None) -> Iter
             offset += len(line)
 
 
-def parse_object(line: bytes | str) -> tuple[dict[str, Any] | None, str | None]:
-    """(the line's JSON object, None), or (None, why it is not one)."""
+_KEY = re.compile(rb'"(?:[^"\\]|\\.)*"\s*:')
+
+
+def _key_count(value: Any) -> int:
+    if isinstance(value, dict):
+        return len(value) + sum(_key_count(v) for v in value.values())
+    if isinstance(value, list):
+        return sum(_key_count(v) for v in value)
+    return 0
+
+
+def repeated_keys(line: bytes | str, record: Any) -> list[str]:
+    """The keys an object of the line repeats (a JSON parser keeps the last value and drops the others unseen).
+    A quick count of key-like strings decides whether the exact, slower parse is needed at all."""
+    raw = line.encode("utf-8") if isinstance(line, str) else line
+    if len(_KEY.findall(raw)) <= _key_count(record):
+        return []
+    found: list[str] = []
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        seen: set[str] = set()
+        for k, _ in items:
+            if k in seen:
+                found.append(k)
+            seen.add(k)
+        return dict(items)
+
+    json.loads(raw, object_pairs_hook=pairs)
+    return found
+
+
+def parse_object(line: bytes | str, *, unique_keys: bool = False) -> tuple[dict[str, Any] | None, str | None]:
+    """(the line's JSON object, None), or (None, why it is not one). With `unique_keys`, an object that repeats a
+    key is not one either (which value was meant cannot be known)."""
     try:
         record = orjson.loads(line)
     except orjson.JSONDecodeError as exc:
         return None, f"line is not valid JSON ({exc})"
     if not isinstance(record, dict):
         return None, f"line holds a JSON {type(record).__name__}, not an object"
+    if unique_keys:
+        twice = repeated_keys(line, record)
+        if twice:
+            return None, f"the line repeats the key(s) {', '.join(map(repr, dict.fromkeys(twice)))}: keep one"
     return record, None
 
 

@@ -203,6 +203,16 @@ def test_evaluate_checker_locates_each_problem(ner_release, tmp_path, lines, mes
     assert any(re.search(message, p) for p in info.value.problems), info.value.problems
 
 
+def test_evaluate_checker_refuses_a_line_that_repeats_a_key(ner_release, tmp_path):
+    """A JSON parser keeps the last of two values; which one was meant cannot be known, so the line is refused."""
+    path = tmp_path / "p.jsonl"
+    good = json.dumps({"sentence_id": "news:d0-s0", "tags": GOLD_TAGS})
+    path.write_text(good[:-1] + ', "tags": ' + json.dumps(["O"] * len(GOLD_TAGS)) + "}\n", encoding="utf-8")
+    with pytest.raises(PredictionsInvalid) as info:
+        evaluate(ner_release, "ner", path, NO_CI, SCHEMA)
+    assert any(re.search(r"p.jsonl:1: the line repeats the key\(s\) 'tags'", p) for p in info.value.problems)
+
+
 def test_evaluate_checker_reports_missing_units_and_all_problems(ner_release, tmp_path):
     lines = [{"sentence_id": "news:d0-s0", "tags": ["X"] * 10}, {"sentence_id": "news:zz", "tags": []}]
     path = write_jsonl(tmp_path / "p.jsonl", lines)

@@ -362,3 +362,12 @@ def test_ingest_ids_are_pinned():
     """Published ids must not change between versions of newsbench: pin a few."""
     assert make_doc_id("kompastv-seed", "000_23d7a92b4fbf0ff3.txt") == "kompastv-seed:2d0cdc4472fb0437"
     assert make_doc_id("Süd Zeitung/2024", "https://x.test/a?b=1") .startswith("S-d-Zeitung-2024:")
+
+
+def test_bad_input_a_jsonl_line_that_repeats_a_key_is_refused_not_half_read(tmp_path, capsys):
+    cfg = _source(tmp_path, "jsonl", {"t/a.jsonl": '{"text": "Berita satu tentang banjir", "text": "dua"}\n'
+                                                   '{"text": "Berita tiga tentang pemilu", "note": "\\"text\\": x"}\n'})
+    assert run_cli(cfg) == 2
+    assert "a.jsonl:1: the line repeats the key(s) 'text'" in capsys.readouterr().err
+    assert [d["text"] for d in read_jsonl(tmp_path / "work/ingest/documents.jsonl")] == ["Berita tiga tentang pemilu"]
+    assert [r["reason"] for r in _rejects(tmp_path)] == ["bad_json_line"]

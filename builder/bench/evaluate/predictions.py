@@ -27,7 +27,7 @@ import orjson
 
 from builder.errors import DataInvalidError, InputError
 from builder.bench.evaluate.gold import DocumentGold, TokenGold
-from builder.jsonl import parse_object, paused_gc
+from builder.jsonl import parse_object, repeated_keys, paused_gc
 
 MAX_SHOWN = 50
 _BLANK_LINE = re.compile(rb"\n[ \t\r]*\n")
@@ -83,11 +83,13 @@ def read_lines(path: Path, problems: Problems) -> list[tuple[int, dict[str, Any]
         records = orjson.loads(joined)
         if len(records) != len(numbered):  # a line holding "1, 2" parses as two values
             raise orjson.JSONDecodeError("", "", 0)
+        if repeated_keys(joined, records):  # some line repeats a key: find which, line by line
+            raise orjson.JSONDecodeError("", "", 0)
     except orjson.JSONDecodeError:
         lines = data.splitlines()
         out = []
         for n in numbered:
-            record, why = parse_object(lines[n - 1])
+            record, why = parse_object(lines[n - 1], unique_keys=True)
             if record is None:
                 problems.add(n, str(why))
             else:

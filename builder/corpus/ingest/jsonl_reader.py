@@ -49,7 +49,7 @@ def read_jsonl_source(
                 if not line.strip():
                     continue
                 try:
-                    record, why = parse_object(line.decode(encoding))
+                    record, why = parse_object(line.decode(encoding), unique_keys=True)
                 except UnicodeDecodeError as exc:
                     record, why = None, f"line is not {encoding} ({exc.reason} at byte {exc.start})"
                 if record is None:
