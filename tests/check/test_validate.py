@@ -435,15 +435,33 @@ def test_validate_canonical_records_checked_against_the_corpus_text(tmp_path):
     ]
 
 
-def test_validate_unreadable_file_exits_2_and_others_still_checked(tmp_path, capsys):
+def test_validate_a_line_that_does_not_parse_is_one_invalid_record_and_the_others_are_checked(tmp_path):
+    good = write_jsonl(tmp_path / "good.jsonl", clean_tasks())
+    lines = [orjson.dumps(t) for t in clean_tasks()]
+    mixed = tmp_path / "mixed.jsonl"  # a truncated write, NaN and a lone surrogate among good lines
+    mixed.write_bytes(b"\n".join([lines[0][:40], lines[1], b'{"x": NaN}', lines[2], b'{"t": "\\ud800 \xed\xa0\x80"}',
+                                  lines[3]]) + b"\n")
+    code = main(["validate", str(good), str(mixed), "--corpus", str(CORPUS), "--out", str(tmp_path / "r"),
+                 "--config", str(REPO / "newsbench.toml")])
+    assert code == 1
+    data = json.loads((tmp_path / "r/report.json").read_text())
+    assert data["files"][0]["valid"] == len(clean_tasks())
+    assert (data["files"][1]["valid"], data["files"][1]["invalid"]) == (3, 3)
+    quarantined = [json.loads(x) for x in (tmp_path / "r/quarantine.jsonl").read_text().splitlines()]
+    assert [(q["record"], q["problems"][0]["check"]) for q in quarantined] == [(1, "bad-json"), (3, "bad-json"),
+                                                                                (5, "bad-json")]
+    assert quarantined[0]["raw"] == lines[0][:40].decode()  # kept as it was
+
+
+def test_validate_unreadable_file_exits_2_and_others_still_checked(tmp_path):
     good = write_jsonl(tmp_path / "good.jsonl", clean_tasks())
     bad = tmp_path / "bad.json"
-    bad.write_bytes((DATA / "tasks.jsonl").read_bytes().replace(b"\n", b",", 3)[:5000])
+    bad.write_bytes(b"[" + (DATA / "tasks.jsonl").read_bytes().replace(b"\n", b",", 3)[:5000])  # an array cut off
     code = main(["validate", str(good), str(bad), "--corpus", str(CORPUS), "--out", str(tmp_path / "r"),
                  "--config", str(REPO / "newsbench.toml")])
     assert code == 2
     data = json.loads((tmp_path / "r/report.json").read_text())
-    assert data["files"][0]["valid"] == len(clean_tasks()) and "not valid JSON" in data["files"][1]["error"]
+    assert data["files"][0]["valid"] == len(clean_tasks()) and data["files"][1]["error"]
 
 
 def test_validate_cli_exit_codes(tmp_path):
@@ -648,3 +666,15 @@ def test_validate_stated_text_rule_is_the_converters(span, stated, ok):
     text = f"Putin {span} lalu"
     check = check_offsets(text, 6, 6 + len(span), stated)
     assert (check.status in ("ok", "linebreak_rewrite")) is ok
+
+
+def test_validate_never_reads_a_killed_pull_s_leftovers_or_hidden_files(tmp_path):
+    from builder.check.validate.run import annotation_files, records_files
+
+    for name in ("raw/p-20261201T000000Z/tasks.jsonl", "raw/.pull-p-abc/tasks.jsonl", "raw/p/.tasks.jsonl.tmp.json",
+                 "canonical/p.jsonl", "canonical/.p.jsonl", "gold/gold.jsonl", "gold/.gold.jsonl"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("{}\n")
+    assert [p.relative_to(tmp_path).as_posix() for p in annotation_files(tmp_path)] == [
+        "raw/p-20261201T000000Z/tasks.jsonl", "canonical/p.jsonl", "gold/gold.jsonl"]
+    assert [p.name for p in records_files(tmp_path)] == ["p.jsonl"]

@@ -117,6 +117,11 @@ def collect(paths: Iterable[Path], labels: LabelSchema, corpus: Corpus | None, r
         for rec in reader.iter_records(path, fmt, *reader.regions(path, fmt, 1)[0]):
             stats["records"] += 1
             where = f"{path}:{rec.line}" if rec.line else f"{path}@{rec.offset}"
+            if isinstance(rec.value, reader.Unparsable):
+                stats["records_rejected"] += 1
+                rejects.reject("bad-json", kind="record", where=where, detail=rec.value.reason,
+                               record=rec.raw.decode("utf-8", "replace"))
+                continue
             view, problems = validator.check(rec.value, {"file": str(path), "record": rec.line})
             errors = [p for p in problems if p.severity == ERROR]
             if view is None or errors or not isinstance(view.document_id, str):

@@ -97,8 +97,14 @@ class FileMerge:
             for n in sorted(self.invalid):
                 a, b, probs = self.invalid[n]
                 fh.seek(a)
-                quarantine.write({"file": self.name, "record": self.line_of.get(n, n + 1),
-                                  "problems": [p.to_dict() for p in probs], "value": orjson.loads(fh.read(b - a))})
+                raw = fh.read(b - a)
+                entry = {"file": self.name, "record": self.line_of.get(n, n + 1),
+                         "problems": [p.to_dict() for p in probs]}
+                try:
+                    entry["value"] = orjson.loads(raw)
+                except orjson.JSONDecodeError:  # a line that does not parse is kept as it was
+                    entry["raw"] = raw.decode("utf-8", "replace").rstrip("\r\n")
+                quarantine.write(entry)
 
 
 class _Region:

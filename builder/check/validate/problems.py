@@ -50,6 +50,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "duplicate-document": ("document also appears in record {detail} of this file",
                            "remove the duplicate task in Label Studio (`annotate push` reconciles them)"),
     "repaired-offsets": ("offsets were repaired when pulled: {detail}", "check the region in Label Studio"),
+    "bad-json": ("the line is not valid JSON ({detail})",
+                 "repair the line (a truncated write, NaN or a lone surrogate are common causes) or remove it; the "
+                 "other lines are checked as usual"),
     "not-object": ("record is a JSON {detail}, not an object", "each record must be one JSON object"),
     "unknown-record": ("record is neither a Label Studio task, a canonical annotation record nor a document",
                        "validate Label Studio exports, annotations/canonical/*.jsonl or gold documents"),

@@ -25,7 +25,6 @@ from typing import Any
 import orjson
 
 from builder.errors import InputError
-from builder.jsonl import line_error
 
 ARRAY = "array"
 JSONL = "jsonl"
@@ -35,6 +34,13 @@ FAST_LIMIT = 16 << 20  # an element this long without a fitting end is left to t
 _WS = b" \t\r\n"
 _FIRST_KEY = re.compile(rb'\{\s*"(?:[^"\\]|\\.)*"\s*:')
 _BOM = b"\xef\xbb\xbf"
+
+
+@dataclass(frozen=True, slots=True)
+class Unparsable:
+    """The value of a JSON Lines record whose line does not parse, and why."""
+
+    reason: str
 
 
 @dataclass(slots=True)
@@ -213,10 +219,9 @@ def _jsonl_records(fh: Any, path: Path, start: int, stop: int, first_line: int |
         line = buf.data[pos - buf.base: end - buf.base]
         if line.strip():
             try:
-                value = orjson.loads(line)
-            except orjson.JSONDecodeError as exc:
-                line_no = lineno if first_line is None else _lines_before(fh, pos) + 1
-                raise line_error(f"line is not valid JSON ({exc.msg})", path, line_no) from exc
+                value: Any = orjson.loads(line)
+            except orjson.JSONDecodeError as exc:  # one bad line is one bad record, never an unreadable file
+                value = Unparsable(exc.msg)
             yield RawRecord(pos, end, lineno, value, line)
         lineno += 1
         pos = end

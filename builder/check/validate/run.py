@@ -44,16 +44,19 @@ def display_name(path: Path, root: Path | None) -> str:
 
 def annotation_files(annotations_dir: Path) -> list[Path]:
     """The record files under the annotations folder: raw exports, canonical records, gold documents."""
-    found = [p for p in sorted((annotations_dir / "raw").rglob("*.json*"))
-             if p.suffix in (".json", ".jsonl") and p.name != "manifest.json" and not p.name.startswith(".")]
-    found += sorted((annotations_dir / "canonical").glob("*.jsonl"))
-    found += sorted((annotations_dir / "gold").glob("*.jsonl"))
+    raw = annotations_dir / "raw"
+    # never a hidden or temporary file or folder: a pull killed half way leaves raw/.pull-*/ behind
+    found = [p for p in sorted(raw.rglob("*.json*")) if p.suffix in (".json", ".jsonl") and p.name != "manifest.json"
+             and not any(part.startswith(".") for part in p.relative_to(raw).parts)]
+    found += [p for p in sorted((annotations_dir / "canonical").glob("*.jsonl")) if not p.name.startswith(".")]
+    found += [p for p in sorted((annotations_dir / "gold").glob("*.jsonl")) if not p.name.startswith(".")]
     return found
 
 
 def records_files(annotations_dir: Path, files: Iterable[Path] = ()) -> list[Path]:
     """The files given, else every canonical records file of the project; an error when there is none."""
-    found = list(files) or sorted((annotations_dir / "canonical").glob("*.jsonl"))
+    found = list(files) or [p for p in sorted((annotations_dir / "canonical").glob("*.jsonl"))
+                            if not p.name.startswith(".")]
     if not found:
         raise InputError("no annotation records", where=str(annotations_dir / "canonical"),
                          fix="run `newsbench annotate pull`, or pass records files")
@@ -156,7 +159,7 @@ def _first_kind(path: Path, fmt: str, cut: tuple[int, int], kinds: Sequence[Reco
         return None
     finally:
         records.close()
-    return kind_of(first.value, kinds) if first else None
+    return kind_of(first.value, kinds) if first and not isinstance(first.value, reader.Unparsable) else None
 
 
 def _part_path(target: Path | None, start: int) -> str | None:

@@ -22,7 +22,7 @@ from builder.jsonl import paused_gc
 from builder.labels import LabelSchema
 from builder.check.validate import reader
 from builder.check.validate.corpus import Corpus
-from builder.check.validate.problems import ERROR, Problem
+from builder.check.validate.problems import ERROR, Problem, make_problem
 from builder.check.validate.kinds import KINDS, RecordKind
 from builder.check.validate.records import RecordValidator
 
@@ -85,6 +85,13 @@ def _check_records(validator: RecordValidator, job: Job, result: RegionResult, o
     seen: list[int] = []
     for i, rec in enumerate(reader.iter_records(Path(job.path), job.fmt, job.start, job.stop, first_line=1,
                                                 lines_seen=seen)):
+        if isinstance(rec.value, reader.Unparsable):
+            if rec.line is not None:
+                lines[i] = rec.line
+            result.invalid.append((i, rec.offset, rec.end, [make_problem("bad-json", detail=rec.value.reason,
+                                                                         file=job.name)]))
+            result.next_offset = rec.end
+            continue
         doc_id, task_id, problems, corpus_later, sha = validator.problems(rec.value, base, corpus_later=True)
         if isinstance(doc_id, str):
             documents.append((i, doc_id, task_id))
