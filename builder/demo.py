@@ -70,24 +70,11 @@ def validate_annotations(config: Config, out_dir: Path) -> Any:
     return report
 
 
-def _data_digests(manifest: dict[str, Any]) -> dict[str, str]:
-    """Path -> sha256 of the release's data files (the card names the build's commit, so it is not compared)."""
-    return {path: f["sha256"] for path, f in manifest["files"].items() if path.startswith("data/")}
+def _rebuild(config: Config, version: str, release: Path, scratch: Path) -> tuple[bool, list[str]]:
+    from builder.release.prove import rebuild
 
-
-def rebuild_matches(config: Config, version: str, release: Path, scratch: Path) -> tuple[bool, list[str]]:
-    """Build `version` again in `scratch` (no card copied to the repository) and compare the data files."""
-    import shutil
-
-    from builder.release.build import build_release
-    from builder.release.layout import ReleaseFolder
-
-    shutil.rmtree(scratch, ignore_errors=True)
-    overrides = {**config.overrides, "project.releases_dir": str(scratch), "release.repo_card": ""}
-    again = build_release(load_config(config.path, overrides), version=version)
-    want, got = _data_digests(ReleaseFolder(release).manifest), _data_digests(again.manifest)
-    differing = sorted(p for p in set(want) | set(got) if want.get(p) != got.get(p))
-    return not differing and bool(want), differing
+    differing = rebuild(config, version, release, scratch)
+    return not differing, differing
 
 
 def run_demo(config: Config, *, say: Say = print, progress: Progress | None = None) -> DemoResult:
@@ -112,7 +99,7 @@ def run_demo(config: Config, *, say: Say = print, progress: Progress | None = No
     built = _step(seconds, "build", say, lambda: build_release(target, progress=progress))
     say(f"   release {built.version}: {built.status} ({built.path})")
     same, differing = _step(seconds, "rebuild check", say,
-                            lambda: rebuild_matches(target, built.version, built.path, work / "rebuild"))
+                            lambda: _rebuild(target, built.version, built.path, work / "rebuild"))
     say(f"   data files identical to a rebuild from scratch: {'yes' if same else 'NO: ' + ', '.join(differing)}")
     options = BaselineOptions(split="test", seed=config.seed, samples=int(config.baselines.samples))
     results = _step(seconds, "baselines", say, lambda: run_baselines(built.path, work / "models",

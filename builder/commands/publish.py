@@ -13,7 +13,8 @@ from builder.release.layout import find_release, list_versions, releases_dir
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("publish", help="upload a release to the Hugging Face Hub (token from HF_TOKEN)",
                        description="Upload releases/<version>/ to a Hub dataset repo and tag it v<version>. "
-                       "Refuses releases holding sources that may not be redistributed.")
+                       "Proves the release first (the project's inputs rebuild the same data files) and refuses releases "
+                       "holding sources that may not be redistributed.")
     add_config_option(p)
     p.add_argument("version", nargs="?", default=None, help="the release to publish (default: the newest)")
     p.add_argument("--repo-id", default=None, help="ORG/NAME of the dataset repo (default: release.repo_id)")
@@ -33,8 +34,10 @@ def run(args: argparse.Namespace) -> int:
     repo_id = args.repo_id or config.release.repo_id
     if not repo_id:
         raise InputError("no repo id", fix="pass --repo-id ORG/NAME or set release.repo_id")
-    plan = publish(find_release(version, releases_dir(config)), repo_id, private=args.private, dry_run=args.dry_run)
+    plan = publish(find_release(version, releases_dir(config)), repo_id, private=args.private, dry_run=args.dry_run,
+                   config=config)
     if args.dry_run:
+        print(f"release {plan.version} proven: its inputs rebuild the same data files")
         print(f"would upload {len(plan.files)} file(s) of release {plan.version} to {plan.repo_id} "
               f"and tag {plan.tag}:")
         for path, size in plan.files:

@@ -3,8 +3,9 @@
 A thin layer over `huggingface_hub.HfApi`: `create_repo` (a dataset repo), `upload_folder` (the release folder
 as it is, removing files of earlier versions so that the configs hold this version only), `create_tag`
 (`v<version>`, so that `load_dataset(..., revision="v1.2.0")` pins it). Before any call it checks the release
-against its manifest, refuses a release holding a source that may not be redistributed (naming it), and refuses
-a version whose tag already exists (a published version never changes). The token comes from HF_TOKEN and is
+against its manifest, proves it (given the project's config: the inputs its manifest names are the project's, and
+a rebuild gives the same data files; `builder.release.prove`), refuses a release holding a source that may not be
+redistributed (naming it), and refuses a version whose tag already exists (a published version never changes). The token comes from HF_TOKEN and is
 never printed: any message from the Hub is scrubbed of it.
 """
 
@@ -15,9 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from builder.config import Config
 from builder.errors import ConfigError, DataInvalidError, InputError
 from builder.release.layout import CARD, ReleaseFolder
 from builder.release.licence import licence_problems
+from builder.release.prove import prove
 
 TOKEN_ENV = "HF_TOKEN"
 
@@ -36,8 +39,9 @@ class PublishPlan:
     calls: list[str] = field(default_factory=list)
 
 
-def plan(release: ReleaseFolder, repo_id: str, *, private: bool = False) -> PublishPlan:
-    """Check the release and list what would be uploaded; raises when it may not be published."""
+def plan(release: ReleaseFolder, repo_id: str, *, private: bool = False, config: Config | None = None) -> PublishPlan:
+    """Check the release (and prove it, given the project's config) and list what would be uploaded; raises when
+    it may not be published."""
     if "/" not in repo_id or repo_id.count("/") != 1 or not all(repo_id.split("/")):
         raise ConfigError(f"repo id '{repo_id}' is not ORG/NAME", fix="pass --repo-id ORG/NAME")
     manifest = release.verify()
@@ -46,6 +50,19 @@ def plan(release: ReleaseFolder, repo_id: str, *, private: bool = False) -> Publ
         raise DataInvalidError("release " + manifest["version"] + " may not be published: " + "; ".join(problems),
                                where=str(release.path),
                                fix="build a public release (leave release.include_restricted false) and publish that")
+    if config is not None:
+        proof = prove(config, release, config.stage_dir("publish") / "proof")
+        if not proof.same_inputs:
+            raise DataInvalidError(f"release {proof.version} cannot be proven: the project's inputs are not the ones "
+                                   f"it was built from (changed: {', '.join(proof.changed)})", where=str(release.path),
+                                   fix="publish from the commit that built it (its manifest names it), or build and "
+                                       "publish the next version")
+        if proof.differing:
+            raise DataInvalidError(f"release {proof.version} is not what its inputs build: "
+                                   f"{', '.join(proof.differing[:10])} differ from a rebuild",
+                                   where=str(release.path),
+                                   fix="the release folder was changed after it was built: restore it from version "
+                                       "control (a release never changes)")
     folder = release.path
     files = sorted((p.relative_to(folder).as_posix(), p.stat().st_size) for p in folder.rglob("*") if p.is_file())
     return PublishPlan(repo_id=repo_id, version=manifest["version"], tag=f"v{manifest['version']}", release=folder,
@@ -64,9 +81,9 @@ def _scrub(message: str, token: str) -> str:
 
 
 def publish(release: ReleaseFolder, repo_id: str, *, private: bool = False, dry_run: bool = False,
-            api: Any = None) -> PublishPlan:
+            api: Any = None, config: Config | None = None) -> PublishPlan:
     """Upload the release folder to the dataset repo `repo_id` and tag it `v<version>`; dry-run only plans."""
-    p = plan(release, repo_id, private=private)
+    p = plan(release, repo_id, private=private, config=config)
     if dry_run:
         return p
     from huggingface_hub import HfApi

@@ -133,3 +133,49 @@ def test_publish_needs_a_token(project, monkeypatch):
     monkeypatch.delenv("HF_TOKEN", raising=False)
     with pytest.raises(Exception, match="HF_TOKEN is not set"):
         publish(ReleaseFolder(result.path), "org/newsbench-id")
+
+
+def _tamper(release: Path) -> None:
+    """Edit a document's text in a Parquet file and the manifest to match, as someone covering a change would."""
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from builder.stage import file_digest
+
+    path = next((release / "data/documents").glob("train-*.parquet"))
+    table = pq.read_table(path)
+    texts = table.column("text").to_pylist()
+    texts[0] = texts[0] + " (edited)"
+    pq.write_table(table.set_column(table.schema.get_field_index("text"), "text", pa.array(texts)), path)
+    manifest = json.loads((release / "manifest.json").read_text())
+    key = path.relative_to(release).as_posix()
+    manifest["files"][key] = {"bytes": path.stat().st_size, "sha256": file_digest(path)}
+    (release / "manifest.json").write_text(json.dumps(manifest, indent=2))
+
+
+def test_publish_proves_the_release_and_refuses_one_edited_with_its_manifest(tmp_path, monkeypatch, capsys):
+    config_path = release_project(tmp_path)
+    result = build_release(load_config(config_path))
+    hub = FakeHub()
+    hub.install(monkeypatch)
+    assert main(["publish", "--repo-id", "org/x", "--dry-run", "--config", str(config_path)]) == 0
+    assert "release 1.0.0 proven: its inputs rebuild the same data files" in capsys.readouterr().out
+    _tamper(result.path)
+    ReleaseFolder(result.path).verify()  # the folder agrees with its manifest: only a rebuild shows the edit
+    assert main(["publish", "--repo-id", "org/x", "--dry-run", "--config", str(config_path)]) == 1
+    err = capsys.readouterr().err
+    assert "release 1.0.0 is not what its inputs build: data/documents/train-" in err and "restore it" in err
+    monkeypatch.setenv("HF_TOKEN", TOKEN)
+    assert main(["publish", "--repo-id", "org/x", "--config", str(config_path)]) == 1
+    assert hub.calls == []
+
+
+def test_publish_refuses_to_prove_a_release_from_other_inputs(tmp_path, capsys):
+    config_path = release_project(tmp_path)
+    build_release(load_config(config_path))
+    (tmp_path / "card/summary.md").write_text("A different summary.", encoding="utf-8")
+    assert main(["publish", "1.0.0", "--repo-id", "org/x", "--dry-run", "--config", str(config_path)]) == 1
+    assert "release 1.0.0 cannot be proven: the project's inputs are not the ones it was built from" in (
+        capsys.readouterr().err)
