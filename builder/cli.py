@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from typing import Any
 
 from builder import __version__
 from builder.config import parse_value
-from builder.errors import EXIT_USAGE, NewsbenchError
+from builder.errors import EXIT_OK, EXIT_USAGE, NewsbenchError
 
 # Module names under builder/commands, in help order; the command is the module name without a trailing "_"
 # ("import_" is `newsbench import`, since `import` is a Python keyword).
@@ -98,6 +99,30 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("newsbench: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `newsbench ... | head`: the reader left; nothing to say
+        return EXIT_OK
+    except Exception as exc:  # a case no check foresaw: one line, never a traceback (unless asked for)
+        if os.environ.get(DEBUG_ENV):
+            raise
+        where = _origin(exc)
+        print(f"newsbench: error: {type(exc).__name__}: {exc}{' (in ' + where + ')' if where else ''} (fix: this "
+              f"input reached a case newsbench does not check yet; rerun with {DEBUG_ENV}=1 for the traceback and "
+              "report it with the command and the input)", file=sys.stderr)
+        return EXIT_USAGE
+
+
+DEBUG_ENV = "NEWSBENCH_DEBUG"
+
+
+def _origin(exc: BaseException) -> str:
+    """Where in newsbench the exception was raised (the innermost frame of the package), for the report."""
+    tb, found = exc.__traceback__, ""
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_filename
+        if "/builder/" in name.replace("\\", "/"):
+            found = f"{name.rsplit('/builder/', 1)[-1]}:{tb.tb_lineno}"
+        tb = tb.tb_next
+    return found
 
 
 if __name__ == "__main__":

@@ -211,6 +211,21 @@ def test_conll_wrong_encoding_is_located(tmp_path):
         run_import(tmp_path, [path])
 
 
+def test_conll_bom_and_control_characters_never_reach_the_text_and_are_counted(tmp_path):
+    path = tmp_path / "x.txt"
+    path.write_bytes(b"\xef\xbb\xbfJoko\tB-PER\nWi\x00dodo\tI-PER\n" + "tiba\u200b\tO\n\n".encode())
+    stats, (doc,), _ = run_import(tmp_path, [path])
+    assert doc["text"] == "Joko Widodo tiba" and entities(doc) == [("Joko Widodo", "PER")]
+    assert stats["files"][str(path)]["tokens_cleaned"] == 2
+
+
+def test_conll_unknown_encoding_is_one_line_with_the_fix(tmp_path, capsys):
+    path = write(tmp_path / "x.txt", [[("Sukabumi", "B-LOC")]])
+    assert main(["import", "conll", str(path), "--source", "x", "--encoding", "nosuch",
+                 "--output-dir", str(tmp_path / "o")]) == 2
+    assert "--encoding: unknown encoding 'nosuch' (fix: use a Python codec name" in capsys.readouterr().err
+
+
 def test_conll_cli_writes_documents(tmp_path):
     path = write(tmp_path / "test.txt", NERP_LIKE, sep=" ", newline="\r\n")
     code = main(["import", "conll", str(path), "--source", "nerp-like", "--map", "PPL=PER", "--map", "FNB=",

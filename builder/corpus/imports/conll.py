@@ -15,6 +15,7 @@ from the tokens (one space between tokens, one line per sentence), so every offs
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -40,12 +41,17 @@ _SPLIT_NAMES = {"train": "train", "dev": "validation", "valid": "validation", "v
 _SPLIT_IN_NAME = re.compile(r"(?<![a-z])(train|dev|valid|validation|test)(?![a-z])", re.IGNORECASE)
 
 
+# what a token never holds: a BOM, zero-width and soft-hyphen characters, C0/C1 controls (NUL, ...)
+_HIDDEN = re.compile("[\u200b\u2060\ufeff\u00ad\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
 @dataclass
 class Sentence:
     tokens: list[str]
     tags: list[str]
     line: int  # 1-based line of the first token
     doc: int  # index of the -DOCSTART- block it belongs to
+    cleaned: int = 0  # tokens whose invisible or control characters were removed (a BOM, NUL bytes, ...)
 
 
 @dataclass
@@ -86,32 +92,39 @@ def read_conll(
         raise ConfigError(f"unknown delimiter {delimiter!r}", fix=f"use one of {', '.join(DELIMITERS)}")
     path = Path(path)
     try:
-        fh = open(path, encoding=encoding, newline=None)  # universal newlines: LF, CRLF and CR
+        codec = codecs.lookup(encoding).name
+    except LookupError:
+        raise ConfigError(f"unknown encoding {encoding!r}", where="--encoding",
+                          fix="use a Python codec name such as utf-8, cp1252 or latin-1") from None
+    try:  # utf-8-sig: a byte-order mark is not part of the first token
+        fh = open(path, encoding="utf-8-sig" if codec == "utf-8" else encoding, newline=None)  # LF, CRLF and CR
     except OSError as exc:
         raise InputError(f"cannot open: {exc.strerror}", where=str(path), fix="check the path") from exc
     tokens: list[str] = []
     tags: list[str] = []
-    first = doc = 0
+    first = doc = cleaned = 0
     with fh:
         try:
             for lineno, raw in enumerate(fh, 1):
                 line = raw.rstrip("\n")
                 if not line.strip():
                     if tokens:
-                        yield Sentence(tokens, tags, first, doc)
-                        tokens, tags = [], []
+                        yield Sentence(tokens, tags, first, doc, cleaned)
+                        tokens, tags, cleaned = [], [], 0
                     continue
                 cols = _columns(line, delimiter)
                 if cols[0] == DOCSTART:
                     if tokens:
-                        yield Sentence(tokens, tags, first, doc)
-                        tokens, tags = [], []
+                        yield Sentence(tokens, tags, first, doc, cleaned)
+                        tokens, tags, cleaned = [], [], 0
                     doc += 1
                     continue
                 try:
                     if len(cols) < 2:  # the token would be its own tag
                         raise IndexError
                     token, tag = cols[token_column].strip(), cols[tag_column].strip()
+                    if _HIDDEN.search(token):
+                        token, cleaned = _HIDDEN.sub("", token), cleaned + 1
                 except IndexError:
                     raise InputError(
                         f"line has {len(cols)} column(s), no token column {token_column} or tag column {tag_column}",
@@ -119,8 +132,9 @@ def read_conll(
                         fix="choose the columns with --token-column/--tag-column or repair the line",
                     ) from None
                 if not token or not tag:
-                    raise InputError("empty token or tag", where=f"{path}:{lineno}",
-                                     fix="repair the line (a sentence ends at a blank line)")
+                    raise InputError("empty token or tag" + (" (once its invisible or control characters are "
+                                                             "removed)" if cols[token_column].strip() else ""),
+                                     where=f"{path}:{lineno}", fix="repair the line (a sentence ends at a blank line)")
                 if not tokens:
                     first = lineno
                 tokens.append(token)
@@ -129,7 +143,7 @@ def read_conll(
             raise InputError(f"not {encoding} ({exc.reason} at byte {exc.start})", where=str(path),
                              fix="pass --encoding") from exc
     if tokens:
-        yield Sentence(tokens, tags, first, doc)
+        yield Sentence(tokens, tags, first, doc, cleaned)
 
 
 def detect_file_scheme(sentences: Iterable[Sentence], *, where: str = "") -> tuple[SchemeReport, bool]:
@@ -284,7 +298,7 @@ def import_conll(
                 source = {"name": options.source, "uri": str(path), "key_kind": "path",
                           "license": options.license, "redistributable": options.redistributable,
                           "retrieved_at": _retrieved_at(path, options), "raw_sha256": file_digest(path)}
-                file_stats = {"scheme": scheme, "documents": 0, "sentences": 0, "ill_formed_chunks": 0,
+                file_stats = {"scheme": scheme, "documents": 0, "sentences": 0, "ill_formed_chunks": 0, "tokens_cleaned": 0,
                               "split": options.split or split_of_file(path)}
                 groups = _group(read_conll(path, **read), options.sentences_per_doc or (0 if has_docstart else 1),
                                 has_docstart)
@@ -304,6 +318,7 @@ def import_conll(
                         writer.write(doc)
                         file_stats["documents"] += 1
                         file_stats["sentences"] += len(group)
+                        file_stats["tokens_cleaned"] += sum(x.cleaned for x in group)
                         stats["tokens"] += sum(len(s.tokens) for s in group)
                 stats["files"][str(path)] = file_stats
                 stats["documents"] += file_stats["documents"]
