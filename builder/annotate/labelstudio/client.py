@@ -115,6 +115,7 @@ class Client:
         import httpx
 
         self._api_error = ApiError
+        self._sdk: Any = None  # set below; an error while building it is reported through redact(), which reads it
         # Label Studio's server writes a response in several small packets: on a kept-alive connection each
         # request then waits ~40 ms for a delayed ACK, so requests use fresh connections with TCP_NODELAY
         # (measured on 1.23.2: 65-75 ms -> 30-45 ms per small request on loopback).

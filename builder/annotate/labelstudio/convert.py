@@ -32,7 +32,7 @@ def task_data(doc: dict[str, Any]) -> dict[str, Any]:
     return {
         TEXT_NAME: text,
         "doc_id": doc["id"],
-        "text_sha256": doc.get("text_sha256") or sha256_text(text),
+        "text_sha256": sha256_text(text),  # of the text itself: a stale stated hash must not hide a changed text
         # the task header ($title; Label Studio needs every $field): the article's title, else its id, so that
         # an annotator always sees which document this is
         "title": doc.get("title") or doc["id"],

@@ -28,6 +28,9 @@ KEY = "5f1b2c3d4e5f60718293a4b5c6d7e8f901234567"
 PAT = ("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ0b2tlbl90eXBlIjoicmVmcmVzaCIsImV4cCI6NDEwMjQ0NDgwMH0."
        "c2lnbmF0dXJl")
 
+EXPIRED_PAT = ("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ0b2tlbl90eXBlIjoicmVmcmVzaCIsImV4cCI6MTYwMDAwMDAwMH0."
+               "c2lnbmF0dXJl")  # exp 2020-09-13
+
 
 class FakeServer:
     """Answers each request with the next scripted (status, body, delay); records what it saw."""
@@ -160,6 +163,13 @@ def test_client_personal_access_token_refused_at_refresh(fake):
         _client(srv.url, key=PAT).get("api/current-user/whoami")
     assert "personal access token" in err.value.message and PAT not in err.value.message
     assert srv.seen[0][:2] == ("POST", "/api/token/refresh/")
+
+
+def test_client_expired_personal_access_token_is_the_token_message(fake):
+    srv = fake([])
+    with pytest.raises(AuthError) as err:
+        _client(srv.url, key=EXPIRED_PAT).get("api/current-user/whoami")
+    assert "personal access token" in err.value.message and EXPIRED_PAT not in err.value.message
 
 
 def test_client_4xx_is_invalid_data_with_the_server_detail(fake):

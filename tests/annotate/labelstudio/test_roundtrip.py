@@ -243,8 +243,7 @@ def test_roundtrip_changed_text_refused_unless_unannotated(scenario, admin, tmp_
     changed = {docs[0]["id"], docs[5]["id"]}  # the seed is annotated; docs[5] is not
     for d in docs:
         if d["id"] in changed:
-            d["text"] = d["text"] + " Tambahan."
-            d["text_sha256"] = None
+            d["text"] = d["text"] + " Tambahan."  # the stated text_sha256 left stale: the text itself counts
     path = tmp_path / "changed.jsonl"
     write_jsonl(path, docs)
     rep = push(admin, SCHEMA, path, project=(scenario["project"]["id"], []), selection=Selection(),
