@@ -678,3 +678,30 @@ def test_validate_never_reads_a_killed_pull_s_leftovers_or_hidden_files(tmp_path
     assert [p.relative_to(tmp_path).as_posix() for p in annotation_files(tmp_path)] == [
         "raw/p-20261201T000000Z/tasks.jsonl", "canonical/p.jsonl", "gold/gold.jsonl"]
     assert [p.name for p in records_files(tmp_path)] == ["p.jsonl"]
+
+
+def test_validate_a_project_export_listing_predictions_by_id_is_valid(tmp_path):
+    tasks = clean_tasks()
+    for i, t in enumerate(tasks):
+        t["predictions"] = [100 + i, 200 + i]  # Label Studio's JSON export of a project
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(tasks))
+    code = main(["validate", str(path), "--corpus", str(CORPUS), "--out", str(tmp_path / "r"),
+                 "--config", str(REPO / "newsbench.toml")])
+    assert code == 0
+    assert json.loads((tmp_path / "r/report.json").read_text())["files"][0]["valid"] == len(tasks)
+
+
+@pytest.mark.parametrize("name, body, said", [
+    ("min.json", '[{"id": 1, "text": "Joko", "annotator": 1, "annotation_id": 3, "entity": []}]', "json-min-record"),
+    ("export.conll", "-DOCSTART- -X- O\nJoko -X- _ B-PER\n", "it looks like a CoNLL file"),
+    ("export.csv", "id,text,entity,annotator\n1,Joko,[],1\n", "it looks like a CSV or TSV file"),
+])
+def test_validate_other_export_formats_are_named_with_the_export_wanted(tmp_path, name, body, said):
+    path = tmp_path / name
+    path.write_text(body)
+    code = main(["validate", str(path), "--corpus", str(CORPUS), "--out", str(tmp_path / "r"),
+                 "--config", str(REPO / "newsbench.toml")])
+    assert code in (1, 2)
+    assert said in (tmp_path / "r/report.txt").read_text()
+    assert "full format" in (tmp_path / "r/report.txt").read_text()

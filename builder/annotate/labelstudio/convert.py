@@ -26,6 +26,11 @@ from builder.annotate.labelstudio.views import annotator_ref
 CANONICAL_VERSION = "1.0.0"
 
 
+def _predictions(task: dict[str, Any]) -> list[dict[str, Any]]:
+    """A task's predictions with their results (a project's JSON export names them by id only: nothing to keep)."""
+    return [p for p in task.get("predictions") or [] if isinstance(p, dict)]
+
+
 def task_data(doc: dict[str, Any]) -> dict[str, Any]:
     """What a task holds: the text, the document id every upsert is keyed by, and its hash."""
     text = doc["text"]
@@ -247,7 +252,7 @@ def canonical_record(tasks: list[dict[str, Any]], schema: LabelSchema, *, projec
     `annotators` maps server user ids to pseudonyms; a user it lacks is named `ls-user:<id>`."""
     named = annotators or {}
     first = tasks[0]
-    versions = {p.get("id"): p.get("model_version") for t in tasks for p in t.get("predictions") or []}
+    versions = {p.get("id"): p.get("model_version") for t in tasks for p in _predictions(t)}
     data = first.get("data") or {}
     text = str(data.get(TEXT_NAME, ""))
     doc_id = data.get("doc_id")
@@ -268,7 +273,7 @@ def canonical_record(tasks: list[dict[str, Any]], schema: LabelSchema, *, projec
                 "updated_at": ann.get("updated_at"), **layers,
                 **({"based_on": versions.get(ann["parent_prediction"])} if ann.get("parent_prediction") else {}),
             })
-        for pred in task.get("predictions") or []:
+        for pred in _predictions(task):
             where = {"document_id": doc_id, "task_id": task.get("id"), "prediction_id": pred.get("id")}
             layers = convert_results(pred.get("result") or [], task_text, schema, report, where)
             predictions.append({"id": pred.get("id"), "task_id": task.get("id"),

@@ -124,7 +124,9 @@ def export_schema(labels: LabelSchema) -> dict[str, Any]:
             "data": {"type": "object", "required": ["text", DOC_KEY],
                      "properties": {"text": {"type": "string"}, DOC_KEY: {"$ref": "#/$defs/doc_id"}}},
             "annotations": {"type": "array", "items": {"$ref": "#/$defs/annotation"}},
-            "predictions": {"type": "array", "items": {"$ref": "#/$defs/prediction"}},
+            # Label Studio's JSON export of a project lists a task's predictions by id only
+            "predictions": {"type": "array", "items": {"anyOf": [{"$ref": "#/$defs/prediction"},
+                                                                 {"type": "integer"}]}},
         },
         "$defs": {
             "doc_id": doc_id,

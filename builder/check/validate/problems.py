@@ -54,6 +54,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                  "repair the line (a truncated write, NaN or a lone surrogate are common causes) or remove it; the "
                  "other lines are checked as usual"),
     "not-object": ("record is a JSON {detail}, not an object", "each record must be one JSON object"),
+    "json-min-record": ("record is a row of Label Studio's JSON-MIN export (flat fields, no annotations list, no "
+                        "region ids, relations or annotators' choices)",
+                        "export the project as JSON (the full format) in Label Studio, or run "
+                        "`newsbench annotate pull`"),
     "unknown-record": ("record is neither a Label Studio task, a canonical annotation record nor a document",
                        "validate Label Studio exports, annotations/canonical/*.jsonl or gold documents"),
 }

@@ -103,7 +103,25 @@ def detect_format(path: Path) -> str:
             if not more:
                 raise InputError("file is empty", where=str(path), fix="validate an export with at least one task")
             head = more.lstrip(_WS)
+    if head[:1] not in (b"[", b"{"):
+        raise InputError(f"not JSON: {_looks_like(head)}", where=str(path),
+                         fix="export the project from Label Studio as JSON (the full format, not JSON-MIN, CSV or "
+                             "CONLL), or run `newsbench annotate pull`; CoNLL data becomes a corpus with "
+                             "`newsbench import conll`")
     return ARRAY if head[:1] == b"[" else JSONL
+
+
+_CONLL_LINE = re.compile(rb"^\S+(?:[ \t]+\S+)*[ \t]+(?:O|[BIESLU]-\S+)\s*$")
+
+
+def _looks_like(head: bytes) -> str:
+    """What a file that is not JSON seems to be, to say so."""
+    lines = [x for x in head.splitlines()[:20] if x.strip()]
+    if lines and (lines[0].startswith(b"-DOCSTART-") or sum(bool(_CONLL_LINE.match(x)) for x in lines) >= len(lines) / 2):
+        return "it looks like a CoNLL file (Label Studio's CONLL2003 export)"
+    if lines and (lines[0].count(b",") >= 2 or lines[0].count(b"\t") >= 2):
+        return "it looks like a CSV or TSV file (Label Studio's CSV/TSV export)"
+    return f"it starts with {head[:40]!r}"
 
 
 def regions(path: Path, fmt: str, parts: int) -> list[tuple[int, int]]:

@@ -128,6 +128,8 @@ class RecordValidator:
     @staticmethod
     def _not_a_record(value: Any, base: dict[str, Any]) -> list[Problem]:
         if isinstance(value, dict):
+            if "data" not in value and "annotations" not in value and {"annotation_id", "annotator"} & value.keys():
+                return [make_problem("json-min-record", found=sorted(value)[:12], **base)]
             return [make_problem("unknown-record", found=sorted(value)[:12], **base)]
         return [make_problem("not-object", detail=type(value).__name__, found=type(value).__name__,
                              expected="object", **base)]
