@@ -705,3 +705,23 @@ def test_validate_other_export_formats_are_named_with_the_export_wanted(tmp_path
     assert code in (1, 2)
     assert said in (tmp_path / "r/report.txt").read_text()
     assert "full format" in (tmp_path / "r/report.txt").read_text()
+
+
+def test_validate_warns_of_a_second_annotation_by_one_person_and_of_a_skip_holding_results(tmp_path):
+    import copy
+
+    tasks = clean_tasks()
+    task = next(t for t in tasks if t["annotations"] and t["annotations"][0]["result"])
+    first = task["annotations"][0]
+    again = copy.deepcopy(first) | {"id": 990001}
+    skipped = copy.deepcopy(first) | {"id": 990002, "was_cancelled": True,
+                                      "completed_by": 77 if not isinstance(first["completed_by"], dict) else {"id": 77}}
+    task["annotations"] += [again, skipped]
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(tasks))
+    code = main(["validate", str(path), "--corpus", str(CORPUS), "--out", str(tmp_path / "r"),
+                 "--config", str(REPO / "newsbench.toml")])
+    assert code == 0  # warnings: the newest annotation is used, a skip is not
+    problems = json.loads((tmp_path / "r/report.json").read_text())["problems"]
+    assert sorted((p["check"], p["annotation_id"]) for p in problems) == [
+        ("annotated-twice", first["id"]), ("skipped-with-results", 990002)]

@@ -37,8 +37,18 @@ class QuickCheck:
         if type(text) is not str:
             return False
         try:
+            submitters = set()
             for ann in task["annotations"]:
-                if not self._annotation_ok(ann["result"], text, bool(ann.get("was_cancelled"))):
+                cancelled = bool(ann.get("was_cancelled"))
+                if cancelled and ann["result"]:
+                    return False  # a skip that holds results: the checks warn
+                if not cancelled:
+                    who = ann.get("completed_by")
+                    who = who.get("id") if isinstance(who, dict) else who
+                    if who in submitters:
+                        return False  # one person's second annotation of the task: the checks warn
+                    submitters.add(who)
+                if not self._annotation_ok(ann["result"], text, cancelled):
                     return False
         except _SHAPE_ERRORS:  # an item without the keys or types the views expect: let the checks say what
             return False

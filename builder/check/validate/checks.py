@@ -254,12 +254,28 @@ def annotation_emitter(out: list[Problem], base: dict[str, Any], ann: Annotation
     return emit
 
 
+def _about(ann: AnnotationView, base: dict[str, Any], check: str, detail: Any) -> Problem:
+    """A warning about an annotation as a whole."""
+    return make_problem(check, severity=WARNING, detail=detail, pointer=pointer(ann.path),
+                        **{**base, "annotation_id": ann.id, "annotator": ann.annotator})
+
+
 def check_record(checker: Checker, view: RecordView, base: dict[str, Any], *, vocabulary: bool,
                  text: str | None = None) -> list[Problem]:
     """Problems of every annotation of a record; `text` overrides the record's own text (canonical records)."""
     out: list[Problem] = []
     text = view.text if text is None else text
+    submitted: dict[Any, list[Any]] = {}
     for ann in view.annotations:
         checker.check_annotation(ann, text, annotation_emitter(out, base, ann), vocabulary=vocabulary,
                                  stated_ok=view.stated_ok)
+        held = len(ann.spans) + len(ann.doc_choices)
+        if ann.cancelled and held:
+            out.append(_about(ann, base, "skipped-with-results", held))
+        elif not ann.cancelled and ann.annotator is not None:
+            submitted.setdefault(ann.annotator, []).append(ann)
+    for who, anns in submitted.items():
+        if len(anns) > 1:
+            for ann in anns[:-1]:
+                out.append(_about(ann, base, "annotated-twice", len(anns)))
     return out

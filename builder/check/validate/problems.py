@@ -54,6 +54,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                  "repair the line (a truncated write, NaN or a lone surrogate are common causes) or remove it; the "
                  "other lines are checked as usual"),
     "not-object": ("record is a JSON {detail}, not an object", "each record must be one JSON object"),
+    "skipped-with-results": ("a skipped annotation holds {detail} region(s) or choice(s); a skip is not used, so "
+                             "they are not either", "if they are meant, open the task, cancel the skip and submit"),
+    "annotated-twice": ("the annotator submitted {detail} annotations of this task; only the newest is used",
+                        "delete the extra annotation in Label Studio, or leave it: adjudication takes the newest"),
     "json-min-record": ("record is a row of Label Studio's JSON-MIN export (flat fields, no annotations list, no "
                         "region ids, relations or annotators' choices)",
                         "export the project as JSON (the full format) in Label Studio, or run "
