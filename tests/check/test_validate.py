@@ -725,3 +725,19 @@ def test_validate_warns_of_a_second_annotation_by_one_person_and_of_a_skip_holdi
     problems = json.loads((tmp_path / "r/report.json").read_text())["problems"]
     assert sorted((p["check"], p["annotation_id"]) for p in problems) == [
         ("annotated-twice", first["id"]), ("skipped-with-results", 990002)]
+
+
+def test_validate_warns_of_a_pre_annotation_outside_the_text(tmp_path):
+    tasks = clean_tasks()
+    task = tasks[0]
+    length = len(task["data"]["text"])
+    task["predictions"] = [{"id": 5, "model_version": "rules", "result": [
+        {"id": "p1", "from_name": "entity", "to_name": "text", "type": "labels",
+         "value": {"start": length + 10, "end": length + 20, "labels": ["PER"]}},
+        {"from_id": "p1", "to_id": "p1", "type": "relation"}]}]
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(tasks))
+    assert main(["validate", str(path), "--corpus", str(CORPUS), "--out", str(tmp_path / "r"),
+                 "--config", str(REPO / "newsbench.toml")]) == 0
+    (problem,) = json.loads((tmp_path / "r/report.json").read_text())["problems"]
+    assert problem["check"] == "prediction-range" and problem["pointer"] == "/predictions/0/result/0/value"

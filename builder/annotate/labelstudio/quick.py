@@ -50,6 +50,14 @@ class QuickCheck:
                     submitters.add(who)
                 if not self._annotation_ok(ann["result"], text, cancelled):
                     return False
+            n = len(text)
+            for pred in task.get("predictions") or ():
+                if type(pred) is dict:
+                    for r in pred.get("result") or ():
+                        v = r.get("value") if type(r) is dict else None
+                        if type(v) is dict and "start" in v and not (type(v["start"]) is int and type(v["end"]) is int
+                                                 and 0 <= v["start"] < v["end"] <= n):
+                            return False  # a pre-annotation outside the text: the checks warn
         except _SHAPE_ERRORS:  # an item without the keys or types the views expect: let the checks say what
             return False
         return True

@@ -87,8 +87,12 @@ def task_view(views: Views, task: dict[str, Any]) -> RecordView:
             except (KeyError, TypeError, IndexError, AttributeError):
                 _odd_result(views, view, r if isinstance(r, dict) else {}, ri)
         anns.append(view)
+    proposed = [(("predictions", pi, "result", ri, "value"), r["value"].get("start"), r["value"].get("end"))
+                for pi, pred in enumerate(dict_items(task.get("predictions")))
+                for ri, r in enumerate(pred.get("result") if isinstance(pred.get("result"), list) else ())
+                if isinstance(r, dict) and isinstance(r.get("value"), dict) and "start" in r["value"]]
     return RecordView(TASKS, data.get(DOC_KEY), task.get("id"), text if isinstance(text, str) else None,
-                      None, anns, stated_text_ok, review=bool(data.get("review")))
+                      None, anns, stated_text_ok, review=bool(data.get("review")), proposed=proposed)
 
 
 def _odd_result(views: Views, view: AnnotationView, r: dict[str, Any], ri: int) -> None:

@@ -274,6 +274,11 @@ def check_record(checker: Checker, view: RecordView, base: dict[str, Any], *, vo
             out.append(_about(ann, base, "skipped-with-results", held))
         elif not ann.cancelled and ann.annotator is not None:
             submitted.setdefault(ann.annotator, []).append(ann)
+    if text is not None:
+        for path, start, end in view.proposed:
+            if not (type(start) is int and type(end) is int and 0 <= start < end <= len(text)):
+                out.append(make_problem("prediction-range", severity=WARNING, start=start, end=end, length=len(text),
+                                        pointer=pointer(path), **base))
     for who, anns in submitted.items():
         if len(anns) > 1:
             for ann in anns[:-1]:

@@ -113,6 +113,8 @@ class RecordView:
     annotations: list[AnnotationView]
     stated_ok: StatedText | None = None  # what a region's stated text may be besides its exact slice
     review: bool = False  # the annotations are reviewers' decisions (a review project), not annotators' work
+    # pre-annotation regions, as (path, start, end): a tool shows them to the annotator, so they must fit the text
+    proposed: list[tuple[tuple, Any, Any]] = field(default_factory=list)
 
 
 def as_key(value: Any) -> Any:

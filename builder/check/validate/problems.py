@@ -54,6 +54,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                  "repair the line (a truncated write, NaN or a lone surrogate are common causes) or remove it; the "
                  "other lines are checked as usual"),
     "not-object": ("record is a JSON {detail}, not an object", "each record must be one JSON object"),
+    "prediction-range": ("a pre-annotation region [{start}, {end}) is not inside the text (length {length}): "
+                         "Label Studio cannot show it", "push the task again with the pre-annotator's output for "
+                         "this text (`newsbench annotate push`), or delete the prediction"),
     "skipped-with-results": ("a skipped annotation holds {detail} region(s) or choice(s); a skip is not used, so "
                              "they are not either", "if they are meant, open the task, cancel the skip and submit"),
     "annotated-twice": ("the annotator submitted {detail} annotations of this task; only the newest is used",
