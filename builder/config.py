@@ -399,6 +399,22 @@ def _check_split(config: Config, where: str) -> None:
     total = sum(ratios.values())
     if abs(total - 1.0) > 1e-6:
         raise ConfigError(f"split.ratios add up to {total:g}, not 1", where=where, fix="make the ratios sum to 1")
+    label = config.split.stratify_by
+    given = sorted({name for src in config.sources for name in src.labels})
+    if label and config.sources and label not in given:
+        raise ConfigError(f"split.stratify_by is '{label}', a document label no source gives", where=where,
+                          fix=f"use one of {', '.join(given)}" if given else
+                          "give a source `labels = { " + label + " = \"<column>\" }`, or leave stratify_by empty")
+
+
+def _check_folders(config: Config, where: str) -> None:
+    """The folders newsbench writes to must be folders (or not exist yet)."""
+    for key in ("work_dir", "annotations_dir", "releases_dir"):
+        value = getattr(config.project, key)
+        folder = config.resolve(value)
+        if folder.exists() and not folder.is_dir():
+            raise ConfigError(f"project.{key} = \"{value}\" is a file, not a folder", where=where,
+                              fix=f"name a folder for {key} (or move the file {folder} away)")
 
 
 def build_config(data: dict[str, Any], root: Path, path: Path | None = None,
@@ -427,6 +443,7 @@ def build_config(data: dict[str, Any], root: Path, path: Path | None = None,
                     path=path.resolve() if path else None, overrides=dict(overrides or {}), data=data)
     _check_sources(config, where)
     _check_split(config, where)
+    _check_folders(config, where)
     return config
 
 

@@ -90,3 +90,17 @@ def test_config_override_of_the_wrong_type_is_refused_before_any_work(tmp_path):
 def test_config_missing_file(tmp_path):
     with pytest.raises(ConfigError, match="config file not found"):
         load_config(tmp_path / "nope.toml")
+
+
+@pytest.mark.parametrize("extra, message", [
+    ('[split]\nstratify_by = "topic"\n', r"split.stratify_by is 'topic', a document label no source gives"),
+    ('[project]\nwork_dir = "afile"\n', r'project.work_dir = "afile" is a file, not a folder'),
+])
+def test_config_refuses_a_stratify_label_no_source_gives_and_a_work_folder_that_is_a_file(tmp_path, extra, message):
+    (tmp_path / "afile").write_text("x")
+    (tmp_path / "raw").mkdir()
+    path = tmp_path / "newsbench.toml"
+    path.write_text("[[sources]]\nname='a'\nformat='text'\npath='raw'\nlicense='x'\nredistributable=false\n" + extra)
+    with pytest.raises(ConfigError, match=message):
+        load_config(path)
+
