@@ -87,7 +87,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         rest, overrides = split_overrides(argv)
         parser = build_parser(_chosen_command(rest))
-        args = parser.parse_args(rest)
+        try:
+            args = parser.parse_args(rest)
+        except SystemExit as exc:  # argparse said what is wrong (or printed the help): its code, returned
+            return int(exc.code or 0) if not isinstance(exc.code, str) else EXIT_USAGE
         if args.command is None:
             parser.print_help()
             return EXIT_USAGE

@@ -15,7 +15,7 @@ from builder.corpus.ingest import Ingest
 from builder.corpus.ingest.base import repair_text
 from builder.jsonl import read_jsonl
 from builder.stage import StageDir
-from tests.helpers.projects import PRATIWI_250, PRATIWI_600, SEED, seed_project, write_project
+from tests.helpers.projects import PRATIWI_250, PRATIWI_600, SEED, one_source_project, seed_project, write_project
 
 PRATIWI_SOURCE = """
 [[sources]]
@@ -257,21 +257,6 @@ def test_bad_input_directory_with_no_matching_files(tmp_path, capsys):
     assert "source 't' has no file to read (glob '*.txt')" in capsys.readouterr().err
 
 
-def _source(tmp_path, fmt: str, files: dict, extra: str = "") -> object:
-    """A project of one source `t` of the format, reading the folder `t/`."""
-    return write_project(tmp_path, f"""
-        [[sources]]
-        name = "t"
-        format = "{fmt}"
-        path = "t"
-        license = "x"
-        redistributable = false
-        {extra}
-        [clean]
-        min_words = 1
-        """, files)
-
-
 def _rejects(tmp_path) -> list[dict]:
     return list(read_jsonl(tmp_path / "work/ingest/rejects.jsonl"))
 
@@ -279,7 +264,7 @@ def _rejects(tmp_path) -> list[dict]:
 def test_bad_input_a_fifo_is_refused_without_being_opened(tmp_path, capsys):
     import os
 
-    cfg = _source(tmp_path, "text", {"t/a.txt": SEED.read_text(encoding="utf-8")})
+    cfg = one_source_project(tmp_path, "text", {"t/a.txt": SEED.read_text(encoding="utf-8")})
     os.mkfifo(tmp_path / "t/pipe.txt")  # opening it for reading would block forever
     assert run_cli(cfg) == 2
     err = capsys.readouterr().err
@@ -290,7 +275,7 @@ def test_bad_input_a_fifo_is_refused_without_being_opened(tmp_path, capsys):
 
 def test_bad_input_hidden_and_temporary_files_are_never_read_but_counted(tmp_path):
     text = SEED.read_text(encoding="utf-8")
-    cfg = _source(tmp_path, "text", {"t/a.txt": text, "t/.a.txt": text, "t/.git/b.txt": text, "t/c.txt.part": text,
+    cfg = one_source_project(tmp_path, "text", {"t/a.txt": text, "t/.a.txt": text, "t/.git/b.txt": text, "t/c.txt.part": text,
                                   "t/~$d.txt": text})
     assert run_cli(cfg) == 0
     assert len(list(read_jsonl(tmp_path / "work/ingest/documents.jsonl"))) == 1
@@ -298,7 +283,7 @@ def test_bad_input_hidden_and_temporary_files_are_never_read_but_counted(tmp_pat
 
 
 def test_bad_input_a_link_loop_is_named_as_such(tmp_path, capsys):
-    cfg = _source(tmp_path, "text", {"t/a.txt": SEED.read_text(encoding="utf-8")})
+    cfg = one_source_project(tmp_path, "text", {"t/a.txt": SEED.read_text(encoding="utf-8")})
     (tmp_path / "t/loop.txt").symlink_to(tmp_path / "t/loop.txt")
     assert run_cli(cfg) == 2
     assert "loop.txt: not read: unreadable path" in capsys.readouterr().err
@@ -307,7 +292,7 @@ def test_bad_input_a_link_loop_is_named_as_such(tmp_path, capsys):
 def test_bad_input_a_csv_quote_never_closed_is_refused_at_its_line_and_the_rows_after_it_are_kept(tmp_path, capsys):
     body = ('text,label\n"Berita satu tentang banjir di kota,valid\n"Berita dua tentang gempa,hoax\n'
             'Berita tiga tentang pemilu,valid\n')
-    cfg = _source(tmp_path, "csv", {"t/a.csv": body}, 'labels = { veracity = "label" }')
+    cfg = one_source_project(tmp_path, "csv", {"t/a.csv": body}, 'labels = { veracity = "label" }')
     assert run_cli(cfg) == 2
     assert "a.csv:2: cannot parse the record of lines 2-3" in capsys.readouterr().err
     docs = list(read_jsonl(tmp_path / "work/ingest/documents.jsonl"))
@@ -318,7 +303,7 @@ def test_bad_input_a_csv_quote_never_closed_is_refused_at_its_line_and_the_rows_
 
 
 def test_bad_input_a_header_only_csv_is_said(tmp_path, capsys):
-    cfg = _source(tmp_path, "csv", {"t/a.csv": "text,label\nBerita tentang banjir,valid\n", "t/h.csv": "text,label\n"}, 'labels = { veracity = "label" }')
+    cfg = one_source_project(tmp_path, "csv", {"t/a.csv": "text,label\nBerita tentang banjir,valid\n", "t/h.csv": "text,label\n"}, 'labels = { veracity = "label" }')
     assert run_cli(cfg) == 2
     assert "h.csv: the CSV file has a header but no rows" in capsys.readouterr().err
 
@@ -365,7 +350,7 @@ def test_ingest_ids_are_pinned():
 
 
 def test_bad_input_a_jsonl_line_that_repeats_a_key_is_refused_not_half_read(tmp_path, capsys):
-    cfg = _source(tmp_path, "jsonl", {"t/a.jsonl": '{"text": "Berita satu tentang banjir", "text": "dua"}\n'
+    cfg = one_source_project(tmp_path, "jsonl", {"t/a.jsonl": '{"text": "Berita satu tentang banjir", "text": "dua"}\n'
                                                    '{"text": "Berita tiga tentang pemilu", "note": "\\"text\\": x"}\n'})
     assert run_cli(cfg) == 2
     assert "a.jsonl:1: the line repeats the key(s) 'text'" in capsys.readouterr().err

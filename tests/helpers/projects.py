@@ -118,3 +118,21 @@ def in_project(root: Path, env: dict[str, str]):
 def server_env(server) -> dict[str, str]:
     """The environment that points the commands at a test's Label Studio server."""
     return {"LABEL_STUDIO_URL": server.url, "LABEL_STUDIO_API_KEY": server.credentials().key}
+
+
+def one_source_project(root: Path, fmt: str, files: dict[str, bytes | str], extra: str = "",
+                       settings: str = "") -> Path:
+    """A project of one source `t` of the format, reading the folder `t/` (files are named under it), with no
+    word minimum; `extra` goes into the source block, `settings` after it. Returns the config path."""
+    return write_project(root, f"""
+        [[sources]]
+        name = "t"
+        format = "{fmt}"
+        path = "t"
+        license = "x"
+        redistributable = false
+        {extra}
+        [clean]
+        min_words = 1
+        {settings}
+        """, files)
