@@ -356,3 +356,12 @@ def test_bad_input_a_jsonl_line_that_repeats_a_key_is_refused_not_half_read(tmp_
     assert "a.jsonl:1: the line repeats the key(s) 'text'" in capsys.readouterr().err
     assert [d["text"] for d in read_jsonl(tmp_path / "work/ingest/documents.jsonl")] == ["Berita tiga tentang pemilu"]
     assert [r["reason"] for r in _rejects(tmp_path)] == ["bad_json_line"]
+
+
+def test_bad_input_an_html_page_of_links_only_has_no_main_text(tmp_path, capsys):
+    page = ('<html><head><title>Indeks</title></head><body><nav><a href="/">Home</a> <a href="/b">Berita</a></nav>'
+            '<footer>Copyright 2024</footer></body></html>')
+    cfg = one_source_project(tmp_path, "html", {"t/index.html": page})
+    assert run_cli(cfg) == 2
+    assert "index.html: no article text found in the page" in capsys.readouterr().err
+    assert [r["reason"] for r in _rejects(tmp_path)] == ["no_main_text"]

@@ -27,9 +27,23 @@ def extract_html(html: str, url: str | None = None) -> dict[str, Any] | None:
     if result is None:
         return None
     data = result.as_dict() if hasattr(result, "as_dict") else dict(result)
-    if not (data.get("text") or "").strip():
+    text = (data.get("text") or "").strip()
+    if not text or _only_links(html, text):
         return None
     return data
+
+
+def _only_links(html: str, text: str) -> bool:
+    """Whether the extracted text is nothing but the page's link texts (a menu, an index page): no article."""
+    from lxml import html as lxml_html
+
+    try:
+        tree = lxml_html.fromstring(html)
+    except (ValueError, TypeError, SyntaxError):  # lxml's parser errors derive from these
+        return False
+    links = {w for a in tree.iter("a") for w in (a.text_content() or "").split()}
+    words = text.split()
+    return bool(words) and all(w in links for w in words)
 
 
 def read_html(
