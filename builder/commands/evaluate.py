@@ -14,7 +14,7 @@ from pathlib import Path
 from builder.bench.evaluate import evaluate
 from builder.bench.evaluate.common import DECODINGS, EvalOptions
 from builder.bench.evaluate.gold import CONFIGS
-from builder.bench.evaluate.predictions import PredictionsInvalid
+from builder.bench.evaluate.predictions import MAX_PROBLEMS, PredictionsInvalid
 from builder.bench.evaluate.report import leaderboard_path, markdown, update_leaderboard, write_report
 from builder.commands._common import add_config_option, config_of
 from builder.errors import EXIT_INVALID_DATA, EXIT_OK, InputError
@@ -41,6 +41,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--label", default=None, help="documents: the document label to score (default: the first)")
     p.add_argument("--allow-missing", action="store_true", help="score units without a prediction as empty")
     p.add_argument("--check", action="store_true", help="only check the predictions file")
+    p.add_argument("--max-problems", type=int, default=1000,
+                   help="stop reading the predictions after this many problems (0: read to the end); a garbage "
+                        "file is never read whole")
     p.add_argument("--output", type=Path, default=None,
                    help="report path prefix: writes PREFIX.json and PREFIX.md (default: beside the predictions)")
     p.add_argument("--leaderboard", type=Path, default=None,
@@ -69,7 +72,10 @@ def run(args: argparse.Namespace) -> int:
         seed=config.seed if args.seed is None else args.seed, threshold=args.threshold, ks=_ks(args.k),
         label_name=args.label, allow_missing=args.allow_missing,
     )
+    if args.max_problems < 0:
+        raise InputError(f"--max-problems {args.max_problems} is negative", fix="use 0 (no limit) or more")
     release = find_release(args.release, releases_dir(config))
+    limit = MAX_PROBLEMS.set(args.max_problems)
     try:
         report = evaluate(release, args.subset, args.predictions, options, label_schema_of(config),
                           system=args.system)
@@ -80,6 +86,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"... and {exc.total - len(exc.problems)} more", file=sys.stderr)
         print(f"newsbench: error: {exc.total} problem(s) in {args.predictions}", file=sys.stderr)
         return EXIT_INVALID_DATA
+    finally:
+        MAX_PROBLEMS.reset(limit)
     if args.check:
         print(f"ok: {args.predictions} fits {args.subset}/{args.split} of release {report['version']}")
         return EXIT_OK

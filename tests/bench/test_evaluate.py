@@ -203,6 +203,29 @@ def test_evaluate_checker_locates_each_problem(ner_release, tmp_path, lines, mes
     assert any(re.search(message, p) for p in info.value.problems), info.value.problems
 
 
+def test_evaluate_reading_stops_at_the_problem_limit_and_large_files_stream(ner_release, tmp_path, monkeypatch):
+    from builder.bench.evaluate import predictions
+
+    garbage = tmp_path / "g.jsonl"
+    garbage.write_text("not json\n" * 200 + json.dumps({"sentence_id": "news:d0-s0", "tags": GOLD_TAGS}) + "\n")
+    token = predictions.MAX_PROBLEMS.set(5)
+    try:
+        with pytest.raises(PredictionsInvalid) as info:
+            evaluate(ner_release, "ner", garbage, NO_CI, SCHEMA)
+    finally:
+        predictions.MAX_PROBLEMS.reset(token)
+    assert info.value.total == 5 and info.value.problems[-1].endswith("stopped after 5 problems (--max-problems 5)")
+    monkeypatch.setattr(predictions, "FAST_BYTES", 10)  # every file is read line by line
+    monkeypatch.setattr(predictions, "MAX_LINE", 4096)
+    good = write_jsonl(tmp_path / "p.jsonl", [{"sentence_id": f"news:d{k}-s0", "tags": GOLD_TAGS} for k in range(6)])
+    assert evaluate(ner_release, "ner", good, NO_CI, SCHEMA)["metrics"]["spans"]["micro"]["f1"] == 1.0
+    long = tmp_path / "long.jsonl"
+    long.write_text(good.read_text() + '{"sentence_id": "' + "x" * 10000 + '"}\n')
+    with pytest.raises(PredictionsInvalid) as info:
+        evaluate(ner_release, "ner", long, NO_CI, SCHEMA)
+    assert any("long.jsonl:7: the line is longer than" in p for p in info.value.problems)
+
+
 def test_evaluate_checker_refuses_a_line_that_repeats_a_key(ner_release, tmp_path):
     """A JSON parser keeps the last of two values; which one was meant cannot be known, so the line is refused."""
     path = tmp_path / "p.jsonl"

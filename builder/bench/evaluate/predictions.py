@@ -15,7 +15,10 @@ without a prediction, wrong tag counts, unknown labels, offsets out of range, wr
 
 from __future__ import annotations
 
+from contextvars import ContextVar
+
 import math
+from collections.abc import Iterator
 import re
 from dataclasses import dataclass, field
 from itertools import chain
@@ -44,30 +47,74 @@ class PredictionsInvalid(DataInvalidError):
                          fix="correct the predictions; `newsbench evaluate --check` lists every problem")
 
 
+MAX_PROBLEMS: ContextVar[int] = ContextVar("max_problems", default=1000)  # `evaluate --max-problems`
+FAST_BYTES = 64 << 20  # files up to this size are parsed in one call; larger ones line by line, memory bounded
+MAX_LINE = 16 << 20  # a longer line is a problem, never read into memory whole
+
+
 class Problems:
-    """Problems found in one file, each located as `file:line: what`."""
+    """Problems found in one file, each located as `file:line: what`; reading stops at MAX_PROBLEMS."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.items: list[str] = []
         self.total = 0
+        self.limit = MAX_PROBLEMS.get()
+        self.stopped = False
 
     def add(self, line: int | None, what: str) -> None:
         self.total += 1
         if len(self.items) < MAX_SHOWN:
             self.items.append(f"{self.path}:{line}: {what}" if line else f"{self.path}: {what}")
+        if self.limit and self.total >= self.limit and not self.stopped:
+            self.stopped = True
+            self.items.append(f"{self.path}: stopped after {self.total} problems (--max-problems {self.limit})")
+            raise PredictionsInvalid(self.path, self.items, self.total)  # a garbage file is never read to its end
 
     def raise_if_any(self) -> None:
         if self.total:
             raise PredictionsInvalid(self.path, self.items, self.total)
 
 
+def _bounded_lines(path: Path) -> Iterator[tuple[int, bytes | None]]:
+    """(line number, line) of the file, read in pieces; None for a line longer than MAX_LINE (skipped)."""
+    with open(path, "rb") as fh:
+        n = 0
+        while True:
+            line = fh.readline(MAX_LINE)
+            if not line:
+                return
+            n += 1
+            if len(line) >= MAX_LINE and not line.endswith(b"\n"):
+                while line and not line.endswith(b"\n"):
+                    line = fh.readline(MAX_LINE)
+                yield n, None
+                continue
+            yield n, line
+
+
+def _streamed(path: Path, problems: Problems) -> list[tuple[int, dict[str, Any]]]:
+    out = []
+    for n, line in _bounded_lines(path):
+        if line is None:
+            problems.add(n, f"the line is longer than {MAX_LINE:,} bytes")
+        elif line.strip():
+            record, why = parse_object(line, unique_keys=True)
+            if record is None:
+                problems.add(n, str(why))
+            else:
+                out.append((n, record))
+    return out
+
+
 def read_lines(path: Path, problems: Problems) -> list[tuple[int, dict[str, Any]]]:
     """(line number, record) of every non-blank line that holds a JSON object; the others are problems.
 
-    The file is parsed as one JSON array when it can be (one call instead of one per line); a file with a bad
-    line is parsed line by line to say which."""
+    A file up to FAST_BYTES is parsed as one JSON array when it can be (one call instead of one per line); a
+    larger file, or one with a bad line, is read line by line, and reading stops at MAX_PROBLEMS problems."""
     try:
+        if path.stat().st_size > FAST_BYTES:
+            return _streamed(path, problems)
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"cannot open the predictions: {exc.strerror}", where=str(path), fix="check the path") from exc
