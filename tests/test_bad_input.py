@@ -42,20 +42,22 @@ def _sane(code: int, err: str) -> None:
     assert "Traceback" not in err and UNFORESEEN not in err, err
 
 
-def _project(fmt: str, files: dict[str, bytes]) -> Path:
+def _project(fmt: str, files: dict[str, bytes], encoding: str = "auto") -> Path:
     root = Path(tempfile.mkdtemp(prefix="nb-bad-"))
-    extra = 'columns = { text = "text" }\nlabels = { veracity = "label" }' if fmt in ("csv", "jsonl") else ""
+    extra = f'encoding = "{encoding}"\n' + (
+        'columns = { text = "text" }\nlabels = { veracity = "label" }' if fmt in ("csv", "jsonl") else "")
     one_source_project(root, fmt, {f"t/{name}": body for name, body in files.items()}, extra,
                        'language_check = false\n[split]\nledger = ""')
     return root
 
 
 @SETTINGS
-@given(fmt=st.sampled_from(["text", "csv", "jsonl", "html"]), bodies=st.lists(BYTES, min_size=1, max_size=3))
-def test_bad_input_ingest_accounts_for_every_file_and_line(fmt, bodies):
+@given(fmt=st.sampled_from(["text", "csv", "jsonl", "html"]), bodies=st.lists(BYTES, min_size=1, max_size=3),
+       encoding=st.sampled_from(["auto", "utf-8", "utf-16", "cp1252"]))
+def test_bad_input_ingest_accounts_for_every_file_and_line(fmt, bodies, encoding):
     ext = {"text": "txt", "csv": "csv", "jsonl": "jsonl", "html": "html"}[fmt]
     files = {f"f{i}.{ext}": b for i, b in enumerate(bodies)}
-    root = _project(fmt, files)
+    root = _project(fmt, files, encoding)
     try:
         code, err = _run("ingest", "--no-progress", "--config", str(root / "newsbench.toml"))
         _sane(code, err)
@@ -129,6 +131,21 @@ def test_bad_input_config_files_are_refused_in_one_line(body):
     try:
         (root / "newsbench.toml").write_bytes(body)
         code, err = _run("validate", "--config", str(root / "newsbench.toml"))
+        _sane(code, err)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@SETTINGS
+@given(body=BYTES, scheme=st.sampled_from(["auto", "iob1", "iob2", "bioes"]),
+       encoding=st.sampled_from(["utf-8", "cp1252", "utf-16", "nosuch"]))
+def test_bad_input_import_conll_never_crashes(body, scheme, encoding):
+    root = Path(tempfile.mkdtemp(prefix="nb-bad-"))
+    try:
+        path = root / "x.conll"
+        path.write_bytes(body)
+        code, err = _run("import", "conll", str(path), "--source", "x", "--scheme", scheme, "--encoding", encoding,
+                         "--output-dir", str(root / "o"), "--config", str(REPO / "newsbench.toml"))
         _sane(code, err)
     finally:
         shutil.rmtree(root, ignore_errors=True)

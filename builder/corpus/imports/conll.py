@@ -139,9 +139,9 @@ def read_conll(
                     first = lineno
                 tokens.append(token)
                 tags.append(tag)
-        except UnicodeDecodeError as exc:
-            raise InputError(f"not {encoding} ({exc.reason} at byte {exc.start})", where=str(path),
-                             fix="pass --encoding") from exc
+        except UnicodeError as exc:  # a decode error, or a codec's own refusal (UTF-16 without its BOM)
+            why = f"{exc.reason} at byte {exc.start}" if isinstance(exc, UnicodeDecodeError) else str(exc)
+            raise InputError(f"not {encoding} ({why})", where=str(path), fix="pass --encoding") from None
     if tokens:
         yield Sentence(tokens, tags, first, doc, cleaned)
 

@@ -194,7 +194,10 @@ def decode_bytes(
             encoding = best.encoding
     try:
         text = data.decode(encoding)
-    except UnicodeDecodeError as exc:
+    except UnicodeError as exc:
+        if not isinstance(exc, UnicodeDecodeError):  # a codec's own refusal, e.g. UTF-16 without its BOM
+            raise InputError(f"the bytes are not {encoding} ({exc})", where=where,
+                             fix="set encoding = '<codec>' (or 'auto') on the source") from None
         line = data.count(b"\n", 0, exc.start) + 1
         guess = _detect(data[: 1 << 20])
         hint = f"the bytes look like {guess.encoding}; " if guess is not None else ""

@@ -17,6 +17,7 @@ from builder.corpus.ingest.base import (
     check_encoding_name,
     map_labels,
     relative_key,
+    not_an_input,
     source_files,
 )
 
@@ -35,6 +36,11 @@ def read_jsonl_source(
     mapped = {columns[r] for r in MAPPED if r in columns} | set(source.labels.values())
     for file in source_files(config, source) if files is None else files:
         where = str(file)
+        why = not_an_input(file)
+        if why is not None and not why.startswith("hidden"):  # never open a FIFO or a device: it can block
+            ctx.problem(why.split(" ", 1)[0], f"cannot read: {why.replace('_', ' ')}", where,
+                        "point the source at regular files")
+            continue
         try:
             fh = open(file, "rb")
         except OSError as exc:
@@ -50,8 +56,9 @@ def read_jsonl_source(
                     continue
                 try:
                     record, why = parse_object(line.decode(encoding), unique_keys=True)
-                except UnicodeDecodeError as exc:
-                    record, why = None, f"line is not {encoding} ({exc.reason} at byte {exc.start})"
+                except UnicodeError as exc:
+                    record, why = None, f"line is not {encoding} (" + (
+                        f"{exc.reason} at byte {exc.start}" if isinstance(exc, UnicodeDecodeError) else str(exc)) + ")"
                 if record is None:
                     ctx.problem("bad_json_line", str(why), line_where, "repair the line (one JSON object per line, "
                                 "UTF-8)", record=line.decode(encoding, "replace"))
