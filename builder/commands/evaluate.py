@@ -72,6 +72,8 @@ def run(args: argparse.Namespace) -> int:
         seed=config.seed if args.seed is None else args.seed, threshold=args.threshold, ks=_ks(args.k),
         label_name=args.label, allow_missing=args.allow_missing,
     )
+    if samples < 0:
+        raise InputError(f"--samples {samples} is negative", fix="use 0 (no intervals) or more, e.g. 1000")
     if args.max_problems < 0:
         raise InputError(f"--max-problems {args.max_problems} is negative", fix="use 0 (no limit) or more")
     release = find_release(args.release, releases_dir(config))
