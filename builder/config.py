@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import re
 import sys
 import types
 import typing
@@ -365,19 +366,56 @@ def build_section(cls: type, raw: Any, where: str) -> Any:
     known = {f.name: f for f in fields(cls)}
     for key in raw:
         if key not in known:
-            raise _unknown(key, list(known), where)
+            raise _at_key(_unknown(key, list(known), where), where, key)
     values = {}
     for name, f in known.items():
         at = f"{where} {name}"
         if name not in raw:
             if f.default is MISSING and f.default_factory is MISSING:
-                raise ConfigError(f"{where} has no '{name}'", fix=f"add {name} = ... ({f.metadata.get('help', '')})")
+                raise _at_key(ConfigError(f"{where} has no '{name}'",
+                                          fix=f"add {name} = ... ({f.metadata.get('help', '')})"), where, None)
             continue
         hint = typing.get_type_hints(cls)[name]
-        value = _typed(raw[name], hint, at)
-        _checked(value, f, at)
+        try:
+            value = _typed(raw[name], hint, at)
+            _checked(value, f, at)
+        except ConfigError as exc:
+            raise _at_key(exc, where, name) from None
         values[name] = value
     return cls(**values)
+
+
+def _at_key(exc: ConfigError, table: str, key: str | None) -> ConfigError:
+    """The error, tagged with the TOML table ("[clean]", "[[sources]] #2") and key it is about, so that
+    `load_config` can name the line."""
+    exc.toml_key = (table, key)  # type: ignore[attr-defined]
+    return exc
+
+
+_HEADER = re.compile(r"^\s*\[(\[)?\s*([A-Za-z0-9_.-]+)\s*\]?\]\s*(#.*)?$")
+
+
+def toml_line(text: str, table: str, key: str | None) -> int | None:
+    """The line of `key` in `table` of a TOML file (or of the table's header when `key` is None), if written there
+    (not through a dotted or inline table)."""
+    m = re.match(r"^\[\[(\w+)\]\] #(\d+)$", table.split(" (")[0])
+    name, nth = (m.group(1), int(m.group(2))) if m else (table.strip("[]"), 1)
+    current, count, header_line = None, {}, None
+    for n, line in enumerate(text.splitlines(), 1):
+        h = _HEADER.match(line)
+        if h:
+            current = h.group(2)
+            count[current] = count.get(current, 0) + 1
+            if current == name and count[current] == nth:
+                header_line = n
+                if key is None:
+                    return n
+            continue
+        if current == name and count.get(name) == nth and key is not None and re.match(
+                rf"^\s*{re.escape(key)}\s*=", line):
+            return n
+    return header_line if key is None else None
+
 
 
 def _check_sources(config: Config, where: str) -> None:
@@ -423,13 +461,14 @@ def build_config(data: dict[str, Any], root: Path, path: Path | None = None,
     where = str(path or "config")
     for key in data:
         if key not in SECTIONS and key != "sources":
-            raise _unknown(key, [*SECTIONS, "sources"], where, "section")
+            hint = _unknown(key, [*SECTIONS, "sources"], where, "section").fix
+            raise _at_key(ConfigError(f"unknown section '{key}'", where=where, fix=hint), f"[{key}]", None)
     sections = {}
     for name, cls in SECTIONS.items():
         try:
             sections[name] = build_section(cls, data.get(name, {}), f"[{name}]")
         except ConfigError as exc:
-            raise ConfigError(exc.what, where=where, fix=exc.fix) from None
+            raise _at_key(ConfigError(exc.what, where=where, fix=exc.fix), *getattr(exc, "toml_key", (f"[{name}]", None))) from None
     raw_sources = data.get("sources", [])
     if not isinstance(raw_sources, list):
         raise ConfigError("'sources' must be an array of tables", where=where, fix="write [[sources]] blocks")
@@ -438,7 +477,8 @@ def build_config(data: dict[str, Any], root: Path, path: Path | None = None,
         try:
             sources.append(build_section(Source, raw, f"[[sources]] #{i + 1}"))
         except ConfigError as exc:
-            raise ConfigError(exc.what, where=where, fix=exc.fix) from None
+            raise _at_key(ConfigError(exc.what, where=where, fix=exc.fix),
+                          *getattr(exc, "toml_key", (f"[[sources]] #{i + 1}", None))) from None
     config = Config(**sections, sources=tuple(sources), root=Path(root).resolve(),
                     path=path.resolve() if path else None, overrides=dict(overrides or {}), data=data)
     _check_sources(config, where)
@@ -537,7 +577,14 @@ def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None
     data = _merge(_defaults(), raw)
     for dotted, value in overrides.items():
         apply_override(data, dotted, value)
-    return build_config(data, path.resolve().parent, path, overrides)
+    try:
+        return build_config(data, path.resolve().parent, path, overrides)
+    except ConfigError as exc:  # name the line of the key, when the file states it
+        table_key = getattr(exc, "toml_key", None)
+        line = toml_line(path.read_text(encoding="utf-8"), *table_key) if table_key else None
+        if line is None or exc.where != str(path):
+            raise
+        raise ConfigError(exc.what, where=f"{path}:{line}", fix=exc.fix) from None
 
 
 def config_from_dict(raw: dict[str, Any], root: str | Path) -> Config:

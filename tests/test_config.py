@@ -104,3 +104,29 @@ def test_config_refuses_a_stratify_label_no_source_gives_and_a_work_folder_that_
     with pytest.raises(ConfigError, match=message):
         load_config(path)
 
+
+
+@pytest.mark.parametrize("body, line, message", [
+    ("[clean]\n# a comment\nmin_wrds = 3\n", 3, r"unknown option 'min_wrds' in \[clean\]"),
+    ("[project]\nname = 'x'\n\n[clen]\nmin_words = 5\n", 4, r"unknown section 'clen'.*did you mean 'clean'"),
+    ("[dedup]\nngram = 3\nthreshold = 'high'\n", 3, "threshold is the string 'high', not a number"),
+    ("[[sources]]\nname='a'\nformat='text'\npath='.'\nlicense='x'\nredistributable=false\n"
+     "[[sources]]\nname='b'\nformat='text'\npath='.'\nlicense='x'\nredistributable='no'\n", 12,
+     "redistributable is the string"),
+    ("[[sources]]\nname='a'\nformat='text'\npath='.'\nlicense='x'\nredistributable=false\n"
+     "[[sources]]\nname='b'\nformat='text'\npath='.'\n", 7, r"\[\[sources\]\] #2 has no 'license'"),
+])
+def test_config_errors_name_the_line(tmp_path, body, line, message):
+    path = tmp_path / "newsbench.toml"
+    path.write_text(body)
+    with pytest.raises(ConfigError, match=message) as err:
+        load_config(path)
+    assert err.value.where == f"{path}:{line}"
+
+
+def test_config_an_override_is_not_placed_on_a_line_of_the_file(tmp_path):
+    path = tmp_path / "newsbench.toml"
+    path.write_text("[dedup]\nngram = 3\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(path, {"dedup.threshold": "high"})
+    assert err.value.where == str(path)
