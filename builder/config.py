@@ -559,7 +559,9 @@ def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None
         if found is None:
             raise ConfigError(
                 f"no {CONFIG_NAME} in this folder or its parents",
-                fix=f"run from a project folder, pass --config PATH/{CONFIG_NAME}, or make one with `newsbench init`",
+                fix=f"run from a project folder or pass --config PATH/{CONFIG_NAME}; every command reads the "
+                    f"project's config, evaluate and import too (copy the {CONFIG_NAME} and schema/ of a newsbench "
+                    "checkout to start one)",
             )
         path = found
     path = Path(path)
