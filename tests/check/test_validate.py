@@ -741,3 +741,13 @@ def test_validate_warns_of_a_pre_annotation_outside_the_text(tmp_path):
                  "--config", str(REPO / "newsbench.toml")]) == 0
     (problem,) = json.loads((tmp_path / "r/report.json").read_text())["problems"]
     assert problem["check"] == "prediction-range" and problem["pointer"] == "/predictions/0/result/0/value"
+
+
+@pytest.mark.parametrize("body", ["[", "[\n", '[{"id": 1},'])
+def test_validate_an_array_never_closed_is_unreadable_not_empty(tmp_path, body):
+    path = tmp_path / "export.json"
+    path.write_text(body)
+    code = main(["validate", str(path), "--corpus", str(CORPUS), "--out", str(tmp_path / "r"),
+                 "--config", str(REPO / "newsbench.toml")])
+    assert code == 2
+    assert "not closed with ']'" in json.loads((tmp_path / "r/report.json").read_text())["files"][0]["error"]

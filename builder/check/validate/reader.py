@@ -275,6 +275,8 @@ def _array_records(fh: Any, path: Path, start: int, stop: int) -> Iterator[RawRe
             return
         else:
             raise _syntax(buf, path, pos, "expected ',' or ']' after an element")
+    if buf.byte(pos) is None:  # the file ended inside the array (a region's end is the next element's start)
+        raise _syntax(buf, path, pos, "the array is not closed with ']'")
 
 
 def _learn(buf: _Buffer, rec: RawRecord) -> bytes | None:
