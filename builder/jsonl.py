@@ -69,7 +69,7 @@ def repeated_keys(line: bytes | str, record: Any) -> list[str]:
     """The keys an object of the line repeats (a JSON parser keeps the last value and drops the others unseen).
     A quick count of key-like strings decides whether the exact, slower parse is needed at all."""
     raw = line.encode("utf-8") if isinstance(line, str) else line
-    if len(_KEY.findall(raw)) <= _key_count(record):
+    if sum(1 for _ in _KEY.finditer(raw)) <= _key_count(record):
         return []
     found: list[str] = []
 

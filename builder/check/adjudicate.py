@@ -38,6 +38,7 @@ from builder.check.validate.kinds import KINDS, RecordKind
 from builder.check.validate.layers import DocAnnotations, Layer, SpanKey, collect, overlap_groups
 from builder.check.validate.problems import ERROR
 from builder.check.validate.records import RecordValidator
+from builder.check.validate.run import display_name
 
 OPEN_KINDS = ("tie", "conflict", "missing", "invalid")  # review items that leave a document without gold
 METHODS = ("review", "ground_truth", "majority", "preferred")
@@ -307,14 +308,6 @@ def run_adjudicate(paths: list[Path], labels: LabelSchema, corpus: Corpus, out_d
     """Adjudicate every document of the records files; write gold, review items and documents, and stats.
     `adjudication.json` names files relative to `root` (the project) when they are inside it: it is committed."""
 
-    def shown(path: Path) -> str:
-        if root is not None:
-            try:
-                return path.resolve().relative_to(root.resolve()).as_posix()
-            except ValueError:
-                pass
-        return str(path)
-
     review_dir = out_dir / "review"
     review_dir.mkdir(parents=True, exist_ok=True)
     stats: Counter[str] = Counter()
@@ -369,8 +362,8 @@ def run_adjudicate(paths: list[Path], labels: LabelSchema, corpus: Corpus, out_d
         rejects.close(ok)
     summary = {
         "policy": {**asdict(policy), "machines": sorted(policy.machines)},
-        "inputs": [shown(p) for p in paths],
-        "corpus": shown(corpus.path),
+        "inputs": [display_name(p, root) for p in paths],
+        "corpus": display_name(corpus.path, root),
         "documents": len(docs),
         "gold_documents": sum(stats[f"gold_{m}"] for m in METHODS),
         "open_documents": opened,
@@ -378,9 +371,10 @@ def run_adjudicate(paths: list[Path], labels: LabelSchema, corpus: Corpus, out_d
         "dropped_minority_items": dict(sorted(dropped.items())),
         "review": dict(sorted(Counter(f"{i.kind}:{i.layer}" for i in items).items())),
         "rejected_records": dict(sorted(rejects.counts.items())),
-        "outputs": {"gold": shown(out_dir / f"{name}.jsonl"), "review_items": shown(review_dir / "items.jsonl"),
-                    "review_documents": shown(review_dir / "documents.jsonl"),
-                    "rejects": shown(review_dir / "rejects.jsonl")},
+        "outputs": {"gold": display_name(out_dir / f"{name}.jsonl", root),
+                    "review_items": display_name(review_dir / "items.jsonl", root),
+                    "review_documents": display_name(review_dir / "documents.jsonl", root),
+                    "rejects": display_name(review_dir / "rejects.jsonl", root)},
     }
     write_json(out_dir / "adjudication.json", summary)
     return summary

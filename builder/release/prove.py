@@ -48,8 +48,9 @@ def rebuild(config: Config, version: str, release: Path, scratch: Path) -> list[
 
 
 def prove(config: Config, release: ReleaseFolder, scratch: Path) -> Proof:
-    """Whether the release is what the project's inputs build (see the module docstring)."""
-    manifest = release.verify()
+    """Whether the release is what the project's inputs build (see the module docstring); the release has been
+    checked against its manifest (`ReleaseFolder.verify`) first."""
+    manifest = release.manifest
     restricted = not manifest.get("public", True)
     digests = input_digests(collect_inputs(config), config.root)
     if manifest.get("identity") != identity(digests, release_config(config, restricted)):

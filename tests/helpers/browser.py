@@ -205,6 +205,16 @@ class Annotator:
         self.page.keyboard.press("Escape")
         self.page.locator(".lsf-panel-tabs__tab").filter(has_text="Regions").first.click()
 
+    def claim(self, start: int, end: int, checkworthy: str, kind: str, speaker_start: int | None = None) -> None:
+        """Mark a claim, choose its check-worthiness and kind, and draw its `said_by` speaker when given."""
+        self.mark("CLAIM", start, end)
+        self.click_region(start)
+        self.check(checkworthy)
+        self.check(kind)
+        if speaker_start is not None:
+            self.relate(speaker_start, "said_by")
+            self.page.keyboard.press("Escape")
+
     # ---- versions: other annotations and predictions of the task -----------------------------------------------
 
     def version_tabs(self) -> list[str]:

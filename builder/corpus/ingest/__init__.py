@@ -64,7 +64,9 @@ def ingest_files(config: Config, source: Source, files: list[Path] | None, write
     from the stats' `input_errors`."""
     ctx = IngestContext(rejects=rejects)
     tally = IngestTally()
-    if files is None if report is None else report:  # once per source: the whole source, or its first partition
+    if files is None:  # the whole source, listed once
+        files = report_skipped(config, source, ctx)
+    elif report:  # the first partition of a distributed run reports for its source
         report_skipped(config, source, ctx)
     for doc in iter_source(config, source, ctx, files):
         writer.write(doc)

@@ -121,8 +121,8 @@ def source_files(config: Config, source: Source) -> list[Path]:
     return list_source(config, source)[0]
 
 
-def report_skipped(config: Config, source: Source, ctx: IngestContext) -> None:
-    """Count every match `list_source` left out, and say when a source has no file at all."""
+def report_skipped(config: Config, source: Source, ctx: IngestContext) -> list[Path]:
+    """The source's files; every match `list_source` left out is counted, and a source with no file is said."""
     files, skipped = list_source(config, source)
     for p, why in skipped:
         reason = why.split(" ", 1)[0]
@@ -137,6 +137,7 @@ def report_skipped(config: Config, source: Source, ctx: IngestContext) -> None:
         ctx.problem("no_files", f"source '{source.name}' has no file to read (glob '{source.glob or default}'"
                     f"{', ' + str(len(skipped)) + ' match(es) left out' if skipped else ''})",
                     str(config.resolve(source.path)), "correct 'path' or 'glob' of the source")
+    return files
 
 
 def relative_key(config: Config, source: Source, file: Path) -> str:

@@ -50,7 +50,6 @@ def read_csv(
 
 def _rows(config, source, ctx, file, text, raw, used, columns, delimiter) -> Iterator[dict[str, Any]]:
     where = str(file)
-    lines = text.splitlines(keepends=True)
     # strict: a quote never closed (or closed in the middle of a field) is an error at its line, never a record
     # that silently swallows the rows after it
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
@@ -93,7 +92,7 @@ def _rows(config, source, ctx, file, text, raw, used, columns, delimiter) -> Ite
             last = max(reader.line_num, first_line)
             ctx.problem("bad_csv_row", f"cannot parse the record of lines {first_line}-{last}: {exc}",
                         f"{where}:{first_line}", "close or double the quote (\"\") in this record; the rows "
-                        "after it are read on", record="".join(lines[first_line - 1:last]))
+                        "after it are read on", record=_lines(text, first_line, last))
             continue
         row_no += 1
         rows_seen += 1
@@ -145,3 +144,8 @@ def _rows(config, source, ctx, file, text, raw, used, columns, delimiter) -> Ite
     if not rows_seen:
         ctx.problem("no_rows", "the CSV file has a header but no rows", where, "add the rows, or remove the file from "
                     "the source")
+
+
+def _lines(text: str, first: int, last: int) -> str:
+    """Lines first..last (1-based, with their ends) of the text, as the file has them."""
+    return "".join(io.StringIO(text, newline="").readlines()[first - 1:last])
