@@ -71,6 +71,8 @@ class Source:
     language: str | None = _opt(None, "the articles' language (default project.language)")
     outlet: str | None = _opt(None, "the publisher's name")
     retrieved_at: str | None = _opt(None, "when the files were obtained (ISO date; default the files' mtimes)")
+    date_formats: list[str] = _opt([], "strftime formats of the published column tried after ISO dates, "
+                                   "e.g. ['%d/%m/%Y']")
     rule_sets: list[str] = _opt([], "outlet rule sets, applied before [clean] rule_sets")
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -19,7 +20,9 @@ from builder.jsonl import read_jsonl
 from tests.helpers.projects import REPO, one_source_project
 
 UNFORESEEN = "does not check yet"
-SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# NEWSBENCH_PROPERTY_EXAMPLES=1000 for a wider run by hand; CI keeps the default, bounded in time
+SETTINGS = settings(max_examples=int(os.environ.get("NEWSBENCH_PROPERTY_EXAMPLES", "60")), deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow])
 
 # text that exercises the readers: quotes, delimiters, newlines of every kind, controls, BOMs, surrogates' bytes
 PIECES = st.sampled_from(['"', ",", ";", "\t", "\n", "\r\n", "\r", "\x00", "\ufeff", "\u200b", "{", "}", "[", "]",
@@ -78,6 +81,44 @@ def test_bad_input_ingest_accounts_for_every_file_and_line(fmt, bodies, encoding
                         assert any(r.get("where", "").endswith(at) for r in rejects) or any(
                             d["source"].get("line") == n or d["source"].get("row") == n for d in docs) or any(
                             r.get("where", "").endswith(name) for r in rejects), (at, rejects, docs)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@SETTINGS
+@given(rows=st.lists(st.tuples(TEXTS, st.sampled_from(["valid", "hoax", "", " "])), min_size=1, max_size=6),
+       extra_field_at=st.one_of(st.none(), st.integers(min_value=0, max_value=6)),
+       delimiter=st.sampled_from([",", ";", "\t"]))
+def test_bad_input_csv_accounts_for_every_row(rows, extra_field_at, delimiter):
+    import csv
+
+    records = [list(r) for r in rows]
+    if extra_field_at is not None:  # a row with one field too many, somewhere
+        records.insert(min(extra_field_at, len(records)), ["Berita lebih", "valid", "x"])
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=delimiter, lineterminator="\r\n")  # RFC 4180: quotes any CR or LF
+    writer.writerow(["text", "label"])
+    writer.writerows(records)
+    root = Path(tempfile.mkdtemp(prefix="nb-bad-"))
+    one_source_project(root, "csv", {"t/a.csv": buf.getvalue().encode("utf-8")},
+                       f'encoding = "utf-8"\ndelimiter = {json.dumps(delimiter)}\n'
+                       'columns = { text = "text" }\nlabels = { veracity = "label" }',
+                       'language_check = false\n[split]\nledger = ""')
+    try:
+        code, err = _run("ingest", "--no-progress", "--config", str(root / "newsbench.toml"))
+        _sane(code, err)
+        docs = {d["source"]["row"]: d for d in read_jsonl(root / "work/ingest/documents.jsonl")}
+        rejects = {int(r["where"].split(":row ")[1].split(" ")[0]): r for r in read_jsonl(root / "work/ingest/rejects.jsonl")
+                   if ":row " in r.get("where", "")}
+        assert not set(docs) & set(rejects)
+        for n, record in enumerate(records, 1):  # csv.writer writes no blank line: record n is row n
+            if n in docs:
+                assert docs[n]["text"] == record[0] and len(record) == 2
+                assert [x["value"] for x in docs[n]["doc_labels"]] == ([record[1]] if record[1].strip() else [])
+            else:
+                assert n in rejects, (n, record, rejects)
+                assert len(record) != 2 or not record[0].strip()
+        assert code == (2 if any(r["reason"] != "empty_row" for r in rejects.values()) else 0)
     finally:
         shutil.rmtree(root, ignore_errors=True)
 

@@ -18,27 +18,26 @@ from typing import Any
 
 from builder.config import Config
 from builder.document import set_text
+from builder.corpus.characters import normalise_breaks_and_spaces, remove_invisible
 from builder.corpus.rulesets import RuleSet, load_rule_set
 from builder.jsonl import AtomicWriter
 from builder.stage import BatchStage, RejectSink, file_digest
 
-# Zero-width space, BOM and soft hyphen carry no text; ZWJ/ZWNJ are kept (they matter in several scripts).
-_INVISIBLE = re.compile("[\u200b\u2060\ufeff\u00ad]")
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-_SPACES = re.compile("[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
 _MULTISPACE = re.compile(" {2,}")  # runs of two or more only: matching every single space is slow
 _SENTENCE_END = re.compile(r"[.!?\u2026:;\"\u201d\u2019')\]]$")
 
 
 def normalise_text(text: str) -> str:
     """NFC, one kind of line break and space, no invisible or control characters, no blank or padded lines."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
+    return normalise_counted(text)[0]
+
+
+def normalise_counted(text: str) -> tuple[str, int]:
+    """`normalise_text` and how many invisible or control characters it removed (see builder/corpus/characters.py)."""
+    text, removed = remove_invisible(normalise_breaks_and_spaces(text))
     text = unicodedata.normalize("NFC", text)
-    text = _INVISIBLE.sub("", text)
-    text = _CONTROL.sub("", text)
-    text = _SPACES.sub(" ", text)
     text = _MULTISPACE.sub(" ", text)
-    return "\n".join(line.strip() for line in text.split("\n") if line.strip())
+    return "\n".join(line.strip() for line in text.split("\n") if line.strip()), removed
 
 
 def is_hard_wrapped(lines: list[str]) -> bool:
@@ -176,7 +175,13 @@ class Cleaner:
         res = CleanResult(doc=doc)
         if doc.get("title"):
             doc["title"] = normalise_text(doc["title"]).replace("\n", " ")
-        lines = normalise_text(doc["text"]).split("\n") if doc["text"] else []
+        outlet = (doc.get("source") or {}).get("outlet")
+        if outlet:
+            doc["source"] = {**doc["source"], "outlet": normalise_text(outlet).replace("\n", " ") or None}
+        text, removed = normalise_counted(doc["text"]) if doc["text"] else ("", 0)
+        if removed:
+            res.events.append("invisible_characters")
+        lines = text.split("\n") if text else []
         lines = [line for line in lines if line]
         lines = self._apply_rules(lines, doc, res)
         if self.unwrap:

@@ -335,7 +335,22 @@ def _changed_text(t):
     return "text-hash", "/data/text", None
 
 
-BREAKS = [_offset_past_end, _empty_span, _stated_text, _duplicate_region, _dangling_relation, _dangling_choice,
+def _negative_lead_time(t):
+    t["annotations"][0]["lead_time"] = -5.0
+    return "schema", "/annotations/0/lead_time", None
+
+
+def _timestamp_shape(t):
+    t["annotations"][0]["updated_at"] = "kemarin"
+    return "schema", "/annotations/0/updated_at", None
+
+
+def _prediction_score_shape(t):  # inside an anyOf (a prediction or its id): named at the field, not the object
+    t["predictions"][0]["result"][0]["score"] = "tinggi"
+    return "schema", "/predictions/0/result/0/score", None
+
+
+BREAKS = [_negative_lead_time, _timestamp_shape, _prediction_score_shape, _offset_past_end, _empty_span, _stated_text, _duplicate_region, _dangling_relation, _dangling_choice,
           _attribute_on_entity, _choice_offsets, _unknown_control, _unknown_label, _unknown_choice, _unknown_relation,
           _repeated_attribute, _repeated_relation, _bidirectional_relation, _left_relation,
           _two_speakers, _speaker_not_entity, _reversed_relation, _overlap, _missing_attribute, _two_doc_labels,
@@ -751,3 +766,21 @@ def test_validate_an_array_never_closed_is_unreadable_not_empty(tmp_path, body):
                  "--config", str(REPO / "newsbench.toml")])
     assert code == 2
     assert "not closed with ']'" in json.loads((tmp_path / "r/report.json").read_text())["files"][0]["error"]
+
+
+def test_validate_an_annotation_without_its_annotator_is_refused(tmp_path):
+    tasks = clean_tasks()
+    del tasks[0]["annotations"][0]["completed_by"]
+    report = run_validate(tmp_path, tasks)
+    (problem,) = report.problems
+    assert problem.check == "schema" and problem.pointer == "/annotations/0" and "'completed_by'" in problem.message
+
+
+@pytest.mark.parametrize("tail", ["\n,", "[]", '{"id": 2}'])
+def test_validate_anything_after_the_array_makes_it_unreadable(tmp_path, tail):
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(clean_tasks()[:1]) + tail)
+    code = main(["validate", str(path), "--corpus", str(CORPUS), "--out", str(tmp_path / "r"),
+                 "--config", str(REPO / "newsbench.toml")])
+    assert code == 2
+    assert "more after the array's closing ']'" in json.loads((tmp_path / "r/report.json").read_text())["files"][0]["error"]

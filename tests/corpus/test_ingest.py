@@ -365,3 +365,46 @@ def test_bad_input_an_html_page_of_links_only_has_no_main_text(tmp_path, capsys)
     assert run_cli(cfg) == 2
     assert "index.html: no article text found in the page" in capsys.readouterr().err
     assert [r["reason"] for r in _rejects(tmp_path)] == ["no_main_text"]
+
+
+# -- metadata is never changed silently ----------------------------------------------------------------------
+
+def test_ingest_metadata_that_cannot_serve_its_role_is_kept_as_it_was(tmp_path):
+    body = "Berita tentang banjir di kota"
+    lines = [
+        {"id": "a", "text": body, "title": 2024, "published": "2023-01-05T23:30:00+07:00"},
+        {"id": "b", "text": body, "title": ["x"], "published": "5 Januari 2023"},
+        {"id": ["k"], "text": body, "published": "2023-02-30"},
+        {"id": "d", "text": body, "published": "05/01/2023"},
+    ]
+    cfg = one_source_project(tmp_path, "jsonl", {"t/a.jsonl": "".join(json.dumps(x) + "\n" for x in lines)},
+                             'columns = { key = "id", title = "title", published = "published" }\n'
+                             'date_formats = ["%d/%m/%Y"]')
+    assert run_cli(cfg) == 0
+    docs = list(read_jsonl(tmp_path / "work/ingest/documents.jsonl"))
+    got = [(d["source"]["key"][:8], d["title"], d["published"], d["meta"]) for d in docs]
+    assert got[0] == ("a", "2024", "2023-01-05", {"published": "2023-01-05T23:30:00+07:00"})
+    assert got[1] == ("b", None, None, {"title": ["x"], "published": "5 Januari 2023"})
+    assert got[2][1:] == (None, None, {"id": ["k"], "published": "2023-02-30"})  # no 30 February
+    assert got[3] == ("d", None, "2023-01-05", {"published": "05/01/2023"})  # read with date_formats
+    reasons = sorted((r["reason"], r["where"].rsplit(":", 1)[1]) for r in _rejects(tmp_path))
+    assert reasons == [("unread_date", "2"), ("unread_date", "3"), ("unusable_metadata", "2"),
+                       ("unusable_metadata", "3")]
+    assert all(document_errors(d) == [] for d in docs)
+
+
+def test_ingest_a_csv_date_in_another_format_is_kept_and_named(tmp_path, capsys):
+    cfg = one_source_project(tmp_path, "csv", {"t/a.csv": "text,tanggal\nBerita tentang banjir,05/01/2023\n"},
+                             'columns = { published = "tanggal" }')
+    assert run_cli(cfg) == 0
+    (doc,) = read_jsonl(tmp_path / "work/ingest/documents.jsonl")
+    assert doc["published"] is None and doc["meta"] == {"tanggal": "05/01/2023"}
+    (bad,) = _rejects(tmp_path)
+    assert "add its format to date_formats of source 't'" in bad["detail"]
+
+
+def test_ingest_encoding_repair_leaves_controls_to_the_cleaning_stage(tmp_path):
+    # ftfy repairs the C1 character (cp1252's ellipsis) but must not delete the vertical tab between two words
+    text = "Baris satu\x0bbaris dua \u00e2\u20ac\u201d dan\x85"
+    fixed, repairs = repair_text(text)
+    assert fixed == "Baris satu\x0bbaris dua \u2014 dan\u2026" and repairs == ["ftfy"]

@@ -88,24 +88,31 @@ def export_schema(labels: LabelSchema) -> dict[str, Any]:
             for kind, name in (("labels", "span"), ("choices", "choice"), ("relation", "relation"))
         ],
     }
+    timestamp = {"type": ["string", "null"], "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}",
+                 "description": "an ISO 8601 timestamp, e.g. 2026-11-26T17:55:38.800447Z"}
     annotation = {
         "type": "object",
-        "required": ["id", "result"],
+        # Label Studio writes who annotated on every annotation: without it an annotation has no annotator
+        "required": ["id", "result", "completed_by"],
         "properties": {
             "id": {"type": "integer"},
             "completed_by": {"oneOf": [{"type": "integer"},
                                        {"type": "object", "required": ["id"], "properties": {"id": {"type": "integer"}}}]},
             "was_cancelled": {"type": "boolean"},
             "ground_truth": {"type": "boolean"},
-            "lead_time": {"type": ["number", "null"]},
+            "lead_time": {"type": ["number", "null"], "minimum": 0},
+            "created_at": timestamp,
+            "updated_at": timestamp,
             "result": {"type": "array", "items": {"$ref": "#/$defs/result"}},
         },
     }
+    score = {"type": ["number", "null"]}
     prediction = {
         "type": "object",
         "required": ["result"],
         "description": "pre-annotations: their shape is checked, their content is not (they are not annotations)",
-        "properties": {"result": {"type": "array", "items": {"type": "object"}}},
+        "properties": {"score": score,
+                       "result": {"type": "array", "items": {"type": "object", "properties": {"score": score}}}},
     }
     doc_id = load_schema("document")["$defs"]["doc_id"]
     return {

@@ -150,10 +150,14 @@ def _expected(error: Any) -> tuple[Any, str]:
     if kw in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
         return f"{kw} {want}", "correct the number"
     if kw == "pattern":
-        return f"matching {want}", "use an id of the corpus (source:key)"
+        shape = error.schema.get("description") if isinstance(error.schema, dict) else None
+        return f"matching {want}", f"write {shape}" if shape else "use an id of the corpus (source:key)"
     if kw == "minLength":
         return f"at least {want} character(s)", "fill in the value"
     if kw in ("oneOf", "anyOf"):
+        types = [alt.get("type") for alt in want if isinstance(alt, dict)]
+        if types and all(isinstance(t, str) for t in types):
+            return types, f"make it a JSON {' or '.join(types)}"
         return "one of the allowed shapes", "see the schema for the allowed shapes"
     if kw == "additionalProperties":
         return "no other fields", "remove the extra field"
@@ -164,16 +168,33 @@ def schema_problems(errors: Any, schema_name: str, base: dict[str, Any],
                     locate: Any = None) -> list[Problem]:
     """Problems from jsonschema errors; `locate(path)` adds the annotation/region of a pointer when it can."""
     out = []
-    for err in sorted(errors, key=lambda e: [str(p) for p in e.absolute_path]):
+    for err in sorted(map(_most_specific, errors), key=lambda e: [str(p) for p in e.absolute_path]):
         path = list(err.absolute_path)
         expected, fix = _expected(err)
         extra = locate(path) if locate else {}
+        if err.validator in ("anyOf", "oneOf"):
+            message = f"{_found(err)!r} matches none of the allowed shapes"
+        elif isinstance(err.instance, (dict, list)) and err.validator == "type":  # never the whole object
+            message = f"{_found(err)} is not of type {err.validator_value!r}"
+        else:
+            message = err.message
         out.append(make_problem(
-            "schema", detail=f"{err.message} (schema {schema_name})", fix=fix,
+            "schema", detail=f"{message} (schema {schema_name})", fix=fix,
             pointer="/" + "/".join(str(p) for p in path), found=_found(err), expected=expected,
             **{**base, **extra},
         ))
     return out
+
+
+def _most_specific(error: Any) -> Any:
+    """For "matches none of the shapes": the failure inside the closest shape, when it lies deeper than the value
+    itself (a wrong score inside a prediction object), so the message names the field instead of the object."""
+    while error.validator in ("anyOf", "oneOf") and error.context:
+        inner = max(error.context, key=lambda e: len(e.absolute_path))
+        if len(inner.absolute_path) <= len(error.absolute_path):
+            break
+        error = inner
+    return error
 
 
 def _found(error: Any) -> Any:

@@ -253,7 +253,7 @@ def _array_records(fh: Any, path: Path, start: int, stop: int) -> Iterator[RawRe
     counting = False  # count braces only once a candidate end has proved wrong (the separator occurs inside)
     pos = buf.skip_ws(start)
     if buf.byte(pos) == ord("]"):
-        return
+        return _closed(buf, path, pos)
     while pos < stop:
         if buf.byte(pos) is None:
             raise _syntax(buf, path, pos, "the array is not closed with ']'")
@@ -272,11 +272,19 @@ def _array_records(fh: Any, path: Path, start: int, stop: int) -> Iterator[RawRe
         if b == ord(","):
             pos = buf.skip_ws(pos + 1)
         elif b == ord("]"):
-            return
+            return _closed(buf, path, pos)
         else:
             raise _syntax(buf, path, pos, "expected ',' or ']' after an element")
     if buf.byte(pos) is None:  # the file ended inside the array (a region's end is the next element's start)
         raise _syntax(buf, path, pos, "the array is not closed with ']'")
+
+
+def _closed(buf: _Buffer, path: Path, pos: int) -> None:
+    """The array closes at `pos`: nothing but white space may follow (two exports joined, a stray comma)."""
+    after = buf.skip_ws(pos + 1)
+    if buf.byte(after) is not None:
+        raise InputError(f"not valid JSON at byte {after}: more after the array's closing ']'", where=str(path),
+                         fix="keep one JSON array per file (were two exports joined?), or export it again")
 
 
 def _learn(buf: _Buffer, rec: RawRecord) -> bytes | None:

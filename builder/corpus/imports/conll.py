@@ -24,6 +24,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from builder.corpus.characters import clean_token
 from builder.document import make_doc_id, new_document
 from builder.errors import ConfigError, InputError
 from builder.jsonl import AtomicWriter, batched
@@ -39,10 +40,6 @@ SCHEMES = ("auto", *TAG_SCHEMES)
 _SPLIT_NAMES = {"train": "train", "dev": "validation", "valid": "validation", "validation": "validation",
                 "test": "test"}
 _SPLIT_IN_NAME = re.compile(r"(?<![a-z])(train|dev|valid|validation|test)(?![a-z])", re.IGNORECASE)
-
-
-# what a token never holds: a BOM, zero-width and soft-hyphen characters, C0/C1 controls (NUL, ...)
-_HIDDEN = re.compile("[\u200b\u2060\ufeff\u00ad\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 @dataclass
@@ -123,8 +120,8 @@ def read_conll(
                     if len(cols) < 2:  # the token would be its own tag
                         raise IndexError
                     token, tag = cols[token_column].strip(), cols[tag_column].strip()
-                    if _HIDDEN.search(token):
-                        token, cleaned = _HIDDEN.sub("", token), cleaned + 1
+                    token, changed = clean_token(token)
+                    cleaned += changed
                 except IndexError:
                     raise InputError(
                         f"line has {len(cols)} column(s), no token column {token_column} or tag column {tag_column}",

@@ -6,13 +6,15 @@ import codecs
 import stat
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from builder.config import Config, Source
+from builder.corpus.characters import remove_invisible
 from builder.document import make_doc_id, new_document, sha256_bytes
 from builder.errors import InputError
 from builder.labels import LabelMap, parse_label_map
@@ -27,11 +29,15 @@ _SUSPECT = re.compile(f"[\u00c2-\u00f4][\u0080-\u00bf{_CP1252_HIGH}]|[\u00c2\u00
 
 @cache
 def _ftfy() -> tuple[Any, Any]:
-    """ftfy and its config, imported on first use: most texts never need it, and commands start faster."""
+    """ftfy and its config, imported on first use: most texts never need it, and commands start faster.
+
+    ftfy only repairs encodings here: widths, ligatures, quotes, line breaks and controls are the cleaning stage's
+    (builder/corpus/characters.py), which counts what it changes."""
     import ftfy
 
     return ftfy, ftfy.TextFixerConfig(unescape_html=False, fix_latin_ligatures=False, fix_character_width=False,
-                                      uncurl_quotes=False, fix_line_breaks=False, normalization=None, explain=False)
+                                      uncurl_quotes=False, fix_line_breaks=False, remove_control_chars=False,
+                                      normalization=None, explain=False)
 
 
 def _detect(data: bytes, candidates: list[str] | None = None) -> Any:
@@ -266,7 +272,7 @@ def map_labels(source: Source, row: dict[str, Any], where: str, ctx: IngestConte
         raw = row.get(column)
         if raw is None or str(raw).strip() == "":
             continue
-        raw = str(raw).strip()
+        raw = remove_invisible(str(raw))[0].strip()  # "hoax\u200b" is the value "hoax"
         value = values.lookup(name, raw)
         if value is None:
             value = raw
@@ -336,15 +342,64 @@ def build_document(
     )
 
 
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?![\d])")
+
+# The roles a CSV or JSONL column can play besides text and labels; their values are metadata.
+METADATA_ROLES = ("title", "published", "url", "outlet", "retrieved_at")
 
 
-def normalise_date(value: Any) -> str | None:
-    """An ISO date from a metadata value (ISO timestamps and dates); anything else is None."""
+def normalise_date(value: Any, formats: Iterable[str] = ()) -> str | None:
+    """The ISO date of a metadata value (an ISO date or timestamp, or a date in one of `formats`); else None."""
     if value is None:
         return None
-    m = _ISO_DATE.match(str(value).strip())
-    return f"{m.group(1)}-{m.group(2)}-{m.group(3)}" if m else None
+    text = str(value).strip()
+    m = _ISO_DATE.match(text)
+    if m:
+        try:
+            return date(int(m.group(1)), int(m.group(2)), int(m.group(3))).isoformat()
+        except ValueError:
+            return None
+    for fmt in formats:
+        try:
+            return datetime.strptime(text, fmt).date().isoformat()
+        except ValueError:
+            continue
+    return None
+
+
+def read_metadata(source: Source, record: dict[str, Any], where: str, ctx: IngestContext,
+                  meta: dict[str, Any]) -> dict[str, str | None]:
+    """The metadata roles of one CSV row or JSONL record, by the source's `columns`.
+
+    Nothing is changed silently: a value that cannot serve its role (a list, an object, a boolean, a date that is
+    not read) is counted in the rejects and kept in `meta` under its own column, exactly as the source gave it; so
+    is a date that is read but not kept whole (a timestamp keeps its date, `meta` the timestamp)."""
+    out: dict[str, str | None] = {}
+    for role in METADATA_ROLES:
+        column = source.columns.get(role)
+        value = record.get(column) if column is not None else None
+        if value is None or value == "":
+            out[role] = None
+            continue
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            ctx.rejects.reject("unusable_metadata", kind="field", where=where, record=value,
+                               detail=f"{column!r} ({role}) is {type(value).__name__}, not text; kept in meta as it is "
+                               f"(fix: give {role} as a string, or map another column with columns.{role})")
+            meta[column] = value
+            out[role] = None
+            continue
+        out[role] = value if isinstance(value, str) else str(value)
+    raw = out["published"]
+    if raw is not None:
+        out["published"] = normalise_date(raw, source.date_formats)
+        if out["published"] is None:
+            ctx.rejects.reject("unread_date", kind="field", where=where, record=raw,
+                               detail=f"{source.columns['published']!r} = {raw!r} is not an ISO date; kept in meta as "
+                               f"it is (fix: add its format to date_formats of source '{source.name}', e.g. "
+                               f"['%d/%m/%Y'])")
+        if out["published"] != raw.strip():
+            meta[source.columns["published"]] = record[source.columns["published"]]
+    return out
 
 
 class KeyTracker:

@@ -17,17 +17,19 @@ from typing import Any
 
 from builder.config import Config, Source
 from builder.corpus.ingest.base import (
+    METADATA_ROLES,
     IngestContext,
     KeyTracker,
     build_document,
     check_encoding_name,
     read_decoded,
+    read_metadata,
     map_labels,
     relative_key,
     source_files,
 )
 
-MAPPED = ("text", "key", "title", "published", "url", "outlet", "retrieved_at")
+MAPPED = ("text", "key", *METADATA_ROLES)
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # long articles exceed the 128 KB default
 
@@ -97,8 +99,11 @@ def _rows(config, source, ctx, file, text, raw, used, columns, delimiter) -> Ite
         row_no += 1
         rows_seen += 1
         row_where = f"{where}:row {row_no} (line {first_line})"
-        if not any(v.strip() for v in values):
-            continue  # blank line between records
+        if not values:
+            continue  # a blank line between records
+        if not any(v.strip() for v in values):  # a row of empty fields (spreadsheets end with them): counted, quietly
+            ctx.rejects.reject("empty_row", kind="row", where=row_where, detail="every field is empty", record=values)
+            continue
         if len(values) != len(header):
             ctx.problem(
                 "bad_field_count",
@@ -122,24 +127,25 @@ def _rows(config, source, ctx, file, text, raw, used, columns, delimiter) -> Ite
         else:
             key, kind = f"{file_key}:{hashlib.sha256(raw_record).hexdigest()}", "raw_hash"
         meta = {k: v for k, v in row.items() if k not in mapped_cols}
+        fields = read_metadata(source, row, row_where, ctx, meta)
         yield build_document(
             config,
             source,
             key=keys.unique(key),
             key_kind=kind,
             text=body,
-            uri=row.get(columns.get("url", ""), "") or uri,
+            uri=fields["url"] or uri,
             file=file,
             raw=raw_record,
             encoding=used,
             ctx=ctx,
             row=row_no,
-            title=row.get(columns.get("title", "")) or None,
-            published=row.get(columns.get("published", "")) or None,
-            outlet=row.get(columns.get("outlet", "")) or None,
+            title=fields["title"],
+            published=fields["published"],
+            outlet=fields["outlet"],
             doc_labels=map_labels(source, row, row_where, ctx),
             meta=meta,
-            retrieved=row.get(columns.get("retrieved_at", "")) or None,
+            retrieved=fields["retrieved_at"],
         )
     if not rows_seen:
         ctx.problem("no_rows", "the CSV file has a header but no rows", where, "add the rows, or remove the file from "

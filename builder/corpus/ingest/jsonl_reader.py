@@ -11,6 +11,7 @@ from typing import Any
 from builder.config import Config, Source
 from builder.jsonl import parse_object
 from builder.corpus.ingest.base import (
+    METADATA_ROLES,
     IngestContext,
     KeyTracker,
     build_document,
@@ -18,10 +19,11 @@ from builder.corpus.ingest.base import (
     map_labels,
     relative_key,
     not_an_input,
+    read_metadata,
     source_files,
 )
 
-MAPPED = ("text", "key", "title", "published", "url", "outlet", "retrieved_at")
+MAPPED = ("text", "key", *METADATA_ROLES)
 
 
 def read_jsonl_source(
@@ -70,13 +72,19 @@ def read_jsonl_source(
                                 f"'{source.name}'", record=record)
                     continue
 
-                def field(role: str) -> Any:
-                    return record.get(columns[role]) if role in columns else None
-
-                if field("key") not in (None, ""):
-                    key, kind = str(field("key")), "column"
-                elif field("url"):
-                    key, kind = str(field("url")), "url"
+                meta = {k: v for k, v in record.items() if k not in mapped}
+                fields = read_metadata(source, record, line_where, ctx, meta)
+                key_value = record.get(columns["key"]) if "key" in columns else None
+                if isinstance(key_value, bool) or not isinstance(key_value, (str, int, float, type(None))):
+                    ctx.rejects.reject("unusable_metadata", kind="field", where=line_where, record=key_value,
+                                       detail=f"key {columns['key']!r} is {type(key_value).__name__}, not text; the "
+                                       "line's hash is the key (fix: give the key as a string)")
+                    meta[columns["key"]] = key_value
+                    key_value = None
+                if key_value not in (None, ""):
+                    key, kind = str(key_value), "column"
+                elif fields["url"]:
+                    key, kind = fields["url"], "url"
                 else:
                     key, kind = f"{file_key}:{hashlib.sha256(line.strip()).hexdigest()}", "raw_hash"
                 yield build_document(
@@ -85,16 +93,16 @@ def read_jsonl_source(
                     key=keys.unique(key),
                     key_kind=kind,
                     text=body,
-                    uri=str(field("url") or uri),
+                    uri=fields["url"] or uri,
                     file=file,
                     raw=line.strip(),
                     encoding=encoding,
                     ctx=ctx,
                     row=lineno,
-                    title=field("title"),
-                    published=field("published"),
-                    outlet=field("outlet"),
+                    title=fields["title"],
+                    published=fields["published"],
+                    outlet=fields["outlet"],
                     doc_labels=map_labels(source, record, line_where, ctx),
-                    meta={k: v for k, v in record.items() if k not in mapped},
-                    retrieved=field("retrieved_at"),
+                    meta=meta,
+                    retrieved=fields["retrieved_at"],
                 )
