@@ -19,6 +19,7 @@ from builder.errors import EXIT_OK, EXIT_USAGE, NewsbenchError
 # Module names under builder/commands, in help order; the command is the module name without a trailing "_"
 # ("import_" is `newsbench import`, since `import` is a Python keyword).
 COMMANDS: list[str] = [
+    "init",
     "ingest", "clean", "dedup", "split", "segment", "prepare", "annotate", "validate", "agreement", "adjudicate",
     "report",
     "import_", "evaluate", "baseline", "build", "diff", "publish", "demo",

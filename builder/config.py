@@ -76,6 +76,28 @@ class Source:
     rule_sets: list[str] = _opt([], "outlet rule sets, applied before [clean] rule_sets")
 
 
+IMPORT_FORMATS = ("conll", "spans", "sentences")
+
+
+@dataclass(frozen=True)
+class ImportBlock:
+    """One `[[imports]]` block: an annotated corpus read by `newsbench import`, with its licence. Its documents join
+    the project's corpus with their gold layers (builder/corpus/assemble.py)."""
+
+    name: str = _opt(MISSING, "part of every document id: never rename it once published")
+    format: str = _opt(MISSING, "how to read the files", choices=IMPORT_FORMATS)
+    path: str = _opt(MISSING, "a file, or a folder (read with glob)")
+    license: str = _opt(MISSING, "an SPDX id such as MIT or CC-BY-4.0, or unknown")
+    redistributable: bool = _opt(MISSING, "whether the licence lets the documents be published")
+    glob: str = _opt("*", "files under a folder path")
+    language: str | None = _opt(None, "the documents' language (default project.language)")
+    retrieved_at: str | None = _opt(None, "when the files were obtained (ISO date; default the files' mtimes)")
+    split: str | None = _opt(None, "the split of every file (default: from the file names, else by [split] ratios)")
+    label_map: dict[str, str] = _opt({}, "source label -> schema label ('' drops it), e.g. { PPL = \"PER\" }")
+    options: dict[str, object] = _opt({}, "options of the format, as its command's flags without '--' "
+                                          "(e.g. { scheme = \"bio\", sentences_per_doc = 20 })")
+
+
 @dataclass(frozen=True)
 class CleanSection:
     rule_sets: list[str] = _opt(["generic-id"], "rule sets applied to every source")
@@ -236,6 +258,7 @@ class Config:
     baselines: BaselinesSection
     root: Path
     path: Path | None = None
+    imports: tuple[ImportBlock, ...] = ()
     overrides: dict[str, Any] = field(default_factory=dict)
     data: dict[str, Any] = field(default_factory=dict)  # the merged TOML: what stage fingerprints hash
 
@@ -264,6 +287,9 @@ class Config:
 
     def source(self, name: str) -> Source | None:
         return next((s for s in self.sources if s.name == name), None)
+
+    def import_block(self, name: str) -> ImportBlock | None:
+        return next((s for s in self.imports if s.name == name), None)
 
 
 # ---- building and checking --------------------------------------------------------------------------------------
@@ -422,10 +448,13 @@ def toml_line(text: str, table: str, key: str | None) -> int | None:
 
 def _check_sources(config: Config, where: str) -> None:
     seen: set[str] = set()
-    for i, src in enumerate(config.sources):
-        label = f"{where} [[sources]] #{i + 1} ({src.name})"
-        if src.name in seen:
-            raise ConfigError(f"duplicate source name '{src.name}'", where=label, fix="give each source a unique name")
+    blocks = [("sources", i, s) for i, s in enumerate(config.sources)] + [
+        ("imports", i, s) for i, s in enumerate(config.imports)]
+    for table, i, src in blocks:
+        label = f"{where} [[{table}]] #{i + 1} ({src.name})"
+        if src.name in seen:  # document ids start with the name: two blocks of one name would mix their ids
+            raise ConfigError(f"duplicate source name '{src.name}'", where=label,
+                              fix="give each [[sources]] and [[imports]] block a unique name")
         seen.add(src.name)
         if not config.resolve(src.path).exists():
             raise ConfigError(f"source '{src.name}' names a missing path: {src.path}", where=label,
@@ -462,8 +491,8 @@ def build_config(data: dict[str, Any], root: Path, path: Path | None = None,
     """The typed config from merged TOML data; every problem is a ConfigError with its place and fix."""
     where = str(path or "config")
     for key in data:
-        if key not in SECTIONS and key != "sources":
-            hint = _unknown(key, [*SECTIONS, "sources"], where, "section").fix
+        if key not in SECTIONS and key not in ("sources", "imports"):
+            hint = _unknown(key, [*SECTIONS, "sources", "imports"], where, "section").fix
             raise _at_key(ConfigError(f"unknown section '{key}'", where=where, fix=hint), f"[{key}]", None)
     sections = {}
     for name, cls in SECTIONS.items():
@@ -471,18 +500,21 @@ def build_config(data: dict[str, Any], root: Path, path: Path | None = None,
             sections[name] = build_section(cls, data.get(name, {}), f"[{name}]")
         except ConfigError as exc:
             raise _at_key(ConfigError(exc.what, where=where, fix=exc.fix), *getattr(exc, "toml_key", (f"[{name}]", None))) from None
-    raw_sources = data.get("sources", [])
-    if not isinstance(raw_sources, list):
-        raise ConfigError("'sources' must be an array of tables", where=where, fix="write [[sources]] blocks")
-    sources = []
-    for i, raw in enumerate(raw_sources):
-        try:
-            sources.append(build_section(Source, raw, f"[[sources]] #{i + 1}"))
-        except ConfigError as exc:
-            raise _at_key(ConfigError(exc.what, where=where, fix=exc.fix),
-                          *getattr(exc, "toml_key", (f"[[sources]] #{i + 1}", None))) from None
-    config = Config(**sections, sources=tuple(sources), root=Path(root).resolve(),
-                    path=path.resolve() if path else None, overrides=dict(overrides or {}), data=data)
+    blocks: dict[str, list[Any]] = {}
+    for table, cls in (("sources", Source), ("imports", ImportBlock)):
+        raw_blocks = data.get(table, [])
+        if not isinstance(raw_blocks, list):
+            raise ConfigError(f"'{table}' must be an array of tables", where=where, fix=f"write [[{table}]] blocks")
+        blocks[table] = []
+        for i, raw in enumerate(raw_blocks):
+            try:
+                blocks[table].append(build_section(cls, raw, f"[[{table}]] #{i + 1}"))
+            except ConfigError as exc:
+                raise _at_key(ConfigError(exc.what, where=where, fix=exc.fix),
+                              *getattr(exc, "toml_key", (f"[[{table}]] #{i + 1}", None))) from None
+    config = Config(**sections, sources=tuple(blocks["sources"]), imports=tuple(blocks["imports"]),
+                    root=Path(root).resolve(), path=path.resolve() if path else None,
+                    overrides=dict(overrides or {}), data=data)
     _check_sources(config, where)
     _check_split(config, where)
     _check_folders(config, where)
@@ -499,6 +531,7 @@ def _defaults() -> dict[str, Any]:
         out[name] = {f.name: (f.default_factory() if f.default_factory is not MISSING else f.default)
                      for f in fields(cls)}
     out["sources"] = []
+    out["imports"] = []
     return out
 
 
@@ -523,8 +556,8 @@ def parse_value(text: str) -> Any:
 
 def apply_override(data: dict[str, Any], dotted: str, value: Any) -> None:
     """Set `section.key` (or a key inside a table option: `split.ratios.train`) in the merged data."""
-    if dotted == "sources":  # the whole array: --set 'sources=[{name="a", ...}]'
-        data["sources"] = value
+    if dotted in ("sources", "imports"):  # the whole array: --set 'sources=[{name="a", ...}]'
+        data[dotted] = value
         return
     parts = dotted.split(".")
     if len(parts) < 2 or not all(parts):
@@ -561,9 +594,8 @@ def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None
         if found is None:
             raise ConfigError(
                 f"no {CONFIG_NAME} in this folder or its parents",
-                fix=f"run from a project folder or pass --config PATH/{CONFIG_NAME}; every command reads the "
-                    f"project's config, evaluate and import too (copy the {CONFIG_NAME} and schema/ of a newsbench "
-                    "checkout to start one)",
+                fix=f"run from a project folder or pass --config PATH/{CONFIG_NAME}, or start a project with "
+                    "`newsbench init DIR` (evaluate also works on a release folder alone)",
             )
         path = found
     path = Path(path)

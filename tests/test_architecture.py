@@ -88,7 +88,7 @@ def part_of(module: str) -> str:
     parts = module.split(".")
     if module in FACE or module.startswith("builder.commands."):
         return "face"
-    if module == "builder.demo":
+    if module == "builder.project" or module.startswith("builder.project."):  # the outer layer: every part
         return "demo"
     if len(parts) == 2 or module == "builder":
         return "kernel"

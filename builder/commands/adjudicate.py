@@ -14,7 +14,7 @@ from builder.commands.agreement import add_inputs
 from builder.errors import EXIT_INVALID_DATA, EXIT_OK
 from builder.labels import label_schema_of
 from builder.check.validate.corpus import Corpus
-from builder.corpus.prepare import corpus_path
+from builder.corpus.assemble import corpus_path
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:

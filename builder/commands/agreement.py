@@ -11,7 +11,7 @@ from builder.check.agreement import rejects_path, render, run_agreement
 from builder.check.validate.corpus import Corpus
 from builder.check.validate.run import records_files
 from builder.commands._common import add_config_option, config_of
-from builder.corpus.prepare import corpus_path
+from builder.corpus.assemble import corpus_path
 from builder.errors import EXIT_INVALID_DATA, EXIT_OK
 from builder.labels import label_schema_of
 

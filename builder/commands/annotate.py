@@ -273,7 +273,7 @@ def run_review_push(args: argparse.Namespace, config: Config) -> int:
     from builder.check.validate.corpus import Corpus
     from builder.check.validate.layers import collect
     from builder.check.validate.run import records_files
-    from builder.corpus.prepare import corpus_path
+    from builder.corpus.assemble import corpus_path
     from builder.labels import label_schema_of
     from builder.stage import RejectSink
 
@@ -324,7 +324,7 @@ def run_push(args: argparse.Namespace) -> int:
     from builder.labels import parse_label_map
     from builder.annotate.labelstudio.push import Selection, push
     from builder.annotate.preannotate import make_preannotator
-    from builder.corpus.prepare import corpus_path
+    from builder.corpus.assemble import corpus_path
 
     config = config_of(args)
     if args.review:

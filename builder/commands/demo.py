@@ -24,7 +24,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from builder.bench.baselines.run import results_markdown
-    from builder.demo import loading_snippet, run_demo
+    from builder.project.demo import loading_snippet, run_demo
 
     config = config_of(args)
     with Bars(enabled=not args.no_progress and sys.stderr.isatty()) as bars:

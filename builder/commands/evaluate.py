@@ -16,9 +16,8 @@ from builder.bench.evaluate.common import DECODINGS, EvalOptions
 from builder.bench.evaluate.gold import CONFIGS
 from builder.bench.evaluate.predictions import MAX_PROBLEMS, PredictionsInvalid
 from builder.bench.evaluate.report import leaderboard_path, markdown, update_leaderboard, write_report
-from builder.commands._common import add_config_option, config_of
+from builder.commands._common import add_config_option, optional_config
 from builder.errors import EXIT_INVALID_DATA, EXIT_OK, InputError
-from builder.labels import label_schema_of
 from builder.release.layout import find_release, releases_dir
 
 
@@ -47,7 +46,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--output", type=Path, default=None,
                    help="report path prefix: writes PREFIX.json and PREFIX.md (default: beside the predictions)")
     p.add_argument("--leaderboard", type=Path, default=None,
-                   help="leaderboard JSON to add the result to (default evaluate.leaderboard)")
+                   help="leaderboard JSON to add the result to (default: evaluate.leaderboard inside a project; "
+                   "outside one, none unless given)")
     p.add_argument("--no-leaderboard", action="store_true", help="do not touch the leaderboard")
     add_config_option(p)
     p.set_defaults(func=run)
@@ -64,7 +64,8 @@ def _ks(text: str) -> tuple[int, ...]:
 
 
 def run(args: argparse.Namespace) -> int:
-    config = config_of(args)
+    # a release is scored with its own labels, so a release downloaded alone needs no project around it
+    config, in_project = optional_config(args)
     samples = int(config.evaluate.samples) if args.samples is None else args.samples
     options = EvalOptions(
         split=args.split, decoding=args.decoding or str(config.evaluate.decoding),
@@ -76,10 +77,10 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"--samples {samples} is negative", fix="use 0 (no intervals) or more, e.g. 1000")
     if args.max_problems < 0:
         raise InputError(f"--max-problems {args.max_problems} is negative", fix="use 0 (no limit) or more")
-    release = find_release(args.release, releases_dir(config))
+    release = find_release(args.release, releases_dir(config) if in_project else None)
     limit = MAX_PROBLEMS.set(args.max_problems)
     try:
-        report = evaluate(release, args.subset, args.predictions, options, label_schema_of(config),
+        report = evaluate(release, args.subset, args.predictions, options, release.label_schema(),
                           system=args.system)
     except PredictionsInvalid as exc:
         for problem in exc.problems:
@@ -96,8 +97,8 @@ def run(args: argparse.Namespace) -> int:
     json_path, md_path = write_report(report, args.output or args.predictions.with_suffix(""), args.predictions)
     print(markdown(report))
     print(f"wrote {json_path} and {md_path}", file=sys.stderr)
-    if not args.no_leaderboard:
-        board = args.leaderboard or leaderboard_path(config)
+    board = None if args.no_leaderboard else args.leaderboard or (leaderboard_path(config) if in_project else None)
+    if board is not None:  # outside a project only with --leaderboard
         update_leaderboard(board, report)
         print(f"updated {board}", file=sys.stderr)
     print(json.dumps(report["primary"]), file=sys.stderr)

@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
     from builder.check.report import render_html, round_report
     from builder.check.validate.corpus import Corpus
     from builder.check.validate.run import records_files
-    from builder.corpus.prepare import corpus_path
+    from builder.corpus.assemble import corpus_path
     from builder.jsonl import write_json
     from builder.labels import label_schema_of
     from builder.stage import RejectSink

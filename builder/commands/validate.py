@@ -10,7 +10,7 @@ from builder.annotate.labelstudio.validation import ANNOTATION_KINDS
 from builder.commands._common import add_config_option, config_of
 from builder.labels import label_schema_of
 from builder.check.validate.corpus import Corpus
-from builder.corpus.prepare import corpus_path
+from builder.corpus.assemble import corpus_path
 from builder.check.validate.run import annotation_files, validate_files
 
 

@@ -28,11 +28,6 @@ STAGES: tuple[type[Stage], ...] = (Ingest, Clean, Dedup, Split, Segment)
 STAGE_NAMES = tuple(s.name for s in STAGES)
 
 
-def corpus_path(config: Config) -> Path:
-    """The prepared corpus: the last stage's documents (`work/segment/documents.jsonl`)."""
-    return StageDir(config.stage_dir(STAGE_NAMES[-1])).documents
-
-
 def stage_named(name: str) -> type[Stage]:
     if name not in STAGE_NAMES:
         raise ConfigError(f"unknown stage '{name}'", fix=f"use one of {', '.join(STAGE_NAMES)}")

@@ -37,7 +37,7 @@ from builder.release.features import CONFIGS, release_features, release_labels
 from builder.release.inputs import ReleaseInputs, collect_inputs, input_digests
 from builder.release.layout import CARD, MANIFEST, RESULTS, ReleaseFolder, concat_table, list_versions, \
     releases_dir, split_order, write_split
-from builder.release.licence import restricted_sources
+from builder.release.licence import how_to_declare, restricted_sources
 from builder.release.rows.run import ReleaseRows, read_release_rows
 from builder.release.version import changed_roles, choose_version, identity, parse_version, release_config, \
     required_bump
@@ -115,6 +115,13 @@ def _build(config: Config, inputs: ReleaseInputs, digests: dict[str, Any], setti
     tables = {c: {s: concat_table(rows.tables[c][s], features[c].arrow_schema) for s in split_order(rows.tables[c])}
               for c in CONFIGS if c in rows.tables}
     if "documents" not in tables:
+        gated = sorted({str(name) for (reason, name) in rows.rejects if reason == "not_redistributable"})
+        if gated:
+            raise DataInvalidError(
+                "no document may go into a public release: the licence of " + ", ".join(f"'{n}'" for n in gated)
+                + " is unknown or does not allow publishing", where=str(inputs.documents),
+                fix="; ".join(how_to_declare(config, n) for n in gated) + " (or build a private release with "
+                "--include-restricted)")
         raise DataInvalidError("no document may go into the release", where=str(inputs.documents),
                                fix="see work/build/rejects.jsonl for why each was left out")
     problems = table_problems(tables, labels)  # the document rows were checked as they were made

@@ -105,7 +105,9 @@ def who_decided(stats: dict[str, Any]) -> dict[str, int]:
     machine = sum(v.get("machine", 0) for split in decided.values() for v in split.values())
     with_spans = sum(n for split in stats.get("documents", {}).values() for status, n in split.items()
                      if status in ("gold", "silver"))
-    return {"people": people, "machine": machine, "undeclared": max(with_spans - people - machine, 0)}
+    imported = sum(v.get("imported", 0) for split in decided.values() for v in split.values())
+    return {"people": people, "machine": machine, "imported": imported,
+            "undeclared": max(with_spans - people - machine - imported, 0)}
 
 
 def annotations_creators(config: Config, stats: dict[str, Any]) -> list[str]:
@@ -129,6 +131,8 @@ def annotations_creators(config: Config, stats: dict[str, Any]) -> list[str]:
         out += declared
     if who["machine"]:
         out.append("machine-generated")
+    if who["imported"]:  # spans that came with an imported corpus: found, as document labels from a source are
+        out.append("found")
     if any(n for split in stats.get("doc_label_origin", {}).values() for k, n in split.items() if k == "source"):
         out.append("found")
     return list(dict.fromkeys(out)) or ["no-annotation"]
@@ -169,7 +173,7 @@ def yaml_header(ctx: CardContext) -> dict[str, Any]:
         "task_ids": task_ids,
         "annotations_creators": ctx.annotations_creators,
         "language_creators": ["found"],
-        "tags": ["newsbench", "news", "claims", "check-worthiness"],
+        "tags": ["newsbench", "news", *(["claims", "check-worthiness"] if "claims" in configs else [])],
         "configs": [
             {"config_name": name, **({"default": True} if name == "documents" else {}),
              "data_files": [{"split": split, "path": f"data/{name}/{split}-*.parquet"}
@@ -323,7 +327,9 @@ def _labels(ctx: CardContext) -> str:
         if st.get(kind):
             parts.append(f"{title} per split:\n\n" + table(["label", *splits], _per_split(st[kind], splits)))
     for kind, title in (("claim_attribute", "Claim attributes"), ("doc_label", "Document labels")):
-        node = st.get(kind, {})
+        # a value that was never given is counted under the name itself (no value level): shown as "(none)"
+        node = {split: {name: (v if isinstance(v, dict) else {"(none)": v}) for name, v in per.items()}
+                for split, per in st.get(kind, {}).items()}
         rows = []
         for name in sorted({n for s in node.values() for n in s}):
             values = sorted({v for s in node.values() for v in s.get(name, {})})
@@ -379,11 +385,12 @@ def _who(ctx: CardContext) -> str:
     splits = _splits(ctx.manifest)
     who = who_decided(st)
     rows = []
-    for method in ("review", "ground_truth", "majority", "preferred"):
-        for by in ("people", "machine"):
+    for method in ("review", "ground_truth", "majority", "preferred", "imported"):
+        for by in ("people", "machine", "imported"):
             counts = [st.get("decided", {}).get(s, {}).get(method, {}).get(by, 0) for s in splits]
             if any(counts):
-                rows.append([METHOD_TEXT[method], "accounts of programs" if by == "machine" else "people", *counts])
+                rows.append([METHOD_TEXT[method], {"machine": "accounts of programs", "people": "people",
+                                                   "imported": "the imported corpus's annotators"}[by], *counts])
     counts = [st.get("documents", {}).get(s, {}).get("gold", 0) + st.get("documents", {}).get(s, {}).get("silver", 0)
               - sum(v for m in st.get("decided", {}).get(s, {}).values() for v in m.values()) for s in splits]
     if any(counts):
@@ -403,7 +410,8 @@ def _who(ctx: CardContext) -> str:
                f" People's work is listed as {DEFAULT_PEOPLE} (annotators working from the project's guidelines, "
                "the default; `release.annotations_creators` says otherwise, e.g. crowdsourced).")
     text = (f"From the gold records and the raw annotations: spans of {_n(who['people'], 'document')} were decided "
-            f"by people, of {who['machine']} by accounts of programs only (`annotation_status` silver); "
+            f"by people, of {who['machine']} by accounts of programs only (`annotation_status` silver)"
+            + (f", of {who['imported']} came with an imported corpus" if who["imported"] else "") + "; "
             f"{_n(st['annotators']['annotators'], 'account')} annotated. Each document's `adjudication` field says "
             f"how.{how}\n\n"
             + table(["how the spans were decided", "by", *splits], rows))
@@ -413,7 +421,8 @@ def _who(ctx: CardContext) -> str:
     return text
 
 
-METHOD_TEXT = {"review": "a reviewer's decision (review project)", "ground_truth": "the ground-truth annotation",
+METHOD_TEXT = {"imported": "imported with the corpus (`source.name`; see Provenance)",
+               "review": "a reviewer's decision (review project)", "ground_truth": "the ground-truth annotation",
                "majority": "what more than half of the annotators gave", "preferred": "a chosen annotator's version "
                "(`adjudicate --prefer`)"}
 

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from builder.config import Config
-from builder.corpus.prepare import STAGE_NAMES, corpus_path
+from builder.corpus.assemble import corpus_path
+from builder.corpus.prepare import STAGE_NAMES
 from builder.document import SCHEMA_DIR
 from builder.errors import InputError
 from builder.stage import file_digest

@@ -28,6 +28,7 @@ import pyarrow.parquet as pq
 
 from builder.config import Config
 from builder.errors import DataInvalidError, InputError
+from builder.labels import CHECKWORTHY, Choice, EntityType, LabelSchema
 from builder.stage import file_digest
 
 MANIFEST = "manifest.json"
@@ -100,6 +101,35 @@ class ReleaseFolder:
 
     # -- data --
 
+    def features(self, config: str) -> dict[str, Any]:
+        """The `datasets` features of a config, as its Parquet files declare them ({} when it has none)."""
+        splits = self.splits(config)
+        if not splits:
+            return {}
+        meta = pq.read_schema(self.files(config, splits[0])[0]).metadata or {}
+        return json.loads(meta.get(b"huggingface", b"{}")).get("info", {}).get("features", {})
+
+    def label_schema(self) -> LabelSchema:
+        """The labels the release was built with, read from its own data (ClassLabel names; the manifest's when a
+        config is missing), so that predictions are scored without the project that built it. Descriptions,
+        colours and relations are not part of the data and stay empty."""
+        labels = self.manifest.get("labels", {})
+        ner = _class_names(self.features("ner").get("ner_tags")) or labels.get("ner_tags") or []
+        claim_tags = _class_names(self.features("claims").get("claim_tags")) or labels.get("claim_tags") or []
+        entity_names = list(dict.fromkeys(t[2:] for t in ner if t[:2] in ("B-", "I-")))
+        claim = next((t[2:] for t in claim_tags if t.startswith("B-")), labels.get("claim") or "CLAIM")
+        doc_labels = self.features("documents").get("labels") or {}
+        return LabelSchema(
+            version=str(labels.get("schema_version", "")),
+            entities=tuple(EntityType(n, "", "#999999", "") for n in entity_names),
+            allow_nested=False,
+            claim=EntityType(claim, "", "#999999", ""),
+            claim_attributes=(Choice(CHECKWORTHY, "", ("yes", "no"), True),),
+            relations=(),
+            doc_labels=tuple(Choice(name, "", tuple(_class_names(f) or ()), False) for name, f in doc_labels.items()),
+            path=str(self.path),
+        )
+
     def configs(self) -> list[str]:
         data = self.path / DATA
         return sorted(p.name for p in data.iterdir() if p.is_dir()) if data.is_dir() else []
@@ -171,6 +201,15 @@ def find_release(name: str | Path, releases: Path | None = None) -> ReleaseFolde
     raise InputError(f"no release '{name}'", where=where,
                      fix=f"use one of: {', '.join(versions)}" if versions else
                      "pass a release folder, or run `newsbench build` first")
+
+
+def _class_names(feature: Any) -> list[str] | None:
+    """The ClassLabel names of a feature, or of the items of a list feature."""
+    while isinstance(feature, dict):
+        if feature.get("_type") == "ClassLabel":
+            return list(feature.get("names") or [])
+        feature = feature.get("feature")
+    return None
 
 
 # ---- writing -----------------------------------------------------------------------------------------------

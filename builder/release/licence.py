@@ -21,8 +21,20 @@ UNKNOWN_LICENCES = {"", "unknown", "none", "proprietary", "all rights reserved"}
 
 
 def source_terms(config: Config) -> dict[str, dict[str, Any]]:
-    """Source name -> {license, redistributable} as the project config declares them."""
-    return {s.name: {"license": s.license, "redistributable": s.redistributable} for s in config.sources}
+    """Source name -> {license, redistributable} as the project config declares them ([[sources]] and
+    [[imports]] blocks; an imported source without a block has its terms from the import's flags alone)."""
+    return {s.name: {"license": s.license, "redistributable": s.redistributable}
+            for s in (*config.sources, *config.imports)}
+
+
+def how_to_declare(config: Config, name: str) -> str:
+    """How the terms of one source are declared, so that a public release may hold its documents."""
+    if config.source(name) is not None:
+        return f"set license = \"<SPDX id>\" and redistributable = true in the [[sources]] block '{name}'"
+    block = f"in the [[imports]] block '{name}'" if config.import_block(name) is not None else (
+        f"in an [[imports]] block named '{name}'")
+    return (f"re-import '{name}' with --license <SPDX id> --redistributable, or set license and redistributable "
+            f"= true {block} and run `newsbench import`")
 
 
 def may_redistribute(source: dict[str, Any], declared: dict[str, dict[str, Any]]) -> bool:

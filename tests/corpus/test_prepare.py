@@ -83,3 +83,10 @@ def test_prepare_rerun_skips_unchanged_stages_and_reruns_after_a_change(project,
     assert main(["prepare", "--config", cfg, "--no-progress", "--clean.min_words", "31"]) == 0
     err = capsys.readouterr().err
     assert "[ingest] unchanged, skipped" in err and "[clean] done" in err and "[segment] done" in err
+
+
+def test_prepare_the_prepared_corpus_is_the_last_stage_s_output():
+    from builder.corpus.assemble import PREPARED_STAGE
+    from builder.corpus.prepare import STAGE_NAMES
+
+    assert PREPARED_STAGE == STAGE_NAMES[-1]  # assemble names it without importing every stage

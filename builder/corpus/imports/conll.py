@@ -16,30 +16,26 @@ from the tokens (one space between tokens, one line per sentence), so every offs
 from __future__ import annotations
 
 import codecs
-import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from builder.corpus.characters import clean_token
+from builder.corpus.imports.common import (ImportTerms, check_entity_map, entity_target, provenance,
+                                           split_of_file)
 from builder.document import make_doc_id, new_document
 from builder.errors import ConfigError, InputError
 from builder.jsonl import AtomicWriter, batched
 from builder.labels import LabelMap, LabelSchema
-from builder.spans import ENTITY
 from builder.tags import SCHEMES as TAG_SCHEMES
 from builder.tags import SchemeReport, SequenceTagError, detect_scheme, ill_formed, iob2, sentence_spans
-from builder.stage import RejectSink, StageDir, file_digest
+from builder.stage import RejectSink, StageDir
 
 DOCSTART = "-DOCSTART-"
 DELIMITERS = ("auto", "tab", "space")
 SCHEMES = ("auto", *TAG_SCHEMES)
-_SPLIT_NAMES = {"train": "train", "dev": "validation", "valid": "validation", "validation": "validation",
-                "test": "test"}
-_SPLIT_IN_NAME = re.compile(r"(?<![a-z])(train|dev|valid|validation|test)(?![a-z])", re.IGNORECASE)
 
 
 @dataclass
@@ -49,25 +45,19 @@ class Sentence:
     line: int  # 1-based line of the first token
     doc: int  # index of the -DOCSTART- block it belongs to
     cleaned: int = 0  # tokens whose invisible or control characters were removed (a BOM, NUL bytes, ...)
+    dropped: int = 0  # tokens of invisible characters only, left out
 
 
 @dataclass
-class ConllOptions:
-    """How to read the files and describe the imported documents."""
+class ConllOptions(ImportTerms):
+    """How to read the files (the terms of the imported documents come first, from ImportTerms)."""
 
-    source: str  # source name: part of every document id, do not rename once published
-    license: str = "unknown"
-    redistributable: bool = False
-    retrieved_at: str | None = None  # ISO time; default: each file's mtime
-    language: str = "id"
     token_column: int = 0
     tag_column: int = -1  # the last column
     delimiter: str = "auto"  # auto | tab | space
     scheme: str = "auto"  # auto | iob1 | iob2 | bioes
     encoding: str = "utf-8"
-    label_map: LabelMap = field(default_factory=LabelMap)  # source label -> schema type, "" drops it
     sentences_per_doc: int = 0  # 0: a document per -DOCSTART- block, or per sentence when there is none
-    split: str | None = None  # train/validation/test for every file; None: from the file name (dev -> validation)
 
 
 def _columns(line: str, delimiter: str) -> list[str]:
@@ -99,21 +89,21 @@ def read_conll(
         raise InputError(f"cannot open: {exc.strerror}", where=str(path), fix="check the path") from exc
     tokens: list[str] = []
     tags: list[str] = []
-    first = doc = cleaned = 0
+    first = doc = cleaned = dropped = 0
     with fh:
         try:
             for lineno, raw in enumerate(fh, 1):
                 line = raw.rstrip("\n")
                 if not line.strip():
                     if tokens:
-                        yield Sentence(tokens, tags, first, doc, cleaned)
-                        tokens, tags, cleaned = [], [], 0
+                        yield Sentence(tokens, tags, first, doc, cleaned, dropped)
+                        tokens, tags, cleaned, dropped = [], [], 0, 0
                     continue
                 cols = _columns(line, delimiter)
                 if cols[0] == DOCSTART:
                     if tokens:
-                        yield Sentence(tokens, tags, first, doc, cleaned)
-                        tokens, tags, cleaned = [], [], 0
+                        yield Sentence(tokens, tags, first, doc, cleaned, dropped)
+                        tokens, tags, cleaned, dropped = [], [], 0, 0
                     doc += 1
                     continue
                 try:
@@ -128,6 +118,9 @@ def read_conll(
                         where=f"{path}:{lineno}",
                         fix="choose the columns with --token-column/--tag-column or repair the line",
                     ) from None
+                if not token and tag and cols[token_column].strip():
+                    dropped += 1  # a token of invisible characters only (a lone U+200B): it holds no text
+                    continue
                 if not token or not tag:
                     raise InputError("empty token or tag" + (" (once its invisible or control characters are "
                                                              "removed)" if cols[token_column].strip() else ""),
@@ -140,7 +133,7 @@ def read_conll(
             why = f"{exc.reason} at byte {exc.start}" if isinstance(exc, UnicodeDecodeError) else str(exc)
             raise InputError(f"not {encoding} ({why})", where=str(path), fix="pass --encoding") from None
     if tokens:
-        yield Sentence(tokens, tags, first, doc, cleaned)
+        yield Sentence(tokens, tags, first, doc, cleaned, dropped)
 
 
 def detect_file_scheme(sentences: Iterable[Sentence], *, where: str = "") -> tuple[SchemeReport, bool]:
@@ -161,23 +154,6 @@ def detect_file_scheme(sentences: Iterable[Sentence], *, where: str = "") -> tup
         raise InputError(str(exc), where=f"{where}:{lines[exc.sequence] + exc.position}",
                          fix="tags must be O, B-TYPE, I-TYPE, E-TYPE or S-TYPE") from None
     return report, docs > 0
-
-
-def check_label_map(label_map: LabelMap, schema: LabelSchema) -> None:
-    """Every target of the map is an entity type of the schema (or "" to drop the label)."""
-    types = set(schema.entity_names)
-    for (name, src), dst in label_map.entries.items():
-        if name not in (None, ENTITY):
-            raise ConfigError(f"label map entry {name}:{src} names the field '{name}'", where=schema.path,
-                              fix=f"a CoNLL import maps entity labels: write {src}={dst} or entity:{src}={dst}")
-        if dst and dst not in types:
-            raise ConfigError(f"label map sends {src!r} to {dst!r}, which is not an entity type of the schema",
-                              where=schema.path, fix=f"map it to one of {', '.join(schema.entity_names)} or to ''")
-
-
-def split_of_file(path: Path) -> str | None:
-    m = _SPLIT_IN_NAME.search(path.stem)
-    return _SPLIT_NAMES[m.group(1).lower()] if m else None
 
 
 def _group(sentences: Iterable[Sentence], per_doc: int, by_docstart: bool) -> Iterator[list[Sentence]]:
@@ -226,9 +202,7 @@ def build_document(
         sentences.append({"id": f"{doc_id}-s{n}", "start": offsets[0][0], "end": pos, "passage_id": f"{doc_id}-p0",
                           "tokens": offsets})
         for start, end, label in spans:
-            target = label_map.lookup(ENTITY, label)
-            if target is None:
-                target = label if label in types else None
+            target = entity_target(label, label_map, types)
             if not target:
                 reason = "unmapped_label" if target is None else "dropped_label"
                 dropped[f"{reason}:{label}"] += 1
@@ -255,12 +229,6 @@ def build_document(
     return doc
 
 
-def _retrieved_at(path: Path, options: ConllOptions) -> str:
-    if options.retrieved_at:
-        return options.retrieved_at
-    return datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc).isoformat(timespec="seconds")
-
-
 def import_conll(
     paths: Sequence[str | Path], out: StageDir, options: ConllOptions, schema: LabelSchema, *, batch_size: int = 2000
 ) -> dict[str, Any]:
@@ -270,9 +238,8 @@ def import_conll(
     """
     if options.scheme not in SCHEMES:
         raise ConfigError(f"unknown tag scheme {options.scheme!r}", fix=f"use one of {', '.join(SCHEMES)}")
-    if options.split is not None and options.split not in set(_SPLIT_NAMES.values()):
-        raise ConfigError(f"unknown split {options.split!r}", fix="use train, validation or test")
-    check_label_map(options.label_map, schema)
+    options.check()
+    check_entity_map(options.label_map, schema, "a CoNLL import")
     label_map = options.label_map
     types = set(schema.entity_names)
     read = {"token_column": options.token_column, "tag_column": options.tag_column,
@@ -292,10 +259,9 @@ def import_conll(
                 if scheme in ("iob1", "iob2") and (report.prefixes["E"] or report.prefixes["S"]):
                     raise InputError(f"E-/S- tags in a file declared {scheme}", where=str(path),
                                      fix="pass --scheme bioes or --scheme auto")
-                source = {"name": options.source, "uri": str(path), "key_kind": "path",
-                          "license": options.license, "redistributable": options.redistributable,
-                          "retrieved_at": _retrieved_at(path, options), "raw_sha256": file_digest(path)}
+                source = provenance(path, options)
                 file_stats = {"scheme": scheme, "documents": 0, "sentences": 0, "ill_formed_chunks": 0, "tokens_cleaned": 0,
+                              "tokens_dropped": 0,
                               "split": options.split or split_of_file(path)}
                 groups = _group(read_conll(path, **read), options.sentences_per_doc or (0 if has_docstart else 1),
                                 has_docstart)
@@ -316,6 +282,7 @@ def import_conll(
                         file_stats["documents"] += 1
                         file_stats["sentences"] += len(group)
                         file_stats["tokens_cleaned"] += sum(x.cleaned for x in group)
+                        file_stats["tokens_dropped"] += sum(x.dropped for x in group)
                         stats["tokens"] += sum(len(s.tokens) for s in group)
                 stats["files"][str(path)] = file_stats
                 stats["documents"] += file_stats["documents"]

@@ -109,8 +109,10 @@ def count_document(counts: Counter, row: dict[str, Any], split: str, claim_label
     counts[("documents", split, row["annotation_status"], "")] += 1
     decided = row.get("adjudication")
     if decided:  # who decided the spans: the card's "Who annotated" table
-        counts[("decided", split, decided["method"] or "", "machine" if decided["machine"] else "people")] += 1
-        counts[("annotators_per_document", split, str(decided["annotators"]), "")] += 1
+        by = "imported" if decided["method"] == "imported" else "machine" if decided["machine"] else "people"
+        counts[("decided", split, decided["method"] or "", by)] += 1
+        if by != "imported":  # an imported corpus does not say who annotated each document
+            counts[("annotators_per_document", split, str(decided["annotators"]), "")] += 1
     counts[("source", split, row["source"]["name"] or "", row["source"]["license"] or "")] += 1
     for e in row["entities"]:
         counts[("entity", split, e["type"], "")] += 1

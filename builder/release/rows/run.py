@@ -65,6 +65,10 @@ class BatchResult:
     sources: Counter  # (name, license, may be redistributed, included) -> documents
 
 
+# How the spans of a document imported with its annotation were decided: by the corpus's own annotators.
+IMPORTED = {"method": "imported", "annotators": None, "machine": False}
+
+
 def _layers(doc: dict[str, Any], gold: dict[str, Any] | None) -> tuple[dict[str, Any], tuple[str, ...]]:
     """The document with its gold layers laid over it, and which span layers were annotated."""
     if gold is None:
@@ -114,6 +118,7 @@ def _rows_of(lines: list[tuple[int, bytes]]) -> BatchResult:
             if found:
                 result.problems += found
                 continue
+            doc = {**doc, "adjudication": IMPORTED}  # the corpus's own annotation: the card says where it came from
         row = rows.add_document(doc, split, layers, awaiting=gold is None and doc_id in ctx.annotated)
         result.included[doc_id] = split
         result.problems += [build_problem(ctx.documents, line, p, doc_id)

@@ -55,7 +55,7 @@ def _step(seconds: dict[str, float], name: str, say: Say, fn: Callable[[], Any])
 def validate_annotations(config: Config, out_dir: Path) -> Any:
     from builder.labels import label_schema_of
     from builder.check.validate.corpus import Corpus
-    from builder.corpus.prepare import corpus_path
+    from builder.corpus.assemble import corpus_path
     from builder.check.validate.run import annotation_files, validate_files
 
     annotations = config.resolve(config.project.annotations_dir)
