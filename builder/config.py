@@ -228,6 +228,9 @@ class EvaluateSection:
 class BaselinesSection:
     models_dir: str = _opt("models", "models, predictions, reports and results under <models_dir>/<version>/")
     samples: int = _opt(1000, "bootstrap samples of every baseline report", min=0)
+    systems: list[str] = _opt([], "the systems `newsbench baseline` runs (names in builder/bench/baselines/systems.py); "
+                                  "[] = every one")
+    options: dict[str, object] = _opt({}, "system -> its options, e.g. { \"ner-crf\" = { iterations = 50 } }")
 
 
 SECTIONS: dict[str, type] = {

@@ -158,7 +158,7 @@ def _ner_docs(idner_dev) -> list[dict]:
 def baseline_run(tmp_path_factory, idner_dev):
     root = tmp_path_factory.mktemp("baselines")
     release = write_release(root / "releases", _ner_docs(idner_dev) + _news_docs(150), version="0.3.0")
-    options = BaselineOptions(seed=7, samples=200, crf_grid=((0.05, 0.1), (0.2, 0.01)), crf_iterations=60)
+    options = BaselineOptions(seed=7, samples=200, settings={"ner-crf": {"grid": ((0.05, 0.1), (0.2, 0.01)), "iterations": 60}})
     results = run_baselines(release, root / "models" / "0.3.0", SCHEMA, options, leaderboard=root / "board.json")
     return root, release, results
 
@@ -201,7 +201,7 @@ def test_baselines_run_trains_scores_and_beats_the_majority(baseline_run):
 def test_baselines_run_is_reproducible(baseline_run, tmp_path):
     _, release, results = baseline_run
     again = run_baselines(release, tmp_path / "again", SCHEMA, BaselineOptions(
-        seed=7, samples=200, crf_grid=((0.05, 0.1), (0.2, 0.01)), crf_iterations=60))
+        seed=7, samples=200, settings={"ner-crf": {"grid": ((0.05, 0.1), (0.2, 0.01)), "iterations": 60}}))
     assert [(r["system"], r["primary"]) for r in again["systems"]] == \
            [(r["system"], r["primary"]) for r in results["systems"]]
 
@@ -235,7 +235,7 @@ def test_baselines_models_serve_label_studio_push_by_name(baseline_run):
 def test_baselines_skips_what_the_release_cannot_train(tmp_path, idner_dev):
     release = write_release(tmp_path / "releases", _ner_docs(idner_dev))  # no claims, no document labels
     results = run_baselines(release, tmp_path / "out", SCHEMA, BaselineOptions(
-        samples=0, crf_grid=((0.1, 0.1),), crf_iterations=20))
+        samples=0, settings={"ner-crf": {"grid": ((0.1, 0.1),), "iterations": 20}}))
     reasons = {s["system"]: s["reason"] for s in results["skipped"]}
     assert reasons["claims-*"] == "release 0.1.0 has no config 'claims'"
     assert reasons["documents-majority"] == "the training split holds no document labels"
@@ -250,3 +250,46 @@ def test_baselines_command(tmp_path, idner_dev, capsys):
     assert code == 0
     assert "| ner-crf |" in capsys.readouterr().out
     assert json.loads((tmp_path / "m" / "results.json").read_text())["version"] == "0.4.0"
+
+
+def test_baselines_without_validation_tune_by_cross_validation_on_train(tmp_path):
+    docs = [d for d in _news_docs(60) if d["split"] != "validation"]  # train and test only
+    release = write_release(tmp_path / "releases", docs, version="0.5.0")
+    options = BaselineOptions(seed=3, samples=0, systems=("checkworthy-tfidf-lr", "documents-tfidf-lr"),
+                              settings={"checkworthy-tfidf-lr": {"C": (0.1, 10.0)}})
+    results = run_baselines(release, tmp_path / "out", SCHEMA, options)
+    assert {r["system"] for r in results["systems"]} == {"checkworthy-tfidf-lr", "documents-tfidf-lr"}
+    systems = {s["system"]: s for s in json.loads((tmp_path / "out/systems.json").read_text())["systems"]}
+    tuning = systems["checkworthy-tfidf-lr"]["params"]["tuning"]
+    assert tuning["method"] == "cross-validation" and tuning["reason"] == "no validation split"
+    assert [g["value"] for g in tuning["grid"]] == [0.1, 10.0]
+    assert systems["checkworthy-tfidf-lr"]["params"]["C"] == max(tuning["grid"], key=lambda g: g["score"])["value"]
+    assert systems["documents-tfidf-lr"]["params"]["tuning"]["method"] == "cross-validation"
+
+
+def test_baselines_command_runs_the_named_systems_with_their_options(tmp_path, idner_dev, capsys):
+    docs = _ner_docs(idner_dev)
+    release = write_release(tmp_path / "releases", docs[:120] + docs[250:280] + docs[300:340], version="0.4.0")
+    code = main(["baseline", "--release", str(release), "--out", str(tmp_path / "m"), "--samples", "0",
+                 "--no-leaderboard", "--system", "ner-crf", "--set", "ner-crf.iterations=15",
+                 "--set", "ner-crf.grid=0.1:0.1"])
+    assert code == 0
+    (crf,) = json.loads((tmp_path / "m/systems.json").read_text())["systems"]
+    assert crf["system"] == "ner-crf" and crf["params"]["max_iterations"] == 15 and crf["params"]["c1"] == 0.1
+    capsys.readouterr()
+    assert main(["baseline", "--release", str(release), "--system", "ner-crff", "--no-leaderboard"]) == 2
+    assert "did you mean 'ner-crf'?" in capsys.readouterr().err
+    assert main(["baseline", "--release", str(release), "--set", "ner-crf.iters=3", "--no-leaderboard"]) == 2
+    assert "did you mean 'iterations'?" in capsys.readouterr().err
+
+
+def test_baselines_folds_keep_each_document_on_one_side():
+    from builder.bench.baselines.systems import folds
+
+    groups = ["a", "a", "b", "c", "c", "c", "d"]
+    out = folds(groups, k=3, seed=1)
+    assert len(out) == 3
+    for train, held in out:
+        assert not {groups[i] for i in train} & {groups[i] for i in held}
+        assert sorted(train + held) == list(range(len(groups)))
+    assert folds(["a", "b"], k=3) == []

@@ -24,6 +24,7 @@ from sklearn.pipeline import FeatureUnion, make_pipeline
 from builder.bench.baselines.rules import RulePreAnnotator
 
 C_GRID = (0.3, 1.0, 3.0)
+DEFAULT_C = 1.0  # untuned, unless the grid names one value
 
 
 class BaselineSkipped(Exception):
@@ -68,7 +69,7 @@ class CheckworthyModel:
         features = text_features().fit(list(texts))  # once: only the classifier changes with C
         x, dev_x = features.transform(list(texts)), features.transform(list(dev_texts)) if tune else None
         best = -1.0
-        for c in self.grid if tune else (1.0,):
+        for c in self.grid if tune else self.grid if len(self.grid) == 1 else (DEFAULT_C,):
             clf = LogisticRegression(C=c, class_weight="balanced", max_iter=2000, solver="liblinear",
                                      random_state=self.seed).fit(x, y)
             score = average_precision_score(dev_y, clf.predict_proba(dev_x)[:, 1]) if tune else 0.0

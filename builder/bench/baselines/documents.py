@@ -16,7 +16,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 from sklearn.pipeline import make_pipeline
 
-from builder.bench.baselines.claims import C_GRID, BaselineSkipped, text_features
+from builder.bench.baselines.claims import C_GRID, DEFAULT_C, BaselineSkipped, text_features
 
 
 @dataclass
@@ -34,7 +34,7 @@ class DocumentClassifier:
         features = text_features().fit(list(texts))  # once: only the classifier changes with C
         x, dev_x = features.transform(list(texts)), features.transform(list(dev_texts)) if tune else None
         best = -1.0
-        for c in self.grid if tune else (1.0,):
+        for c in self.grid if tune else self.grid if len(self.grid) == 1 else (DEFAULT_C,):
             clf = LogisticRegression(C=c, class_weight="balanced", max_iter=2000, solver="liblinear",
                                      random_state=self.seed).fit(x, list(labels))
             score = f1_score(list(dev_labels), clf.predict(dev_x), average="macro") if tune else 0.0

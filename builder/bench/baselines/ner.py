@@ -20,7 +20,7 @@ from builder.tags import iob2, sentence_spans
 GRID = ((0.05, 0.01), (0.05, 0.1), (0.2, 0.01), (0.2, 0.1))  # (c1, c2)
 
 
-def _micro_f1(gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]]) -> float:
+def micro_f1(gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]]) -> float:
     return float(tag_scores(list(gold), list(pred))[1]["micro.f1"])
 
 
@@ -70,7 +70,7 @@ class CrfTagger:
                                        all_possible_transitions=True, min_freq=self.min_freq)
             crf.fit(x, y)
             self.crf = crf
-            score = _micro_f1(dev_tags, self.predict(dev_sentences)) if dev_sentences else 0.0
+            score = micro_f1(dev_tags, self.predict(dev_sentences)) if dev_sentences else 0.0
             self.tuning.append({"c1": c1, "c2": c2, "validation_f1": round(score, 6),
                                 "seconds": round(time.perf_counter() - started, 3)})
             if score > best:

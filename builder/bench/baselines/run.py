@@ -13,7 +13,7 @@ A baseline that cannot be trained (no such split, one class only) is listed unde
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,12 +21,14 @@ from typing import Any
 import joblib
 import numpy as np
 import pyarrow as pa
+from sklearn.metrics import average_precision_score, f1_score
 
 from builder import __version__
-from builder.bench.baselines.claims import BaselineSkipped, CheckworthyModel, rule_claims
+from builder.bench.baselines.claims import C_GRID, BaselineSkipped, CheckworthyModel, best_threshold, rule_claims
 from builder.bench.baselines.documents import DocumentClassifier, MajorityLabel
-from builder.bench.baselines.ner import GRID, CrfTagger, DictionaryTagger
+from builder.bench.baselines.ner import GRID, CrfTagger, DictionaryTagger, micro_f1
 from builder.bench.baselines.preannotator import CHECKWORTHY_MODEL, NER_MODEL
+from builder.bench.baselines.systems import FOLDS, MIN_TUNING, folds
 from builder.errors import InputError
 from builder.bench.evaluate import EvalOptions, evaluate
 from builder.bench.evaluate.gold import class_names
@@ -51,8 +53,14 @@ class BaselineOptions:
     split: str = "test"  # the split scored; models train on train and tune on validation
     seed: int = 13
     samples: int = 1000  # bootstrap samples of every report
-    crf_grid: tuple[tuple[float, float], ...] = GRID
-    crf_iterations: int = 100
+    systems: tuple[str, ...] = ()  # the systems to run (builder.bench.baselines.systems); () = every one
+    settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # system -> option -> value
+
+    def wants(self, system: str) -> bool:
+        return not self.systems or system in self.systems
+
+    def option(self, system: str, name: str, default: Any) -> Any:
+        return self.settings.get(system, {}).get(name, default)
 
 
 @dataclass
@@ -65,6 +73,25 @@ def timed(fn: Callable[[], Any]) -> tuple[Any, Timing]:
     wall, cpu = time.perf_counter(), time.process_time()
     value = fn()
     return value, Timing(round(time.perf_counter() - wall, 3), round(time.process_time() - cpu, 3))
+
+
+def tune(grid: Sequence[Any], dev_units: int, dev_scorable: bool, groups: Sequence[str], seed: int,
+         fold_score: Callable[[Any, list[int], list[int]], float]) -> tuple[Any | None, dict[str, Any]]:
+    """(the grid point chosen by cross-validation on train, the tuning record) when validation cannot tune the
+    grid; (None, {"method": "validation"}) when it can (the model then tunes on it)."""
+    if dev_scorable and dev_units >= MIN_TUNING:
+        return None, {"method": "validation", "units": dev_units}
+    reason = ("no validation split" if not dev_units else f"validation holds {dev_units} unit(s) (< {MIN_TUNING})"
+              if dev_units < MIN_TUNING else "validation cannot be scored (one class, or no entity)")
+    splits = folds(groups, seed=seed)
+    if len(grid) == 1 or not splits:
+        return grid[0], {"method": "none", "reason": reason + (
+            "; one grid point" if len(grid) == 1 else f"; fewer than {FOLDS} training documents to fold")}
+    scores = [float(np.mean([fold_score(point, tr, te) for tr, te in splits])) for point in grid]
+    best = grid[int(np.argmax(scores))]
+    return best, {"method": "cross-validation", "folds": FOLDS, "by": "document", "reason": reason,
+                  "grid": [{"value": list(p) if isinstance(p, tuple) else p, "score": round(v, 6)}
+                           for p, v in zip(grid, scores)]}
 
 
 def _read(rel: ReleaseFolder, config: str, split: str, columns: list[str]) -> pa.Table:
@@ -136,35 +163,63 @@ class Runner:
 # ---- ner ---------------------------------------------------------------------------------------------------
 
 
-def ner_split(rel: ReleaseFolder, split: str, fallback: list[str]) -> tuple[list[str], list[list[str]], list[list[str]]]:
-    table = _read(rel, "ner", split, ["id", "tokens", "ner_tags"])
+def ner_split(rel: ReleaseFolder, split: str, fallback: list[str]
+              ) -> tuple[list[str], list[list[str]], list[list[str]], list[str]]:
+    table = _read(rel, "ner", split, ["id", "document_id", "tokens", "ner_tags"])
     names = class_names(table, "ner_tags") or fallback
     tags = [[names[t] for t in row] for row in table["ner_tags"].to_pylist()]
-    return table["id"].to_pylist(), table["tokens"].to_pylist(), tags
+    return table["id"].to_pylist(), table["tokens"].to_pylist(), tags, table["document_id"].to_pylist()
 
 
 def ner_baselines(run: Runner) -> None:
+    if not (run.options.wants("ner-dictionary") or run.options.wants("ner-crf")):
+        return
     fallback = class_label_names(run.schema)["ner_tags"]
-    _, words, tags = ner_split(run.release, "train", fallback)
+    _, words, tags, docs = ner_split(run.release, "train", fallback)
     if not words:
         raise BaselineSkipped("the ner training split is empty")
     try:
-        _, dev_words, dev_tags = ner_split(run.release, "validation", fallback)
+        _, dev_words, dev_tags, _ = ner_split(run.release, "validation", fallback)
     except BaselineSkipped:
         dev_words, dev_tags = [], []
-    ids, test_words, _ = ner_split(run.release, run.options.split, fallback)
+    ids, test_words, _, _ = ner_split(run.release, run.options.split, fallback)
 
-    dictionary, t = timed(lambda: DictionaryTagger().fit(words, tags))
-    run.score("ner", "ner-dictionary", "phrases seen as entities in training, longest match, majority type",
-              [{"sentence_id": i, "tags": p} for i, p in zip(ids, dictionary.predict(test_words))], t,
-              {"min_share": dictionary.min_share, "phrases": len(dictionary.gazetteer.entries)})
+    def dictionary() -> None:
+        model, t = timed(lambda: DictionaryTagger(min_share=run.options.option("ner-dictionary", "min_share", 0.5))
+                         .fit(words, tags))
+        run.score("ner", "ner-dictionary", "phrases seen as entities in training, longest match, majority type",
+                  [{"sentence_id": i, "tags": p} for i, p in zip(ids, model.predict(test_words))], t,
+                  {"min_share": model.min_share, "phrases": len(model.gazetteer.entries)})
 
-    crf, t = timed(lambda: CrfTagger(max_iterations=run.options.crf_iterations, grid=run.options.crf_grid,
-                                     language=run.release.language).fit(words, tags, dev_words, dev_tags))
-    params = {**crf.params, "tuning": crf.tuning, "gazetteer_phrases": len(crf.gazetteer.entries)}
-    run.score("ner", "ner-crf", "CRF: word, shape, casing, affixes of the language, context, training gazetteer",
-              [{"sentence_id": i, "tags": p} for i, p in zip(ids, crf.predict(test_words))], t, params)
-    run.save(NER_MODEL, "ner-crf", crf, params)
+    def crf_model() -> None:
+        iterations = run.options.option("ner-crf", "iterations", 100)
+        min_freq = run.options.option("ner-crf", "min_freq", 2)
+        grid = tuple(run.options.option("ner-crf", "grid", GRID))
+
+        def make(point: tuple[float, ...] | None = None) -> CrfTagger:
+            return CrfTagger(max_iterations=iterations, min_freq=min_freq, grid=(point,) if point else grid,
+                             language=run.release.language)
+
+        def fold_f1(point: tuple[float, float], tr: list[int], te: list[int]) -> float:
+            model = make(point).fit([words[i] for i in tr], [tags[i] for i in tr])
+            return micro_f1([tags[i] for i in te], model.predict([words[i] for i in te]))
+
+        def fit() -> CrfTagger:
+            point, record = tune(grid, len(dev_words), any(t != "O" for s in dev_tags for t in s), docs,
+                                 run.options.seed, fold_f1)
+            model = make(point).fit(words, tags) if point else make().fit(words, tags, dev_words, dev_tags)
+            model.params["tuning"] = record
+            return model
+
+        crf, t = timed(fit)
+        params = {**crf.params, "grid_scores": crf.tuning, "gazetteer_phrases": len(crf.gazetteer.entries)}
+        run.score("ner", "ner-crf", "CRF: word, shape, casing, affixes of the language, context, training gazetteer",
+                  [{"sentence_id": i, "tags": p} for i, p in zip(ids, crf.predict(test_words))], t, params)
+        run.save(NER_MODEL, "ner-crf", crf, params)
+
+    for system, fn in (("ner-dictionary", dictionary), ("ner-crf", crf_model)):
+        if run.options.wants(system):
+            run.attempt("ner", system, fn)
 
 
 # ---- claims ------------------------------------------------------------------------------------------------
@@ -175,6 +230,8 @@ def claims_split(rel: ReleaseFolder, split: str) -> pa.Table:
 
 
 def claims_baselines(run: Runner) -> None:
+    if not any(run.options.wants(s) for s in ("claims-majority", "checkworthy-tfidf-lr", "claims-rules")):
+        return
     train = claims_split(run.release, "train")
     test = claims_split(run.release, run.options.split)
     try:
@@ -191,9 +248,38 @@ def claims_baselines(run: Runner) -> None:
                   {"checkworthy": yes})
 
     def tfidf() -> None:
-        model, t = timed(lambda: CheckworthyModel(seed=run.options.seed).fit(
-            train["text"].to_pylist(), labels, dev["text"].to_pylist() if dev else (),
-            dev["checkworthy"].to_pylist() if dev else ()))
+        grid = tuple(run.options.option("checkworthy-tfidf-lr", "C", C_GRID))
+        train_texts = train["text"].to_pylist()
+        dev_texts = dev["text"].to_pylist() if dev else []
+        dev_labels = dev["checkworthy"].to_pylist() if dev else []
+        out_of_fold: dict[float, list[tuple[bool, float]]] = {}
+
+        def fold_ap(c: float, tr: list[int], te: list[int]) -> float:
+            y = [labels[i] for i in te]
+            if all(y) or not any(y) or all(labels[i] for i in tr) or not any(labels[i] for i in tr):
+                return 0.0
+            model = CheckworthyModel(seed=run.options.seed, grid=(c,)).fit([train_texts[i] for i in tr],
+                                                                            [labels[i] for i in tr])
+            scores = model.score([train_texts[i] for i in te])
+            out_of_fold.setdefault(c, []).extend(zip(y, scores))
+            return float(average_precision_score(y, scores))
+
+        def fit() -> CheckworthyModel:
+            point, record = tune(grid, len(dev_texts), any(dev_labels) and not all(dev_labels),
+                                 train["document_id"].to_pylist(), run.options.seed, fold_ap)
+            if point is None:
+                model = CheckworthyModel(seed=run.options.seed, grid=grid).fit(train_texts, labels, dev_texts,
+                                                                               dev_labels)
+            else:
+                model = CheckworthyModel(seed=run.options.seed, grid=(point,)).fit(train_texts, labels)
+                if out_of_fold.get(point):  # the threshold too, from the scores of the held-out folds
+                    y, sc = zip(*out_of_fold[point])
+                    model.threshold = best_threshold(np.asarray(y, dtype=bool), np.asarray(sc))
+                    model.params["threshold"] = round(model.threshold, 6)
+            model.params["tuning"] = record
+            return model
+
+        model, t = timed(fit)
         scores = model.score(texts)
         run.score("claims", "checkworthy-tfidf-lr", "TF-IDF word 1-2 and char 2-5-grams + logistic regression",
                   [{"sentence_id": i, "score": round(float(s), 6), "checkworthy": "yes" if s >= model.threshold
@@ -205,9 +291,9 @@ def claims_baselines(run: Runner) -> None:
         run.score("claims", "claims-rules", "quotes, reporting verbs and hedges (builder.bench.baselines.rules)",
                   lines, t)
 
-    run.attempt("claims", "claims-majority", majority)
-    run.attempt("claims", "checkworthy-tfidf-lr", tfidf)
-    run.attempt("claims", "claims-rules", rules)
+    for system, fn in (("claims-majority", majority), ("checkworthy-tfidf-lr", tfidf), ("claims-rules", rules)):
+        if run.options.wants(system):
+            run.attempt("claims", system, fn)
 
 
 def _rule_lines(rel: ReleaseFolder, split: str, rows: pa.Table) -> list[dict[str, Any]]:
@@ -242,6 +328,8 @@ def documents_split(rel: ReleaseFolder, split: str, name: str) -> tuple[list[str
 
 
 def document_baselines(run: Runner) -> None:
+    if not any(run.options.wants(s) for s in ("documents-majority", "documents-tfidf-lr")):
+        return
     if not run.schema.doc_labels:
         raise BaselineSkipped("the label schema declares no document label")
     name = run.schema.doc_labels[0].name
@@ -260,15 +348,34 @@ def document_baselines(run: Runner) -> None:
                   [{"document_id": i, "label": model.label} for i in ids], Timing(), {"label": model.label})
 
     def tfidf() -> None:
-        model, t = timed(lambda: DocumentClassifier(seed=run.options.seed).fit(
-            [x for x, _ in pairs], [v for _, v in pairs], [x for x, _ in dev], [v for _, v in dev]))
+        grid = tuple(run.options.option("documents-tfidf-lr", "C", C_GRID))
+        xs, ys = [x for x, _ in pairs], [v for _, v in pairs]
+
+        def fold_f1(c: float, tr: list[int], te: list[int]) -> float:
+            if len({ys[i] for i in tr}) < 2:
+                return 0.0
+            model = DocumentClassifier(seed=run.options.seed, grid=(c,)).fit([xs[i] for i in tr], [ys[i] for i in tr])
+            return float(f1_score([ys[i] for i in te], [v for v, _ in model.predict([xs[i] for i in te])],
+                                  average="macro"))
+
+        def fit() -> DocumentClassifier:
+            point, record = tune(grid, len(dev), len({v for _, v in dev}) > 1,
+                                 [f"doc{i}" for i in range(len(xs))], run.options.seed, fold_f1)
+            model = (DocumentClassifier(seed=run.options.seed, grid=grid).fit(xs, ys, [x for x, _ in dev],
+                                                                               [v for _, v in dev])
+                     if point is None else DocumentClassifier(seed=run.options.seed, grid=(point,)).fit(xs, ys))
+            model.params["tuning"] = record
+            return model
+
+        model, t = timed(fit)
         run.score("documents", "documents-tfidf-lr", "TF-IDF word 1-2 and char 2-5-grams + logistic regression",
                   [{"document_id": i, "label": v, "score": round(s, 6)} for i, (v, s) in
                    zip(ids, model.predict(test_texts))], t, model.params)
         run.save("documents-tfidf-lr.joblib", "documents-tfidf-lr", model, model.params)
 
-    run.attempt("documents", "documents-majority", majority)
-    run.attempt("documents", "documents-tfidf-lr", tfidf)
+    for system, fn in (("documents-majority", majority), ("documents-tfidf-lr", tfidf)):
+        if run.options.wants(system):
+            run.attempt("documents", system, fn)
 
 
 # ---- the run -----------------------------------------------------------------------------------------------
