@@ -76,7 +76,7 @@ class Source:
     rule_sets: list[str] = _opt([], "outlet rule sets, applied before [clean] rule_sets")
 
 
-IMPORT_FORMATS = ("conll", "spans", "sentences")
+IMPORT_FORMATS = ("conll", "spans", "sentences", "kb", "labelstudio")
 
 
 @dataclass(frozen=True)

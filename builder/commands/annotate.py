@@ -62,6 +62,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     push.add_argument("--documents", default=None, help="documents JSONL (default work/segment/documents.jsonl)")
     push.add_argument("--project", default=None, help="project title (default annotate.project or project.name)")
     push.add_argument("--split", action="append", default=[], help="push only this split (repeatable)")
+    push.add_argument("--source", action="append", default=[], metavar="NAME",
+                      help="push only this source's documents (repeatable); pushing the project's corpus, "
+                           "documents imported with gold layers are left out unless their source is named")
     push.add_argument("--sample", type=int, default=None, help="push N documents (seeded, or least confident)")
     push.add_argument("--order", choices=["input", "random", "least-confident"], default=None,
                       help="how the label stream serves tasks (and which N --sample keeps): input order, random, "
@@ -358,7 +361,9 @@ def run_push(args: argparse.Namespace) -> int:
         print("the project's labelling config was edited on the server and is kept; the difference to the one "
               "newsbench would set (push with --replace-config to set it):\n" + sync.kept_config_diff,
               file=sys.stderr)
-    selection = Selection(tuple(args.split), args.sample, order or "input", config.seed)
+    explicit = bool(args.documents or config.annotate.documents)
+    selection = Selection(tuple(args.split), args.sample, order or "input", config.seed, tuple(args.source),
+                          skip_annotated=not explicit)
     with Bars(enabled=sys.stderr.isatty(), unit=" docs") as tick:
         report = push(client, schema, documents, project=(sync.project["id"], sync.changes), selection=selection,
                       preannotator=pre, batch_size=int(config.annotate.batch_size), progress=tick)

@@ -14,12 +14,15 @@ from pathlib import Path
 
 from builder.commands._common import add_config_option, config_of
 from builder.corpus.imports.conll import DELIMITERS, SCHEMES
-from builder.corpus.imports.run import ImportResult, label_map_of, make_options, run_blocks, run_import, terms_of
+from builder.annotate.labelstudio.foreign import LabelStudioImportOptions, read_export
+from builder.corpus.imports.run import (ImportResult, label_map_of, make_options, register_reader, run_blocks,
+                                        run_import, terms_of)
 from builder.corpus.imports.sentences import NEGATIVES, TARGETS
 from builder.errors import EXIT_USAGE, EXIT_OK, ConfigError
 from builder.labels import LabelMap, parse_label_map
 
 SPLITS = ["train", "validation", "test"]
+register_reader("labelstudio", LabelStudioImportOptions, read_export)  # Label Studio's JSON is read in annotate/
 MAX_SHOWN = 20  # located problems printed; all of them are in the rejects file
 
 
@@ -58,6 +61,28 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help="a document label of the schema from a record field (repeatable)")
     s.add_argument("--encoding", default=None)
     s.set_defaults(func=run_format)
+
+    k = sub.add_parser("kb", help="a BigBIO/SEACrowd kb-shaped dataset from local Parquet or JSONL files",
+                       description="Import a kb-shaped dataset (passages with offsets, entities with offsets and "
+                       "types), as `datasets` saves a *_bigbio_kb or *_seacrowd_kb config, as documents with gold "
+                       "entities. The split comes from a split column or the file names (train-00000-of-00001).")
+    k.add_argument("files", nargs="+", type=Path, help="Parquet or JSONL files")
+    _add_terms(k)
+    k.add_argument("--encoding", default=None)
+    k.set_defaults(func=run_format)
+
+    ls = sub.add_parser("labelstudio", help="a Label Studio export of another project (any labelling config)",
+                        description="Import a full JSON export of a Label Studio project with its own config: the "
+                        "regions of a Labels control as entities (label map onto the schema), a Choices control as "
+                        "a document label. The ground-truth annotation of a task is taken, else the latest one.")
+    ls.add_argument("files", nargs="+", type=Path, help="JSON exports (or JSON Lines of tasks)")
+    _add_terms(ls)
+    ls.add_argument("--control", default=None, help="the Labels control (from_name) of the entities (default: every one)")
+    ls.add_argument("--text-key", default=None, help="the data key of the text (default: text, else the only string)")
+    ls.add_argument("--doc-label", action="append", default=[], metavar="NAME=CONTROL",
+                    help="a document label of the schema from a Choices control (repeatable)")
+    ls.add_argument("--encoding", default=None)
+    ls.set_defaults(func=run_format)
 
     t = sub.add_parser("sentences", help="sentence-labelled TSV/CSV/JSONL (check-worthiness, claim detection)",
                        description="Import one-sentence-a-line files with a binary or graded label, an optional "
@@ -124,6 +149,8 @@ def _pairs(items: list[str], flag: str) -> dict[str, str]:
 
 OWN = {"conll": ("token_column", "tag_column", "delimiter", "scheme", "encoding", "sentences_per_doc"),
        "spans": ("text_field", "id_field", "encoding"),
+       "kb": ("encoding",),
+       "labelstudio": ("control", "text_key", "encoding"),
        "sentences": ("columns", "text_column", "label_column", "speaker_column", "document_column", "delimiter",
                      "positive", "negative", "threshold", "target", "negatives", "encoding")}
 
@@ -136,6 +163,9 @@ def run_format(args: argparse.Namespace) -> int:
     values = {**terms_of(config, args.source, given), **{k: getattr(args, k) for k in OWN[fmt]}}
     if fmt == "spans":
         values["doc_labels"] = _pairs(args.doc_label, "--doc-label") or None
+    if fmt == "labelstudio":
+        values["doc_labels"] = {name: f"choice:{control}" for name, control in
+                                _pairs(args.doc_label, "--doc-label").items()} or None
     if fmt == "sentences":
         values["attributes"] = _pairs(args.attribute, "--attribute") or None
     block = config.import_block(args.source)

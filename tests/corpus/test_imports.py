@@ -199,3 +199,71 @@ def test_imports_a_document_in_two_parts_is_refused(tmp_path):
     (other / "documents.jsonl").write_bytes((root / "work/import/a/documents.jsonl").read_bytes())
     with pytest.raises(DataInvalidError, match="is in two parts of the corpus"):
         corpus_path(load_config(root / "newsbench.toml"))
+
+
+# -- kb datasets and other Label Studio projects ----------------------------------------------------------------
+
+def _kb_row(doc: str, passages: list[tuple[str, int]], entities: list[tuple[str, int, int, str]]) -> dict:
+    return {"id": doc, "document_id": doc,
+            "passages": [{"id": f"{doc}-p{k}", "type": "sentence", "text": [t], "offsets": [[s, s + len(t)]]}
+                         for k, (t, s) in enumerate(passages)],
+            "entities": [{"id": f"{doc}-e{k}", "type": typ, "text": [txt], "offsets": [[s, e]], "normalized": []}
+                         for k, (txt, s, e, typ) in enumerate(entities)],
+            "events": [], "coreferences": [],
+            "relations": [{"id": f"{doc}-r0", "type": "LOCATED_IN", "arg1_id": f"{doc}-e0", "arg2_id": f"{doc}-e1",
+                           "normalized": []}]}
+
+
+def test_imports_kb_rebuilds_the_text_from_passages_in_parquet_and_jsonl(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    root = project(tmp_path)
+    one = "Gubernur Ridwan Kamil tiba di Bandung."
+    two = "Ia disambut warga."
+    rows = [_kb_row("d1", [(one, 0), (two, len(one) + 1)], [("Ridwan Kamil", 9, 21, "PER"), ("Bandung", 30, 37, "LOC")]),
+            _kb_row("d2", [(two, 0)], [("warga", 12, 16, "PER")])]  # a wrong offset: 'warg'
+    folder = root / "data/raw/kb"
+    folder.mkdir(parents=True)
+    pq.write_table(pa.Table.from_pylist(rows), folder / "train-00000-of-00001.parquet")
+    write_lines(folder / "test.jsonl", [rows[0]])
+    assert run(root, "import", "kb", str(folder / "train-00000-of-00001.parquet"), str(folder / "test.jsonl"),
+               "--source", "kb") == 0
+    d1, d2, d3 = docs(root, "kb")
+    assert d1["text"] == one + "\n" + two and d3["text"] == d1["text"]
+    assert [(e["type"], e["text"]) for e in d1["entities"]] == [("PER", ["Ridwan Kamil"]), ("LOC", ["Bandung"])]
+    assert (d1["split"], d3["split"]) == ("train", "test") and d2["entities"] == []
+    reasons = sorted(r["reason"] for r in rejects(root, "kb"))
+    assert reasons == ["layer_not_in_schema", "layer_not_in_schema", "layer_not_in_schema", "text_mismatch"]
+    assert d1["meta"]["import"]["shape"] == "kb"
+
+
+def test_imports_labelstudio_export_of_another_project(tmp_path):
+    root = project(tmp_path, doc_labels={"veracity": ("hoax", "valid")})
+    text = "Menteri Budi Gunadi Sadikin meninjau RSUD Cibinong."
+
+    def region(s, e, label, name="label"):
+        return {"id": f"r{s}", "from_name": name, "to_name": "text", "type": "labels",
+                "value": {"start": s, "end": e, "text": text[s:e], "labels": [label]}}
+
+    tasks = [
+        {"id": 11, "data": {"berita": text}, "annotations": [
+            {"id": 1, "completed_by": 3, "updated_at": "2026-01-02T10:00:00Z", "ground_truth": False,
+             "result": [region(8, 27, "Orang")]},
+            {"id": 2, "completed_by": 4, "updated_at": "2026-01-01T10:00:00Z", "ground_truth": True,
+             "result": [region(8, 27, "Orang"), region(37, 50, "Tempat"), region(0, 7, "Jabatan", "roles"),
+                        {"id": "c", "from_name": "verdict", "to_name": "text", "type": "choices",
+                         "value": {"choices": ["valid"]}}]}]},
+        {"id": 12, "data": {"berita": text}, "annotations": [{"id": 3, "completed_by": 3, "was_cancelled": True,
+                                                              "result": []}]},
+    ]
+    export = root / "data/raw/project-7-export.json"
+    export.parent.mkdir(parents=True, exist_ok=True)
+    export.write_text(json.dumps(tasks))
+    assert run(root, "import", "labelstudio", str(export), "--source", "ls7", "--control", "label",
+               "--map", "Orang=PER", "--map", "Tempat=LOC", "--doc-label", "veracity=verdict") == 0
+    (doc,) = docs(root, "ls7")
+    assert [(e["type"], e["text"][0]) for e in doc["entities"]] == [("PER", "Budi Gunadi Sadikin"),
+                                                                     ("LOC", "RSUD Cibinong")]  # the ground truth's
+    assert doc["doc_labels"][0]["value"] == "valid" and doc["meta"]["import"]["shape"] == "labelstudio"
+    assert [r["reason"] for r in rejects(root, "ls7")] == ["no_annotation"]

@@ -43,6 +43,14 @@ class Selection:
     sample: int | None = None
     order: str = "input"
     seed: int = 13
+    sources: tuple[str, ...] = ()  # only these sources; () = every one
+    skip_annotated: bool = False  # leave out documents imported with gold layers (pushing the project's corpus)
+
+
+def came_annotated(doc: dict[str, Any]) -> bool:
+    """A document imported with its annotation (gold entities or claims of its own): not pushed unless its source
+    is named, since its labels exist (push it with `--source NAME --preannotator imported` to review them)."""
+    return any(k in doc for k in ("entities", "claims"))
 
 
 @dataclass
@@ -72,8 +80,13 @@ class PushReport:
                 "refused": self.refused, "duplicate_conflicts": self.conflicts, "seconds": round(self.seconds, 2)}
 
 
-def _in_splits(doc: dict[str, Any], splits: tuple[str, ...]) -> bool:
-    return not splits or doc.get("split") in splits
+def _in_splits(doc: dict[str, Any], sel: Selection) -> bool:
+    """In the selected splits and sources; with `skip_annotated` and no source named, not imported with gold."""
+    if sel.splits and doc.get("split") not in sel.splits:
+        return False
+    if sel.sources:
+        return (doc.get("source") or {}).get("name") in sel.sources
+    return not (sel.skip_annotated and came_annotated(doc))
 
 
 def _sample_key(seed: int, doc_id: str) -> bytes:
@@ -93,7 +106,7 @@ def select_ids(docs: Iterable[dict[str, Any]], sel: Selection, pre: PreAnnotator
         raise InputError("--order least-confident needs a pre-annotator", fix="drop --preannotator none")
     if sel.sample is None:
         return None
-    chosen = (d for d in docs if _in_splits(d, sel.splits))
+    chosen = (d for d in docs if _in_splits(d, sel))
     if sel.order == "least-confident":
         ranked = ((math.inf if c is None else c, _sample_key(sel.seed, p.doc_id), p.doc_id)
                   for p in pre.predict(chosen) for c in (confidence(p),))
@@ -188,7 +201,7 @@ def push(
     # one import request in flight while the next batch is pre-annotated: client and server work overlap
     with ThreadPoolExecutor(max_workers=1) as sender:
         inflight: Future | None = None
-        for batch in batched(_selected(read_jsonl(documents), selection, chosen), batch_size):
+        for batch in batched(_selected(read_jsonl(documents), selection, chosen, report), batch_size):
             new, new_preds = _plan_batch(client, schema, batch, index, seen, preannotator, report)
             if new:
                 imported_any = True
@@ -289,10 +302,13 @@ def _import_batch(client: Client, project_id: int, tasks: list[dict[str, Any]], 
         tasks = [t for t in tasks if t["data"]["doc_id"] not in fresh]
 
 
-def _selected(docs: Iterable[dict[str, Any]], sel: Selection, chosen: set[str] | None) -> Iterator[dict[str, Any]]:
+def _selected(docs: Iterable[dict[str, Any]], sel: Selection, chosen: set[str] | None,
+              report: PushReport | None = None) -> Iterator[dict[str, Any]]:
     for doc in docs:
         if "id" not in doc or "text" not in doc:
             raise InputError("a document has no 'id' or 'text'", where=str(doc.get("id", "?")),
                              fix="push the segment stage's documents.jsonl")
-        if _in_splits(doc, sel.splits) and (chosen is None or doc["id"] in chosen):
+        if _in_splits(doc, sel) and (chosen is None or doc["id"] in chosen):
             yield doc
+        elif report is not None and sel.skip_annotated and not sel.sources and came_annotated(doc):
+            report.add("skipped_imported_with_gold")

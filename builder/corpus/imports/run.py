@@ -22,14 +22,16 @@ from builder.corpus.assemble import import_dir
 from builder.corpus.imports.common import ImportTerms
 from builder.corpus.imports.conll import ConllOptions, import_conll
 from builder.corpus.imports.sentences import SentencesOptions, import_sentences
-from builder.corpus.imports.spans import SpansOptions, import_spans
+from builder.corpus.imports.kb import read_kb
+from builder.corpus.imports.spans import Reader, SpansOptions, import_spans
 from builder.corpus.ingest.base import InputProblem, not_an_input
 from builder.corpus.segment import configured_abbreviations
 from builder.errors import ConfigError, InputError
 from builder.labels import LabelMap, LabelSchema, label_schema_of, parse_label_map
 from builder.stage import StageDir
 
-OPTIONS: dict[str, type[ImportTerms]] = {"conll": ConllOptions, "spans": SpansOptions, "sentences": SentencesOptions}
+OPTIONS: dict[str, type[ImportTerms]] = {"conll": ConllOptions, "spans": SpansOptions, "sentences": SentencesOptions,
+                                          "kb": SpansOptions}
 TERMS = tuple(f.name for f in dataclasses.fields(ImportTerms))
 UNKNOWN_LICENCE = "unknown"
 
@@ -132,9 +134,25 @@ def terms_of(config: Config, source: str, given: dict[str, Any]) -> dict[str, An
     return terms
 
 
+# Formats read by another part (Label Studio's exports are read by builder.annotate.labelstudio): the face
+# registers them with `register_reader`, as {format: (options class, span reader)}.
+READERS: dict[str, tuple[type[ImportTerms], Reader]] = {"kb": (SpansOptions, read_kb)}
+
+
+def register_reader(fmt: str, options: type[ImportTerms], reader: Reader) -> None:
+    READERS[fmt] = (options, reader)
+    OPTIONS[fmt] = options
+
+
 def _importer(fmt: str) -> Callable[..., tuple[dict[str, Any], list[Any]]]:
     if fmt == "conll":
         return lambda paths, out, options, schema, abbreviations: (import_conll(paths, out, options, schema), [])
+    if fmt in READERS:
+        reader = READERS[fmt][1]
+        return lambda paths, out, options, schema, abbreviations: import_spans(
+            paths, out, options, schema, abbreviations, reader=reader, fmt=fmt)
+    if fmt not in ("spans", "sentences"):
+        raise ConfigError(f"the {fmt} import is not available here", fix="run it through `newsbench import`")
     return {"spans": import_spans, "sentences": import_sentences}[fmt]
 
 

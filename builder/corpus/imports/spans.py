@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,7 +45,7 @@ class SpansOptions(ImportTerms):
 
 
 
-def _records(path: Path, encoding: str) -> Iterator[tuple[int, dict[str, Any] | None, str | None, str]]:
+def json_records(path: Path, encoding: str) -> Iterator[tuple[int, dict[str, Any] | None, str | None, str]]:
     """(line, record or None, why not, raw text) of a JSONL file, or of a JSON array's elements (line = index + 1)."""
     data = read_text(path, encoding)
     if data.lstrip().startswith("["):
@@ -99,9 +99,15 @@ def _piece_ok(piece: Any, length: int) -> bool:
             and 0 <= piece[0] < piece[1] <= length)
 
 
+Reader = Callable[[Path, SpansOptions], Iterator[tuple[int, dict[str, Any] | None, str | None, str]]]
+
+
 def import_spans(paths: Sequence[str | Path], out: StageDir, options: SpansOptions, schema: LabelSchema,
-                 abbreviations: Sequence[str] = ()) -> tuple[dict[str, Any], list[InputProblem]]:
-    """Import span JSONL files as documents into `out` (documents, rejects, stats); (stats, record problems)."""
+                 abbreviations: Sequence[str] = (), *, reader: Reader | None = None,
+                 fmt: str = "spans") -> tuple[dict[str, Any], list[InputProblem]]:
+    """Import span JSONL files as documents into `out` (documents, rejects, stats); (stats, record problems).
+    Another format's `reader` may turn its files into span records (kb datasets, Label Studio exports)."""
+    read = reader or (lambda path, opts: json_records(path, opts.encoding))
     options.check()
     check_entity_map(options.label_map, schema, "a span import")
     known_labels = {c.name: c for c in schema.doc_labels}
@@ -125,7 +131,7 @@ def import_spans(paths: Sequence[str | Path], out: StageDir, options: SpansOptio
                 file_split = options.split or split_of_file(path)
                 seen_keys: Counter[str] = Counter()
                 n_docs = 0
-                for line, record, why, raw in _records(path, options.encoding):
+                for line, record, why, raw in read(path, options):
                     where = f"{path}:{line}"
 
                     def refuse(reason: str, what: str, fix: str) -> None:
@@ -139,6 +145,10 @@ def import_spans(paths: Sequence[str | Path], out: StageDir, options: SpansOptio
                     if not isinstance(text, str) or not text.strip():
                         refuse("no_text", f"field {options.text_field!r} is missing or empty",
                                f"fill it, or name the text field with --text-field (fields: {', '.join(record)})")
+                        continue
+                    if isinstance(record.get("skip"), (list, tuple)):  # a reader's reason not to import it
+                        reason, detail = record["skip"]
+                        sink.reject(str(reason), kind="record", where=where, detail=str(detail), record=raw)
                         continue
                     answer = record.get("answer")
                     if answer is not None and answer != "accept":
@@ -155,6 +165,7 @@ def import_spans(paths: Sequence[str | Path], out: StageDir, options: SpansOptio
                         key = f"{key}#{seen_keys[key]}"
                     doc_id = make_doc_id(options.source, key)
                     shape, spans = raw_spans(record)
+                    shape = str(record.get("_shape") or shape)  # a reader of another format names its own
                     shapes[shape] += 1
                     entities = []
                     for k, (pieces, label, stated) in enumerate(spans):
@@ -196,7 +207,7 @@ def import_spans(paths: Sequence[str | Path], out: StageDir, options: SpansOptio
                         doc_labels.append({"name": name, "value": mapped, "provenance": f"source:{options.source}:{fld}"})
                     doc = new_document(doc_id=doc_id, source={**source, "key": key, "row": line},
                                        language=options.language, text=text, doc_labels=doc_labels,
-                                       meta={"import": {"format": "spans", "shape": shape, "file": path.name,
+                                       meta={"import": {"format": fmt, "shape": shape, "file": path.name,
                                                         "line": line}})
                     doc["passages"], doc["sentences"] = segment_text(
                         text, abbreviations=abbreviations, language=options.language, doc_id=doc_id)
@@ -206,6 +217,9 @@ def import_spans(paths: Sequence[str | Path], out: StageDir, options: SpansOptio
                     split = normalise_split(record.get("split")) or file_split
                     if split:
                         doc["split"] = split
+                    for layer, n in (record.get("kb_layers") or {}).items():  # a kb record's other layers
+                        sink.reject("layer_not_in_schema", kind=layer, doc_id=doc_id, where=where,
+                                    detail=f"{n} {layer} not imported (the label schema has no such layer)")
                     entity_counts.update(t for _, t in entities)
                     writer.write(doc)
                     n_docs += 1

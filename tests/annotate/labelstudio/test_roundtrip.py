@@ -291,6 +291,23 @@ def test_roundtrip_selection_by_split_sample_and_confidence(admin, tmp_path):
     assert len(ranked) > accounts + 1 and served["data"]["doc_id"] in {d for _, d in ranked[:accounts + 1]}
 
 
+def test_roundtrip_pushing_the_corpus_leaves_out_imported_gold_unless_its_source_is_named(admin, tmp_path):
+    docs = corpus(4, offset=200)
+    imported = {**docs[0], "id": "idner:train.txt:1", "document_id": "idner:train.txt:1",
+                "source": {**docs[0]["source"], "name": "idner"}, "entities": []}  # came with its (empty) gold
+    path = tmp_path / "docs.jsonl"
+    write_jsonl(path, [imported, *docs[1:]])
+    project = ensure_project(admin, SCHEMA, ProjectSettings(_title("imported"))).project
+    rep = push(admin, SCHEMA, path, project=(project["id"], []), selection=Selection(skip_annotated=True),
+               preannotator=None)
+    assert rep.counts["skipped_imported_with_gold"] == 1, rep.counts
+    assert rep.counts["imported"] == len(docs) - 1, rep.counts
+    rep = push(admin, SCHEMA, path, project=(project["id"], []),
+               selection=Selection(sources=("idner",), skip_annotated=True), preannotator=None)
+    index, _ = task_index(admin, project["id"])
+    assert rep.counts["imported"] == 1 and "idner:train.txt:1" in index and len(index) == len(docs)
+
+
 # ---- faults: SIGKILL during push and pull --------------------------------------------------------------------
 
 DRIVER = r"""
