@@ -12,11 +12,13 @@ Every pre-annotator implements `builder.spans.PreAnnotator`; labels must come fr
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from builder.errors import ConfigError
-from builder.spans import ENTITY, PreAnnotation, PreAnnotator, Region
+from builder.labels import LabelSchema
+from builder.spans import CLAIM, ENTITY, PreAnnotation, PreAnnotator, Region
 
 PREANNOTATORS = ("rules", "none", "imported", "model:<models/VERSION folder>")
 
@@ -37,15 +39,41 @@ class ImportedEntities:
             yield PreAnnotation(doc["id"], self.model_version, regions, (), 1.0 if regions else 0.0)
 
 
-def make_preannotator(name: str, *, gazetteer: str | Path | None = None,
-                      claim_label: str = "CLAIM") -> PreAnnotator | None:
-    """The pre-annotator a config or option names (see the module docstring); None for "none"."""
+class WithinSchema:
+    """A pre-annotator's proposals kept to what the project's label schema holds: the rule tagger knows the
+    shipped types (PER, ORG, LOC, DATE, EVENT, claims with check-worthiness and kind), a project may declare others
+    or fewer. A region of another label goes (with the relations on it), an attribute the schema lacks or whose
+    value it does not allow goes, a relation the schema lacks goes."""
+
+    def __init__(self, inner: PreAnnotator, schema: LabelSchema) -> None:
+        self.inner = inner
+        self.model_version = inner.model_version
+        self.labels = {ENTITY: set(schema.entity_names), CLAIM: {schema.claim.name}}
+        self.attributes = {a.name: set(a.values) for a in schema.claim_attributes}
+        self.relations = {r.name for r in schema.relations}
+
+    def predict(self, docs: Iterable[dict[str, Any]]) -> Iterator[PreAnnotation]:
+        for pre in self.inner.predict(docs):
+            regions = tuple(
+                replace(r, attributes={k: v for k, v in r.attributes.items() if v in self.attributes.get(k, ())})
+                for r in pre.regions if r.label in self.labels.get(r.layer, ()))
+            kept = {r.id for r in regions}
+            relations = tuple(rel for rel in pre.relations
+                              if rel.type in self.relations and rel.from_id in kept and rel.to_id in kept)
+            yield replace(pre, regions=regions, relations=relations)
+
+
+def make_preannotator(name: str, *, gazetteer: str | Path | None = None, claim_label: str = "CLAIM",
+                      schema: LabelSchema | None = None) -> PreAnnotator | None:
+    """The pre-annotator a config or option names (see the module docstring); None for "none". With the
+    project's `schema`, the rule tagger proposes only what it holds."""
     if name == "none":
         return None
     if name == "rules":
         from builder.bench.baselines.rules import RulePreAnnotator, load_gazetteer
 
-        return RulePreAnnotator(load_gazetteer(gazetteer), claim_label=claim_label)
+        rules = RulePreAnnotator(load_gazetteer(gazetteer), claim_label=claim_label)
+        return WithinSchema(rules, schema) if schema is not None else rules
     if name == "imported":
         return ImportedEntities()
     if name.startswith("model:"):

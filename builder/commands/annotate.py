@@ -339,7 +339,8 @@ def run_push(args: argparse.Namespace) -> int:
     schema = label_schema_of(config)
     gazetteer = config.annotate.gazetteer
     pre = make_preannotator(args.preannotator or config.annotate.preannotator,
-                            gazetteer=config.resolve(gazetteer) if gazetteer else None, claim_label=schema.claim.name)
+                            gazetteer=config.resolve(gazetteer) if gazetteer else None, claim_label=schema.claim.name,
+                            schema=schema)
     order = args.order or config.annotate.order or None
     if order == "least-confident" and pre is None:
         raise InputError("--order least-confident needs a pre-annotator",

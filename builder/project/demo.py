@@ -80,6 +80,7 @@ def _rebuild(config: Config, version: str, release: Path, scratch: Path) -> tupl
 def run_demo(config: Config, *, say: Say = print, progress: Progress | None = None) -> DemoResult:
     from builder.bench.baselines.run import BaselineOptions, run_baselines
     from builder.labels import label_schema_of
+    from builder.corpus.imports.run import run_blocks
     from builder.corpus.prepare import run_prepare
     from builder.release.build import build_release, planned_release
 
@@ -88,6 +89,10 @@ def run_demo(config: Config, *, say: Say = print, progress: Progress | None = No
     seconds: dict[str, float] = {}
     work = config.work_dir / "demo"
     _step(seconds, "prepare", say, lambda: run_prepare(config, progress=progress))
+    if config.imports:  # the annotated corpora of the [[imports]] blocks join the corpus
+        imported = _step(seconds, "import", say, lambda: run_blocks(config))
+        for r in imported:
+            say(f"   {r.source}: {r.stats.get('documents', 0)} documents ({r.format}) -> {r.out}")
     report = _step(seconds, "validate", say, lambda: validate_annotations(config, work / "validate"))
     say(f"   {report.text(limit=0).splitlines()[0]}")
     newest, changed = planned_release(config)

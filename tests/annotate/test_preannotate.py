@@ -110,3 +110,19 @@ def test_preannotate_gazetteer_file(tmp_path):
     assert make_preannotator("none") is None
     with pytest.raises(ConfigError, match="unknown pre-annotator"):
         make_preannotator("magic")
+
+
+def test_preannotate_rules_propose_only_what_the_project_schema_holds(tmp_path):
+    from builder.labels import load_label_schema
+    from builder.project.scaffold import ProjectSpec, init_project
+    from tests.helpers.projects import SEED
+
+    init_project(tmp_path, ProjectSpec(name="p", entities=("PER", "LOC"), claims=True, speakers=False))
+    schema = load_label_schema(tmp_path / "schema/labels.json")
+    doc = {"id": "seed:1", "text": SEED.read_text(encoding="utf-8")}
+    everything = next(make_preannotator("rules").predict([doc]))
+    assert {r.label for r in everything.regions} >= {"PER", "ORG", "LOC", "DATE", "CLAIM"} and everything.relations
+    kept = next(make_preannotator("rules", schema=schema).predict([doc]))
+    assert {r.label for r in kept.regions} == {"PER", "LOC", "CLAIM"} and kept.relations == ()
+    assert all(set(r.attributes) <= {"checkworthy", "kind"} for r in kept.regions)
+    assert [r for r in everything.regions if r.label in ("PER", "LOC")] == [r for r in kept.regions if r.label != "CLAIM"]

@@ -59,6 +59,7 @@ def test_imports_spans_reads_doccano_prodigy_and_kb_shapes_at_their_offsets(tmp_
         ("PER", ["Joko Widodo"]), ("LOC", ["Bendungan Sadawarna"]), ("LOC", ["Subang"])]
     assert got[3]["entities"][0]["offsets"] == [[9, 13], [14, 20]]  # a discontinuous entity keeps its pieces
     assert got[0]["source"]["key"] == "train.jsonl:7" and all(d["split"] == "train" for d in got)
+    assert got[0]["source"]["uri"] == "data/raw/train.jsonl"  # named inside the project: no local path released
     assert all(d["sentences"] and d["sentences"][0]["tokens"][0] == [0, 8] for d in got)  # segmented
     assert all(document_errors(d) == [] for d in got)
     assert [r["reason"] for r in rejects(root, "sp")] == ["not_accepted"]

@@ -30,6 +30,7 @@ class ImportTerms:
     language: str = "id"
     label_map: LabelMap = field(default_factory=LabelMap)  # source label -> schema label, "" drops it
     split: str | None = None  # train/validation/test for every file; None: from the file name (dev -> validation)
+    base: str = ""  # the project folder: a file inside it is named relative to it (no local path in a release)
 
     def check(self) -> None:
         if self.split is not None and self.split not in SPLITS:
@@ -55,7 +56,10 @@ def retrieved_at(path: Path, terms: ImportTerms) -> str:
 
 def provenance(path: Path, terms: ImportTerms) -> dict[str, Any]:
     """The `source` of a document imported from `path` (its key and row are the caller's)."""
-    return {"name": terms.source, "uri": str(path), "key_kind": "path", "license": terms.license,
+    base = Path(terms.base).resolve() if terms.base else None
+    where = path.resolve()
+    uri = where.relative_to(base).as_posix() if base is not None and where.is_relative_to(base) else str(path)
+    return {"name": terms.source, "uri": uri, "key_kind": "path", "license": terms.license,
             "redistributable": terms.redistributable, "retrieved_at": retrieved_at(path, terms),
             "raw_sha256": file_digest(path)}
 

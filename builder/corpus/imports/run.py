@@ -32,7 +32,7 @@ from builder.stage import StageDir
 
 OPTIONS: dict[str, type[ImportTerms]] = {"conll": ConllOptions, "spans": SpansOptions, "sentences": SentencesOptions,
                                           "kb": SpansOptions}
-TERMS = tuple(f.name for f in dataclasses.fields(ImportTerms))
+TERMS = tuple(f.name for f in dataclasses.fields(ImportTerms) if f.name != "base")
 UNKNOWN_LICENCE = "unknown"
 
 
@@ -84,7 +84,7 @@ def make_options(fmt: str, values: dict[str, Any], where: str) -> ImportTerms:
     if fmt not in OPTIONS:
         raise ConfigError(f"unknown import format {fmt!r}", fix=f"use one of {', '.join(IMPORT_FORMATS)}")
     cls = OPTIONS[fmt]
-    known = {f.name: f for f in dataclasses.fields(cls)}
+    known = {f.name: f for f in dataclasses.fields(cls) if f.name != "base"}
     hints = typing.get_type_hints(cls)
     kwargs = {}
     for raw_name, value in values.items():
@@ -164,6 +164,7 @@ def run_import(config: Config, fmt: str, files: Sequence[Path], options: ImportT
     for f in files:
         if not Path(f).is_file():
             raise InputError("not a file", where=str(f), fix="name an existing file")
+    options.base = str(config.root)  # files of the project are named relative to it in the documents
     out = StageDir(out_dir or import_dir(config, options.source))
     out.root.mkdir(parents=True, exist_ok=True)
     schema = schema or label_schema_of(config)
