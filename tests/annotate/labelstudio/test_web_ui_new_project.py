@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import uuid
 
 import pytest
 
@@ -33,6 +34,9 @@ def browser():
 
 
 def test_web_ui_a_new_project_with_its_own_entity_types(labelstudio_server, browser, tmp_path):
+    # the server outlives a test run: a run of its own gets its own project and account
+    run = uuid.uuid4().hex[:8]
+    title, email = f"kuantitas-{run}", f"rina-{run}@example.org"
     root = tmp_path / "kuantitas"
     env = server_env(labelstudio_server)
     cli("init", str(root), "--entities", "PER,QTY", "--no-speakers")
@@ -42,16 +46,16 @@ def test_web_ui_a_new_project_with_its_own_entity_types(labelstudio_server, brow
     with open(root / "newsbench.toml", "a", encoding="utf-8") as fh:
         fh.write('\n[[sources]]\nname = "pratiwi2017"\nformat = "csv"\npath = "data/raw/articles.csv"\n'
                  'delimiter = ";"\nlicense = "CC-BY-4.0"\nredistributable = true\nretrieved_at = "2026-11-26"\n'
-                 'columns = { text = "berita" }\n\n[annotate]\nproject = "kuantitas"\n')
+                 f'columns = {{ text = "berita" }}\n\n[annotate]\nproject = "{title}"\n')
     config = str(root / "newsbench.toml")
     with in_project(root, env):
         cli("prepare", "--config", config)
         (doc,) = read_jsonl(root / "work/segment/documents.jsonl")
-        said = cli("annotate", "annotators", "add", "rina@example.org", "--name", "Rina", "--config", config)
+        said = cli("annotate", "annotators", "add", email, "--name", "Rina", "--config", config)
         password = re.search(r"with the password (\S+) ", said).group(1)
         cli("annotate", "push", "--config", config)
         admin = connect(labelstudio_server.credentials(), retries=3)
-        project = admin.get("api/projects/", title="kuantitas")["results"][0]
+        project = admin.get("api/projects/", title=title)["results"][0]
         assert 'value="QTY"' in project["label_config"] and 'value="LOC"' not in project["label_config"]
         (task_id,) = [refs[0].id for refs in task_index(admin, project["id"])[0].values()]
         [prediction] = admin.get("api/predictions/", task=task_id)
@@ -59,7 +63,7 @@ def test_web_ui_a_new_project_with_its_own_entity_types(labelstudio_server, brow
         assert proposed <= {"PER", "QTY", "CLAIM"}  # the rules know LOC, DATE, ...: kept to the schema
         assert not [r for r in prediction["result"] if r["type"] == "relation"]
 
-        rina = Annotator(browser, env["LABEL_STUDIO_URL"], "rina@example.org", password, SHOTS)
+        rina = Annotator(browser, env["LABEL_STUDIO_URL"], email, password, SHOTS)
         rina.login()
         text = doc["text"]
         qty = (text.index("100 persen"), text.index("100 persen") + len("100 persen"))
