@@ -95,7 +95,7 @@ class ImportBlock:
     split: str | None = _opt(None, "the split of every file (default: from the file names, else by [split] ratios)")
     label_map: dict[str, str] = _opt({}, "source label -> schema label ('' drops it), e.g. { PPL = \"PER\" }")
     options: dict[str, object] = _opt({}, "options of the format, as its command's flags without '--' "
-                                          "(e.g. { scheme = \"bio\", sentences_per_doc = 20 })")
+                                          "(e.g. { scheme = \"iob2\", sentences_per_doc = 20 })")
 
 
 @dataclass(frozen=True)

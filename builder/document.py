@@ -16,6 +16,14 @@ SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schema"
 _ID_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
+# Licence ids that say nothing may be published (the licence gate and the imports read this one set).
+UNKNOWN_LICENCES = frozenset({"", "unknown", "none", "proprietary", "all rights reserved"})
+
+
+def licence_known(licence: object) -> bool:
+    return str(licence or "").strip().lower() not in UNKNOWN_LICENCES
+
+
 def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 

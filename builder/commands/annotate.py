@@ -59,7 +59,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     listing.set_defaults(func=run_annotators_list)
 
     push = sub.add_parser("push", help="create/update the project and upsert documents with pre-annotations")
-    push.add_argument("--documents", default=None, help="documents JSONL (default work/segment/documents.jsonl)")
+    push.add_argument("--documents", default=None, help="documents JSONL, pushed as they are (default: the project's corpus)")
     push.add_argument("--project", default=None, help="project title (default annotate.project or project.name)")
     push.add_argument("--split", action="append", default=[], help="push only this split (repeatable)")
     push.add_argument("--source", action="append", default=[], metavar="NAME",

@@ -9,6 +9,7 @@ from builder.commands._common import add_config_option, config_of
 from builder.commands._progress import Bars
 from builder.errors import EXIT_OK
 from builder.release.build import build_release
+from builder.release.licence import how_to_declare
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -45,7 +46,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"visibility: {'public' if result.public else 'PRIVATE (publish refuses it): ' + ', '.join(m['restricted_sources'])}")
     for name, s in sorted(m["statistics"]["sources"].items()):
         if s["excluded"]:
-            print(f"left out by the licence gate: {s['excluded']} document(s) of '{name}' (licence {s['license']!r})")
+            print(f"left out by the licence gate: {s['excluded']} document(s) of '{name}' (licence {s['license']!r}); "
+                  f"to publish them, {how_to_declare(config, name)}")
     for w in m.get("card_warnings") or []:
         print(f"card: {w['section']} says \"{w['sentence']}\", but {w['data']}: correct the section",
               file=sys.stderr)

@@ -8,21 +8,22 @@ The module is `import_` because `import` is a Python keyword; the subcommand is 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
 
 from builder.commands._common import add_config_option, config_of
 from builder.corpus.imports.conll import DELIMITERS, SCHEMES
-from builder.annotate.labelstudio.foreign import LabelStudioImportOptions, read_export
-from builder.corpus.imports.run import (ImportResult, label_map_of, make_options, register_reader, run_blocks,
+from builder.annotate.labelstudio.foreign import register as register_labelstudio
+from builder.corpus.imports.common import SPLITS
+from builder.corpus.imports.run import (OPTIONS, TERMS, ImportResult, label_map_of, make_options, run_blocks,
                                         run_import, terms_of)
 from builder.corpus.imports.sentences import NEGATIVES, TARGETS
 from builder.errors import EXIT_USAGE, EXIT_OK, ConfigError
 from builder.labels import LabelMap, parse_label_map
 
-SPLITS = ["train", "validation", "test"]
-register_reader("labelstudio", LabelStudioImportOptions, read_export)  # Label Studio's JSON is read in annotate/
+register_labelstudio()  # Label Studio's JSON is read in annotate/
 MAX_SHOWN = 20  # located problems printed; all of them are in the rejects file
 
 
@@ -118,7 +119,7 @@ def _add_terms(p: argparse.ArgumentParser) -> None:
     p.add_argument("--map", action="append", default=[], metavar="SRC=DST",
                    help="map a source label onto the schema, e.g. PPL=PER; SRC= drops it (repeatable)")
     p.add_argument("--label-map", type=Path, default=None, help='JSON file {"PPL": "PER", "FNB": ""}')
-    p.add_argument("--split", default=None, choices=SPLITS, help="split of every file (default: from the file name)")
+    p.add_argument("--split", default=None, choices=list(SPLITS), help="split of every file (default: from the file name)")
     p.add_argument("--output-dir", type=Path, default=None, help="where to write (default work/import/<source>/)")
     add_config_option(p)
 
@@ -147,25 +148,15 @@ def _pairs(items: list[str], flag: str) -> dict[str, str]:
     return out
 
 
-OWN = {"conll": ("token_column", "tag_column", "delimiter", "scheme", "encoding", "sentences_per_doc"),
-       "spans": ("text_field", "id_field", "encoding"),
-       "kb": ("encoding",),
-       "labelstudio": ("control", "text_key", "encoding"),
-       "sentences": ("columns", "text_column", "label_column", "speaker_column", "document_column", "delimiter",
-                     "positive", "negative", "threshold", "target", "negatives", "encoding")}
-
-
 def run_format(args: argparse.Namespace) -> int:
     config = config_of(args)
     fmt = args.import_format
     given = {"license": args.license, "redistributable": args.redistributable, "retrieved_at": args.retrieved_at,
              "language": args.language, "split": args.split, "label_map": _label_map(args)}
-    values = {**terms_of(config, args.source, given), **{k: getattr(args, k) for k in OWN[fmt]}}
-    if fmt == "spans":
+    own = [f.name for f in dataclasses.fields(OPTIONS[fmt]) if f.name not in TERMS and hasattr(args, f.name)]
+    values = {**terms_of(config, args.source, given), **{k: getattr(args, k) for k in own}}
+    if fmt in ("spans", "labelstudio"):
         values["doc_labels"] = _pairs(args.doc_label, "--doc-label") or None
-    if fmt == "labelstudio":
-        values["doc_labels"] = {name: f"choice:{control}" for name, control in
-                                _pairs(args.doc_label, "--doc-label").items()} or None
     if fmt == "sentences":
         values["attributes"] = _pairs(args.attribute, "--attribute") or None
     block = config.import_block(args.source)

@@ -19,7 +19,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--language", default="id", help="ISO 639 code of the texts' language (default id)")
     p.add_argument("--entities", default=",".join(DEFAULT_ENTITIES),
                    help=f"entity types, comma-separated (default {','.join(DEFAULT_ENTITIES)})")
-    p.add_argument("--no-claims", action="store_true", help="no claim layer (entities and document labels only)")
+    p.add_argument("--no-claims", action="store_true",
+                   help="claims without attributes or speakers (the CLAIM label stays: every label schema has one; "
+                        "a project that marks no claims simply leaves it unused)")
     p.add_argument("--no-speakers", action="store_true", help="claims without the said_by speaker relation")
     p.add_argument("--doc-label", action="append", default=[], metavar="NAME=V1,V2",
                    help="a document label and its values, e.g. veracity=hoax,valid (repeatable)")

@@ -9,7 +9,8 @@ corpus is part of every step as the prepared one is.
 
 An imported document keeps the split its files gave it. One without a split gets one by the `[split]` rules: a
 hash of its id onto the ratios, or by its date with `temporal` cut-offs (an imported document is its own duplicate
-cluster: imports are not deduplicated against each other). Two parts holding one document id are refused.
+cluster: imports are not deduplicated against each other). These placements are not written to the split ledger:
+they hold while the seed and ratios do. Two parts holding one document id are refused.
 """
 
 from __future__ import annotations
@@ -96,7 +97,7 @@ def assemble_corpus(config: Config) -> Path:
                     given += 1
                     writer.write_bytes(raw if raw.endswith(b"\n") else raw + b"\n")
                     continue
-                split = place(doc, options)
+                split = place_imported(doc, options)
                 placed[split] = placed.get(split, 0) + 1
                 doc["split"] = split
                 writer.write(doc)
@@ -106,7 +107,7 @@ def assemble_corpus(config: Config) -> Path:
     return out.documents
 
 
-def place(doc: dict[str, Any], options: SplitOptions) -> str:
+def place_imported(doc: dict[str, Any], options: SplitOptions) -> str:
     """The split of a document that came without one, by the [split] rules (hash of its id, or its date)."""
     if options.cutoffs:
         return split_by_date(doc.get("published"), options.cutoffs, options.undated_split)

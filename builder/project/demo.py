@@ -90,6 +90,9 @@ def run_demo(config: Config, *, say: Say = print, progress: Progress | None = No
     work = config.work_dir / "demo"
     _step(seconds, "prepare", say, lambda: run_prepare(config, progress=progress))
     if config.imports:  # the annotated corpora of the [[imports]] blocks join the corpus
+        from builder.annotate.labelstudio.foreign import register
+
+        register()
         imported = _step(seconds, "import", say, lambda: run_blocks(config))
         for r in imported:
             say(f"   {r.source}: {r.stats.get('documents', 0)} documents ({r.format}) -> {r.out}")

@@ -72,7 +72,7 @@ def label_schema(spec: ProjectSpec) -> dict:
         seen.add(name)
         types.append({"name": name, "description": DESCRIPTIONS.get(name, ""), "color": PALETTE[i % len(PALETTE)],
                       "hotkey": ""})
-    used = {"c"} if spec.claims else set()
+    used = {"c"}  # the claim label's, which every label schema has
     for t in types:  # the first free letter of the name, for the labelling UI
         t["hotkey"] = next((ch for ch in t["name"].lower() if ch.isalnum() and ch not in used), "")
         used.add(t["hotkey"])
@@ -154,11 +154,12 @@ label_schema = "schema/labels.json"
 #
 # [[imports]]
 # name = "my-ner"
-# format = "conll"              # conll | spans | sentences
+# format = "conll"              # conll | spans | sentences | kb | labelstudio
 # path = "data/raw/my-ner"      # train/dev/test in the file names give the splits
 # glob = "*.txt"
 # license = "MIT"
 # redistributable = true
+# retrieved_at = "2026-01-31"   # when the files were obtained (else their mtimes: a fresh clone differs)
 # label_map = {{ PPL = "PER", PLC = "LOC", IND = "ORG" }}   # source label -> schema type ("" drops it)
 # options = {{ scheme = "auto", sentences_per_doc = 0 }}
 #
@@ -177,6 +178,23 @@ label_schema = "schema/labels.json"
 # license = "CC-BY-4.0"
 # redistributable = true
 # options = {{ columns = "line,speaker,text,label" }}   # only for files without a header
+#
+# [[imports]]
+# name = "my-kb"
+# format = "kb"                 # a BigBIO / SEACrowd kb config saved by `datasets` (Parquet or JSONL)
+# path = "data/raw/kb"
+# glob = "*.parquet"            # train-00000-of-00001.parquet: the split from the name
+# license = "CC-BY-SA-4.0"
+# redistributable = true
+#
+# [[imports]]
+# name = "my-label-studio"
+# format = "labelstudio"        # a full JSON export of a project with another labelling config
+# path = "data/raw/project-7.json"
+# license = "CC-BY-4.0"
+# redistributable = true
+# label_map = {{ Orang = "PER", Tempat = "LOC" }}
+# options = {{ control = "label", doc_labels = {{ veracity = "verdict" }} }}
 
 [clean]
 rule_sets = {json.dumps(rule_sets)}

@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 
 from builder.release.features import ReleaseLabels
 from builder.release.layout import ReleaseFolder
-from builder.release.licence import UNKNOWN_LICENCES
+from builder.document import UNKNOWN_LICENCES
 
 MAX_PROBLEMS = 200  # a broken build would list every row: the first ones say enough
 

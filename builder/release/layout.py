@@ -124,7 +124,8 @@ class ReleaseFolder:
             entities=tuple(EntityType(n, "", "#999999", "") for n in entity_names),
             allow_nested=False,
             claim=EntityType(claim, "", "#999999", ""),
-            claim_attributes=(Choice(CHECKWORTHY, "", ("yes", "no"), True),),
+            # the claims config says per sentence whether a claim is check-worthy (a boolean): yes/no, as scored
+            claim_attributes=(Choice(CHECKWORTHY, "", ("yes", "no"), True),) if claim_tags else (),
             relations=(),
             doc_labels=tuple(Choice(name, "", tuple(_class_names(f) or ()), False) for name, f in doc_labels.items()),
             path=str(self.path),

@@ -15,9 +15,9 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from builder.config import Config
+from builder.document import UNKNOWN_LICENCES
 from builder.release.layout import ReleaseFolder
 
-UNKNOWN_LICENCES = {"", "unknown", "none", "proprietary", "all rights reserved"}
 
 
 def source_terms(config: Config) -> dict[str, dict[str, Any]]:

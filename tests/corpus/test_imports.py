@@ -173,7 +173,7 @@ def test_imports_blocks_give_the_terms_and_flags_may_not_contradict_them(tmp_pat
 def test_imports_join_the_corpus_with_splits_from_files_or_the_split_rules(tmp_path):
     root = project(tmp_path)
     write_lines(root / "data/raw/train.jsonl", [{"text": TEXT, "label": [[9, 20, "PER"]]}])
-    write_lines(root / "data/raw/more.jsonl", [{"id": n, "text": f"{TEXT} Nomor {n}."} for n in range(40)])
+    write_lines(root / "data/raw/more.jsonl", [{"id": n, "text": f"{TEXT} Nomor {n}.", "label": []} for n in range(40)])
     assert run(root, "import", "spans", str(root / "data/raw/train.jsonl"), "--source", "a") == 0
     assert run(root, "import", "spans", str(root / "data/raw/more.jsonl"), "--source", "b") == 0
     config = load_config(root / "newsbench.toml")
@@ -184,7 +184,7 @@ def test_imports_join_the_corpus_with_splits_from_files_or_the_split_rules(tmp_p
     assert {d["split"] for d in corpus[1:]} == {"train", "validation", "test"}  # placed by the [split] ratios
     first = path.read_bytes()
     assert corpus_path(config).read_bytes() == first  # up to date: not written again
-    write_lines(root / "data/raw/more.jsonl", [{"id": n, "text": f"{TEXT} Nomor {n}."} for n in range(39)])
+    write_lines(root / "data/raw/more.jsonl", [{"id": n, "text": f"{TEXT} Nomor {n}.", "label": []} for n in range(39)])
     assert run(root, "import", "spans", str(root / "data/raw/more.jsonl"), "--source", "b") == 0
     assert len(list(read_jsonl(corpus_path(config)))) == 40  # a changed part is assembled again
 
@@ -193,7 +193,7 @@ def test_imports_a_document_in_two_parts_is_refused(tmp_path):
     from builder.errors import DataInvalidError
 
     root = project(tmp_path)
-    f = write_lines(root / "data/raw/a.jsonl", [{"text": TEXT}])
+    f = write_lines(root / "data/raw/a.jsonl", [{"text": TEXT, "label": []}])
     assert run(root, "import", "spans", str(f), "--source", "a") == 0
     other = root / "work/import/copy"
     other.mkdir(parents=True)
@@ -268,3 +268,64 @@ def test_imports_labelstudio_export_of_another_project(tmp_path):
                                                                      ("LOC", "RSUD Cibinong")]  # the ground truth's
     assert doc["doc_labels"][0]["value"] == "valid" and doc["meta"]["import"]["shape"] == "labelstudio"
     assert [r["reason"] for r in rejects(root, "ls7")] == ["no_annotation"]
+
+
+# -- what a review of real users' files found -------------------------------------------------------------------
+
+def test_imports_sentences_a_quote_in_a_tsv_transcript_is_text(tmp_path):
+    root = project(tmp_path, language="en")
+    f = root / "data/raw/test.tsv"
+    f.parent.mkdir(parents=True, exist_ok=True)
+    f.write_text('1\tTRUMP\t"We will bring back jobs," he said.\t1\n2\tHOLT\t"Thank you.\t0\n3\tHOLT\tNext.\t0\n')
+    assert run(root, "import", "sentences", str(f), "--source", "ct", "--columns", "line,speaker,text,label") == 0
+    (doc,) = docs(root, "ct")
+    assert doc["text"].split("\n") == ['"We will bring back jobs," he said.', '"Thank you.', "Next."]
+
+
+def test_imports_spans_a_record_with_spans_under_another_key_is_refused_not_imported_empty(tmp_path, capsys):
+    root = project(tmp_path)
+    f = write_lines(root / "data/raw/min.jsonl", [  # a Label Studio JSON-MIN line: not a span format this reads
+        {"text": TEXT, "ner": [{"start": 9, "end": 20, "labels": ["PER"]}]}, {"text": TEXT, "label": []}])
+    assert run(root, "import", "spans", str(f), "--source", "m") == 2
+    assert "min.jsonl:1: the record has no span field this import knows" in capsys.readouterr().err
+    assert len(docs(root, "m")) == 1 and [r["reason"] for r in rejects(root, "m")] == ["no_spans"]
+
+
+def test_imports_document_label_values_map_and_two_files_of_one_name_are_refused(tmp_path, capsys):
+    root = project(tmp_path, doc_labels={"veracity": ("hoax", "valid")})
+    f = write_lines(root / "data/raw/a/train.jsonl", [{"text": TEXT, "label": [], "tag": "Valid"}])
+    write_lines(root / "data/raw/b/train.jsonl", [{"text": TEXT, "label": []}])
+    assert run(root, "import", "spans", str(f), "--source", "v", "--doc-label", "veracity=tag",
+               "--map", "veracity:Valid=valid") == 0
+    assert docs(root, "v")[0]["doc_labels"][0]["value"] == "valid"
+    assert run(root, "import", "spans", str(f), str(root / "data/raw/b/train.jsonl"), "--source", "v2") == 2
+    assert "two files named train.jsonl in one import" in capsys.readouterr().err
+
+
+def test_imports_no_flag_may_contradict_its_block_and_labelstudio_blocks_work_as_a_library(tmp_path, capsys):
+    from builder.annotate.labelstudio.foreign import register
+    from builder.corpus.imports.run import run_blocks
+
+    root = project(tmp_path)
+    task = {"id": 1, "data": {"text": TEXT}, "annotations": [
+        {"id": 1, "completed_by": 1, "result": [{"id": "a", "from_name": "ents", "to_name": "text", "type": "labels",
+                                                "value": {"start": 9, "end": 20, "labels": ["Orang"]}}]}]}
+    (root / "data/raw").mkdir(parents=True, exist_ok=True)
+    (root / "data/raw/export.json").write_text(json.dumps([task]))
+    with open(root / "newsbench.toml", "a", encoding="utf-8") as fh:
+        fh.write('\n[[imports]]\nname = "ls"\nformat = "labelstudio"\npath = "data/raw/export.json"\nlicense = "MIT"\n'
+                 'redistributable = true\nsplit = "test"\nlabel_map = { Orang = "PER" }\n'
+                 'options = { control = "ents" }\n')
+    register()
+    (result,) = run_blocks(load_config(root / "newsbench.toml"))
+    assert result.stats["entities"] == {"PER": 1} and docs(root, "ls")[0]["split"] == "test"
+    assert run(root, "import", "labelstudio", str(root / "data/raw/export.json"), "--source", "ls",
+               "--split", "train") == 2
+    assert "--split 'train' contradicts the [[imports]] block 'ls'" in capsys.readouterr().err
+
+
+def test_imports_a_file_outside_the_project_is_named_by_its_name(tmp_path):
+    root = project(tmp_path / "p")
+    f = write_lines(tmp_path / "elsewhere/train.jsonl", [{"text": TEXT, "label": []}])
+    assert run(root, "import", "spans", str(f), "--source", "x") == 0
+    assert docs(root, "x")[0]["source"]["uri"] == "train.jsonl"

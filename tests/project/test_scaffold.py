@@ -8,7 +8,7 @@ import tomllib
 import pyarrow.parquet as pq
 
 from builder.cli import main
-from builder.config import load_config
+from builder.config import IMPORT_FORMATS, load_config
 from builder.labels import load_label_schema
 from tests.helpers.projects import REPO
 
@@ -39,7 +39,7 @@ def test_scaffold_init_writes_a_project_every_command_reads(tmp_path, capsys):
         "=" in line or line.startswith("# [[")) and not line.startswith("# newsbench"))
     blocks = tomllib.loads(examples)
     assert {b["format"] for b in blocks["sources"]} == {"text", "csv", "html"}
-    assert {b["format"] for b in blocks["imports"]} == {"conll", "spans", "sentences"}
+    assert {b["format"] for b in blocks["imports"]} == set(IMPORT_FORMATS)  # every import kind has an example
     capsys.readouterr()
     assert main(["init", str(folder)]) == 2  # never overwrites
     assert "already holds newsbench.toml" in capsys.readouterr().err
@@ -96,3 +96,9 @@ def test_scaffold_the_shipped_schema_is_what_init_writes_by_default_for_entities
     from builder.project.scaffold import DEFAULT_ENTITIES
 
     assert tuple(shipped.entity_names) == DEFAULT_ENTITIES
+
+
+def test_scaffold_no_claims_with_a_type_that_starts_with_c(tmp_path):
+    assert main(["init", str(tmp_path / "k"), "--no-claims", "--entities", "CITY,ORG"]) == 0
+    schema = load_label_schema(tmp_path / "k/schema/labels.json")
+    assert [e.hotkey for e in schema.entities] == ["i", "o"] and schema.claim.hotkey == "c"

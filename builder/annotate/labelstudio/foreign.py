@@ -11,35 +11,21 @@ the export's own (code points), checked by the span import like any other.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from builder.corpus.imports.common import read_text
-from builder.corpus.imports.spans import SpansOptions, json_records
-from builder.errors import InputError
+from builder.corpus.imports.spans import READER_KEY, SpansOptions, json_records
+
+
+RESERVED = ("id", "text", "spans", "split")  # the fields of the span record a control name may not take
 
 
 @dataclass
 class LabelStudioImportOptions(SpansOptions):
     control: str = ""  # the Labels control whose regions are entities; "" = every Labels control
     text_key: str = ""  # the data key of the text; "" = text, else the task's only string
-
-
-def _tasks(path: Path, options: SpansOptions) -> Iterator[tuple[int, dict[str, Any] | None, str | None, str]]:
-    data = read_text(path, options.encoding)
-    if not data.lstrip().startswith("["):
-        yield from json_records(path, options.encoding)
-        return
-    try:
-        tasks = json.loads(data)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not valid JSON: {exc}", where=str(path), fix="export the project again (JSON)") from None
-    for n, task in enumerate(tasks, 1):
-        ok = isinstance(task, dict)
-        yield n, task if ok else None, None if ok else "a task that is not an object", json.dumps(task)[:2000]
 
 
 def chosen_annotation(task: dict[str, Any]) -> dict[str, Any] | None:
@@ -64,20 +50,21 @@ def read_export(path: Path, options: SpansOptions) -> Iterator[tuple[int, dict[s
     """The tasks of an export as span records for `builder.corpus.imports.spans.import_spans`."""
     control = getattr(options, "control", "")
     text_key = getattr(options, "text_key", "")
-    for n, task, why, raw in _tasks(path, options):
+    for n, task, why, raw in json_records(path, options.encoding):  # a JSON array or JSON Lines of tasks
         if task is None:
             yield n, None, why, raw
             continue
         data = task.get("data") if isinstance(task.get("data"), dict) else {}
         text, key = _text(data, text_key)
         if text is None:
-            yield n, None, (f"no text in data[{key!r}] (data keys: {', '.join(data) or 'none'}); name it with "
-                            "--text-key"), raw
+            yield n, None, ("no_text", f"no text in data[{key!r}] (data keys: {', '.join(data) or 'none'})",
+                            "name the data key of the text with --text-key"), raw
             continue
         annotation = chosen_annotation(task)
-        record: dict[str, Any] = {"id": task.get("id"), "text": text, "spans": [], "_shape": "labelstudio"}
+        own: dict[str, Any] = {"shape": "labelstudio"}
+        record: dict[str, Any] = {"id": task.get("id"), "text": text, "spans": [], READER_KEY: own}
         if annotation is None:
-            record["skip"] = ("no_annotation", "the task has no annotation that was not cancelled")
+            own["skip"] = ("no_annotation", "the task has no annotation that was not cancelled")
             yield n, record, None, raw
             continue
         for r in annotation.get("result") or []:
@@ -89,8 +76,16 @@ def read_export(path: Path, options: SpansOptions) -> Iterator[tuple[int, dict[s
                 record["spans"].append({"start": value.get("start"), "end": value.get("end"), "label": labels[0],
                                         **({"text": value["text"]} if isinstance(value.get("text"), str) else {})})
             elif r.get("type") == "choices" and value.get("choices"):
-                record[f"choice:{r.get('from_name')}"] = value["choices"][0]  # --doc-label NAME=CONTROL reads it
+                name = str(r.get("from_name"))  # --doc-label NAME=CONTROL reads it
+                record[name if name not in RESERVED else f"choice:{name}"] = value["choices"][0]
         for k in ("split",):
             if k in data:
                 record[k] = data[k]
         yield n, record, None, raw
+
+
+def register() -> None:
+    """Make `labelstudio` an import format of `builder.corpus.imports.run` (which may not import this part)."""
+    from builder.corpus.imports.run import register_reader
+
+    register_reader("labelstudio", LabelStudioImportOptions, read_export)

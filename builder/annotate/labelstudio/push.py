@@ -310,5 +310,6 @@ def _selected(docs: Iterable[dict[str, Any]], sel: Selection, chosen: set[str] |
                              fix="push the segment stage's documents.jsonl")
         if _in_splits(doc, sel) and (chosen is None or doc["id"] in chosen):
             yield doc
-        elif report is not None and sel.skip_annotated and not sel.sources and came_annotated(doc):
+        elif (report is not None and sel.skip_annotated and not sel.sources and came_annotated(doc)
+              and (not sel.splits or doc.get("split") in sel.splits)):
             report.add("skipped_imported_with_gold")

@@ -58,7 +58,8 @@ def provenance(path: Path, terms: ImportTerms) -> dict[str, Any]:
     """The `source` of a document imported from `path` (its key and row are the caller's)."""
     base = Path(terms.base).resolve() if terms.base else None
     where = path.resolve()
-    uri = where.relative_to(base).as_posix() if base is not None and where.is_relative_to(base) else str(path)
+    # inside the project: its path there; outside: its name (a release never holds a local path)
+    uri = where.relative_to(base).as_posix() if base is not None and where.is_relative_to(base) else path.name
     return {"name": terms.source, "uri": uri, "key_kind": "path", "license": terms.license,
             "redistributable": terms.redistributable, "retrieved_at": retrieved_at(path, terms),
             "raw_sha256": file_digest(path)}
@@ -67,15 +68,23 @@ def provenance(path: Path, terms: ImportTerms) -> dict[str, Any]:
 def check_entity_map(label_map: LabelMap, schema: LabelSchema, what: str) -> None:
     """Every target of the map is an entity type of the schema (or "" to drop the label)."""
     types = set(schema.entity_names)
+    doc_labels = {d.name: d.values for d in schema.doc_labels}
     for (name, src), dst in label_map.entries.items():
+        if name in doc_labels:  # a document label's values: veracity:Valid=valid
+            if dst and dst not in doc_labels[name]:
+                raise ConfigError(f"label map sends {name} value {src!r} to {dst!r}, which is not one of "
+                                  f"{list(doc_labels[name])}", where="--map",
+                                  fix=f"map it to one of {', '.join(doc_labels[name])} or to ''")
+            continue
         if name not in (None, "entity"):
-            raise ConfigError(f"label map entry {name}:{src} names the field '{name}'", where=schema.path,
-                              fix=f"{what} maps entity labels: write {src}={dst} or entity:{src}={dst}")
+            raise ConfigError(f"label map entry {name}:{src} names the field '{name}'", where="--map",
+                              fix=f"{what} maps entity labels (SRC=DST) and document-label values "
+                              f"(LABEL:SRC=DST, labels: {', '.join(doc_labels) or 'none declared'})")
         if dst and dst not in types:
             raise ConfigError(f"label map sends {src!r} to {dst!r}, which is not an entity type of the schema",
-                              where=schema.path,
+                              where=f"--map (label schema {schema.path})",
                               fix=f"map it to one of {', '.join(schema.entity_names)} or to '', or add the type "
-                              f"{dst} to {schema.path}")
+                              f"{dst} to {schema.path} (a document-label value is mapped as LABEL:{src}={dst})")
 
 
 def entity_target(label: str, label_map: LabelMap, types: set[str]) -> str | None:

@@ -16,8 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from builder.corpus.imports.common import read_text
-from builder.corpus.imports.spans import SpansOptions, json_records
+from builder.corpus.imports.spans import READER_KEY, SpansOptions, json_records
 from builder.errors import InputError
 
 OTHER_LAYERS = ("relations", "events", "coreferences")
@@ -66,7 +65,6 @@ def _rows(path: Path, options: SpansOptions) -> Iterator[tuple[int, dict[str, An
         for n, row in enumerate(table.to_pylist(), 1):
             yield n, row, None, json.dumps(row, ensure_ascii=False, default=str)[:2000]
         return
-    read_text(path, options.encoding)  # a located error for an unreadable file before any record
     yield from json_records(path, options.encoding)
 
 
@@ -78,12 +76,12 @@ def read_kb(path: Path, options: SpansOptions) -> Iterator[tuple[int, dict[str, 
             continue
         text, why = kb_text(row.get("passages"))
         if text is None:
-            yield n, None, why, raw
+            yield n, None, ("bad_kb_record", str(why), "repair the record: each passage's text must fill its offsets"), raw
             continue
         record = {"id": row.get("document_id") or row.get("id"), "text": text,
                   "entities": [{"offsets": [list(o) for o in e.get("offsets") or []], "type": e.get("type"),
                                 "text": e.get("text")} for e in row.get("entities") or [] if isinstance(e, dict)],
-                  "kb_layers": {k: len(row.get(k) or []) for k in OTHER_LAYERS if row.get(k)}, "_shape": "kb"}
+                  READER_KEY: {"shape": "kb", "layers": {k: len(row.get(k) or []) for k in OTHER_LAYERS if row.get(k)}}}
         if "split" in row:
             record["split"] = row["split"]
         yield n, record, None, raw

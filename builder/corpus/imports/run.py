@@ -26,6 +26,7 @@ from builder.corpus.imports.kb import read_kb
 from builder.corpus.imports.spans import Reader, SpansOptions, import_spans
 from builder.corpus.ingest.base import InputProblem, not_an_input
 from builder.corpus.segment import configured_abbreviations
+from builder.document import licence_known
 from builder.errors import ConfigError, InputError
 from builder.labels import LabelMap, LabelSchema, label_schema_of, parse_label_map
 from builder.stage import StageDir
@@ -33,7 +34,6 @@ from builder.stage import StageDir
 OPTIONS: dict[str, type[ImportTerms]] = {"conll": ConllOptions, "spans": SpansOptions, "sentences": SentencesOptions,
                                           "kb": SpansOptions}
 TERMS = tuple(f.name for f in dataclasses.fields(ImportTerms) if f.name != "base")
-UNKNOWN_LICENCE = "unknown"
 
 
 @dataclass
@@ -116,8 +116,8 @@ def terms_of(config: Config, source: str, given: dict[str, Any]) -> dict[str, An
         terms.update({"license": block.license, "redistributable": block.redistributable,
                       "retrieved_at": block.retrieved_at, "language": block.language or config.language,
                       "split": block.split, "label_map": label_map_of(block.label_map, f"[[imports]] {source}")})
-        for key in ("license", "redistributable"):
-            if given.get(key) is not None and given[key] != terms[key]:
+        for key in ("license", "redistributable", "retrieved_at", "language", "split"):
+            if given.get(key) is not None and terms.get(key) is not None and given[key] != terms[key]:
                 raise ConfigError(f"--{key} {given[key]!r} contradicts the [[imports]] block '{source}' "
                                   f"({key} = {terms[key]!r})", where=str(config.path or "config"),
                                   fix=f"leave --{key} out, or correct the block")
@@ -151,8 +151,6 @@ def _importer(fmt: str) -> Callable[..., tuple[dict[str, Any], list[Any]]]:
         reader = READERS[fmt][1]
         return lambda paths, out, options, schema, abbreviations: import_spans(
             paths, out, options, schema, abbreviations, reader=reader, fmt=fmt)
-    if fmt not in ("spans", "sentences"):
-        raise ConfigError(f"the {fmt} import is not available here", fix="run it through `newsbench import`")
     return {"spans": import_spans, "sentences": import_sentences}[fmt]
 
 
@@ -164,13 +162,21 @@ def run_import(config: Config, fmt: str, files: Sequence[Path], options: ImportT
     for f in files:
         if not Path(f).is_file():
             raise InputError("not a file", where=str(f), fix="name an existing file")
+    by_name: dict[str, list[str]] = {}
+    for f in files:
+        by_name.setdefault(Path(f).name, []).append(str(f))
+    twice = {name: paths for name, paths in by_name.items() if len(paths) > 1}
+    if twice:  # document ids start with the file name: the two would collide
+        name, paths = next(iter(twice.items()))
+        raise InputError(f"two files named {name} in one import ({', '.join(paths)})", where=paths[0],
+                         fix="import them as two sources (--source NAME each, or two [[imports]] blocks)")
     options.base = str(config.root)  # files of the project are named relative to it in the documents
     out = StageDir(out_dir or import_dir(config, options.source))
     out.root.mkdir(parents=True, exist_ok=True)
     schema = schema or label_schema_of(config)
     stats, problems = _importer(fmt)(list(files), out, options, schema,
                                      abbreviations=sorted(configured_abbreviations(config)))
-    known = str(options.license).strip().lower() not in ("", UNKNOWN_LICENCE) and options.redistributable
+    known = licence_known(options.license) and options.redistributable
     return ImportResult(options.source, fmt, out.root, stats, list(problems), known)
 
 

@@ -73,7 +73,10 @@ def _rows(path: Path, options: SentencesOptions) -> Iterator[tuple[int, dict[str
                 yield n, record, why or ""
         return
     delimiter = options.delimiter or {".tsv": "\t", ".csv": ","}.get(path.suffix.lower()) or _sniff(data)
-    reader = csv.reader(io.StringIO(data, newline=""), delimiter=delimiter, strict=True)
+    # TSV transcripts quote speech ("... we will," he said): a quote there is text, not CSV quoting
+    quoting = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
+    reader = csv.reader(io.StringIO(data, newline=""), delimiter=delimiter, strict=quoting != csv.QUOTE_NONE,
+                        quoting=quoting)
     header: list[str] | None = list(options.columns) or None
     while True:
         line = reader.line_num + 1
@@ -128,6 +131,9 @@ def check_options(options: SentencesOptions, schema: LabelSchema) -> tuple[str |
     """(claim value of a positive sentence, of a negative one) for the check-worthiness attribute; refuses options
     the label schema cannot hold."""
     options.check()
+    if options.label_map.entries:
+        raise ConfigError("a sentence import takes no label map", fix="say which label values are positive with "
+                          "--positive/--negative (or --threshold N for graded labels)")
     if options.target not in TARGETS:
         raise ConfigError(f"unknown target {options.target!r}", fix=f"use one of {', '.join(TARGETS)}")
     if options.negatives not in NEGATIVES:
@@ -252,6 +258,10 @@ def _read_file(path: Path, options: SentencesOptions, sink: RejectSink, problems
         split = normalise_split(row.get(columns["split"])) if "split" in columns else None
         if key not in docs:
             docs[key] = _Doc(key, line, split or file_split)
+        elif split and docs[key].split != split:  # a document is in one split: the first row's
+            sink.reject("split_conflict", kind="row", where=where, record=row,
+                        detail=f"split {split!r}, but the document {doc_key or path.name!r} began in "
+                        f"{docs[key].split!r}; the row is kept there")
         docs[key].sentences.append((line, " ".join(remove_invisible(text)[0].split()), label, speaker))
     return docs
 

@@ -34,6 +34,9 @@ from builder.labels import LabelSchema
 from builder.stage import RejectSink, StageDir
 
 ID_FIELDS = ("id", "doc_id", "document_id", "_id")
+# The key under which another format's reader hands over what is not the record: {"shape": ..., "skip": (reason,
+# detail), "layers": {layer: count}}
+READER_KEY = "\x00newsbench"
 
 
 @dataclass
@@ -138,16 +141,19 @@ def import_spans(paths: Sequence[str | Path], out: StageDir, options: SpansOptio
                         problems.append(InputProblem(what, where, fix))
                         sink.reject(reason, kind="record", where=where, detail=f"{what} (fix: {fix})", record=raw)
 
-                    if record is None:
-                        refuse("bad_json_line", str(why), "repair the line: one JSON object per line")
+                    if record is None:  # a reader of another format says why, and how to fix it
+                        refuse(*(why if isinstance(why, tuple) else
+                                 ("bad_json_line", str(why), "repair the line: one JSON object per line")))
                         continue
+                    # what another format's reader adds beside the record (never read from a user's own file)
+                    own = record.pop(READER_KEY, {}) if reader is not None else {}
                     text = record.get(options.text_field)
                     if not isinstance(text, str) or not text.strip():
                         refuse("no_text", f"field {options.text_field!r} is missing or empty",
                                f"fill it, or name the text field with --text-field (fields: {', '.join(record)})")
                         continue
-                    if isinstance(record.get("skip"), (list, tuple)):  # a reader's reason not to import it
-                        reason, detail = record["skip"]
+                    if own.get("skip"):  # a reader's reason not to import it
+                        reason, detail = own["skip"]
                         sink.reject(str(reason), kind="record", where=where, detail=str(detail), record=raw)
                         continue
                     answer = record.get("answer")
@@ -165,7 +171,13 @@ def import_spans(paths: Sequence[str | Path], out: StageDir, options: SpansOptio
                         key = f"{key}#{seen_keys[key]}"
                     doc_id = make_doc_id(options.source, key)
                     shape, spans = raw_spans(record)
-                    shape = str(record.get("_shape") or shape)  # a reader of another format names its own
+                    shape = str(own.get("shape") or shape)
+                    if shape == "none":
+                        refuse("no_spans", "the record has no span field this import knows (label, labels, spans, "
+                               f"entities); its fields: {', '.join(record)}",
+                               "export the spans as doccano, Prodigy or kb-style JSONL; a text without entities "
+                               "still needs its empty list (\"label\": [])")
+                        continue
                     shapes[shape] += 1
                     entities = []
                     for k, (pieces, label, stated) in enumerate(spans):
@@ -217,7 +229,7 @@ def import_spans(paths: Sequence[str | Path], out: StageDir, options: SpansOptio
                     split = normalise_split(record.get("split")) or file_split
                     if split:
                         doc["split"] = split
-                    for layer, n in (record.get("kb_layers") or {}).items():  # a kb record's other layers
+                    for layer, n in (own.get("layers") or {}).items():  # a kb record's other layers
                         sink.reject("layer_not_in_schema", kind=layer, doc_id=doc_id, where=where,
                                     detail=f"{n} {layer} not imported (the label schema has no such layer)")
                     entity_counts.update(t for _, t in entities)
