@@ -44,7 +44,7 @@ def articles(release: ReleaseFolder, label: str) -> tuple[list[str], np.ndarray,
     names: list[str] = []
     for split in release.splits("documents"):
         table = release.read("documents", split, ["id", "text", "labels", "duplicate_cluster"])
-        names = list(release.label_schema().doc_labels[0].values) if not names else names
+        names = names or list(next(d for d in release.label_schema().doc_labels if d.name == label).values)
         for row in table.to_pylist():
             code = (row["labels"] or {}).get(label)
             if code is None or code < 0:
@@ -111,7 +111,7 @@ def main() -> None:
         "by duplicate cluster": list(StratifiedGroupKFold(args.folds, shuffle=True, random_state=args.seed)
                                      .split(texts, codes, groups)),
     }
-    print(f"\n| system | folds | accuracy (mean ± sd) | macro F1 | train CPU s (one fold) |\n|---|---|---:|---:|---:|")
+    print("\n| system | folds | accuracy (mean ± sd) | macro F1 | train CPU s (one fold) |\n|---|---|---:|---:|---:|")
     for name, make in systems(args.seed).items():
         for way, folds in ways.items():
             acc, f1, cpu = cross_validate(make, texts, labels, folds)
