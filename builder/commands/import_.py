@@ -38,59 +38,43 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run_project_blocks, import_format=None)
     sub = p.add_subparsers(dest="import_format", metavar="FORMAT")
 
-    c = sub.add_parser("conll", help="CoNLL/BIO files (IOB1, IOB2 or BIOES) with a label mapping",
-                       description="Import CoNLL/BIO files as canonical documents with gold entities.")
-    c.add_argument("files", nargs="+", type=Path, help="CoNLL files; the split is read from names like train/dev/test")
-    _add_terms(c)
+    c = _format(sub, "conll", "CoNLL/BIO files (IOB1, IOB2 or BIOES) with a label mapping",
+                "Import CoNLL/BIO files as canonical documents with gold entities.",
+                "CoNLL files; the split is read from names like train/dev/test")
     c.add_argument("--token-column", type=int, default=None)
     c.add_argument("--tag-column", type=int, default=None, help="column of the tag (default: the last)")
     c.add_argument("--delimiter", choices=DELIMITERS, default=None)
     c.add_argument("--scheme", choices=SCHEMES, default=None)
-    c.add_argument("--encoding", default=None, help="the files' encoding (default utf-8)")
     c.add_argument("--sentences-per-doc", type=int, default=None,
                    help="sentences per document (default: one document per -DOCSTART- block, else per sentence)")
-    c.set_defaults(func=run_format)
 
-    s = sub.add_parser("spans", help="span JSONL: doccano, Prodigy or kb-style entities at character offsets",
-                       description="Import span JSONL (doccano `label: [[s, e, L]]`, Prodigy `spans`, kb-style "
-                       "`entities` with `offsets`) as canonical documents with gold entities.")
-    s.add_argument("files", nargs="+", type=Path, help="JSONL (or JSON array) files")
-    _add_terms(s)
+    s = _format(sub, "spans", "span JSONL: doccano, Prodigy or kb-style entities at character offsets",
+                "Import span JSONL (doccano `label: [[s, e, L]]`, Prodigy `spans`, kb-style `entities` with "
+                "`offsets`) as canonical documents with gold entities.", "JSONL (or JSON array) files")
     s.add_argument("--text-field", default=None, help="the field holding the text (default: text)")
     s.add_argument("--id-field", default=None, help="the field holding a record's id (default: id, doc_id, ...)")
     s.add_argument("--doc-label", action="append", default=[], metavar="NAME=FIELD",
                    help="a document label of the schema from a record field (repeatable)")
-    s.add_argument("--encoding", default=None)
-    s.set_defaults(func=run_format)
 
-    k = sub.add_parser("kb", help="a BigBIO/SEACrowd kb-shaped dataset from local Parquet or JSONL files",
-                       description="Import a kb-shaped dataset (passages with offsets, entities with offsets and "
-                       "types), as `datasets` saves a *_bigbio_kb or *_seacrowd_kb config, as documents with gold "
-                       "entities. The split comes from a split column or the file names (train-00000-of-00001).")
-    k.add_argument("files", nargs="+", type=Path, help="Parquet or JSONL files")
-    _add_terms(k)
-    k.add_argument("--encoding", default=None)
-    k.set_defaults(func=run_format)
+    _format(sub, "kb", "a BigBIO/SEACrowd kb-shaped dataset from local Parquet or JSONL files",
+            "Import a kb-shaped dataset (passages with offsets, entities with offsets and types), as `datasets` "
+            "saves a *_bigbio_kb or *_seacrowd_kb config, as documents with gold entities. The split comes from a "
+            "split column or the file names (train-00000-of-00001).", "Parquet or JSONL files")
 
-    ls = sub.add_parser("labelstudio", help="a Label Studio export of another project (any labelling config)",
-                        description="Import a full JSON export of a Label Studio project with its own config: the "
-                        "regions of a Labels control as entities (label map onto the schema), a Choices control as "
-                        "a document label. The ground-truth annotation of a task is taken, else the latest one.")
-    ls.add_argument("files", nargs="+", type=Path, help="JSON exports (or JSON Lines of tasks)")
-    _add_terms(ls)
+    ls = _format(sub, "labelstudio", "a Label Studio export of another project (any labelling config)",
+                 "Import a full JSON export of a Label Studio project with its own config: the regions of a Labels "
+                 "control as entities (label map onto the schema), a Choices control as a document label. The "
+                 "ground-truth annotation of a task is taken, else the latest one.",
+                 "JSON exports (or JSON Lines of tasks)")
     ls.add_argument("--control", default=None, help="the Labels control (from_name) of the entities (default: every one)")
     ls.add_argument("--text-key", default=None, help="the data key of the text (default: text, else the only string)")
     ls.add_argument("--doc-label", action="append", default=[], metavar="NAME=CONTROL",
                     help="a document label of the schema from a Choices control (repeatable)")
-    ls.add_argument("--encoding", default=None)
-    ls.set_defaults(func=run_format)
 
-    t = sub.add_parser("sentences", help="sentence-labelled TSV/CSV/JSONL (check-worthiness, claim detection)",
-                       description="Import one-sentence-a-line files with a binary or graded label, an optional "
-                       "speaker and document key. Columns are found by header name (text, label, speaker, "
-                       "document); a file without a document column is one document.")
-    t.add_argument("files", nargs="+", type=Path, help="TSV, CSV or JSONL files")
-    _add_terms(t)
+    t = _format(sub, "sentences", "sentence-labelled TSV/CSV/JSONL (check-worthiness, claim detection)",
+                "Import one-sentence-a-line files with a binary or graded label, an optional speaker and document "
+                "key. Columns are found by header name (text, label, speaker, document); a file without a document "
+                "column is one document.", "TSV, CSV or JSONL files")
     t.add_argument("--columns", default=None, help="the columns of a file without a header, e.g. line,speaker,text,label")
     for role in ("text", "label", "speaker", "document"):
         t.add_argument(f"--{role}-column", default=None, help=f"the {role} column (default: by header name)")
@@ -104,8 +88,17 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help="checkworthy target: a negative sentence holds no claim (default) or a claim not worth checking")
     t.add_argument("--attribute", action="append", default=[], metavar="NAME=VALUE",
                    help="another claim attribute every claim gets, e.g. kind=assertion (repeatable)")
-    t.add_argument("--encoding", default=None)
-    t.set_defaults(func=run_format)
+
+
+def _format(sub: argparse._SubParsersAction, name: str, summary: str, description: str,
+            files: str) -> argparse.ArgumentParser:
+    """One format's subcommand with what every format takes: its files, the terms, --encoding."""
+    p = sub.add_parser(name, help=summary, description=description)
+    p.add_argument("files", nargs="+", type=Path, help=files)
+    _add_terms(p)
+    p.add_argument("--encoding", default=None, help="the files' encoding (default utf-8)")
+    p.set_defaults(func=run_format)
+    return p
 
 
 def _add_terms(p: argparse.ArgumentParser) -> None:

@@ -101,24 +101,24 @@ class ReleaseFolder:
 
     # -- data --
 
-    def features(self, config: str) -> dict[str, Any]:
-        """The `datasets` features of a config, as its Parquet files declare them ({} when it has none)."""
+    def arrow_schema(self, config: str) -> pa.Schema | None:
+        """The schema of a config's Parquet files (their `datasets` features in its metadata), None without one."""
         splits = self.splits(config)
-        if not splits:
-            return {}
-        meta = pq.read_schema(self.files(config, splits[0])[0]).metadata or {}
-        return json.loads(meta.get(b"huggingface", b"{}")).get("info", {}).get("features", {})
+        return pq.read_schema(self.files(config, splits[0])[0]) if splits else None
 
     def label_schema(self) -> LabelSchema:
         """The labels the release was built with, read from its own data (ClassLabel names; the manifest's when a
         config is missing), so that predictions are scored without the project that built it. Descriptions,
         colours and relations are not part of the data and stay empty."""
         labels = self.manifest.get("labels", {})
-        ner = _class_names(self.features("ner").get("ner_tags")) or labels.get("ner_tags") or []
-        claim_tags = _class_names(self.features("claims").get("claim_tags")) or labels.get("claim_tags") or []
+        ner_schema, claims_schema, docs_schema = (self.arrow_schema(c) for c in ("ner", "claims", "documents"))
+        ner = (class_names(ner_schema, "ner_tags") if ner_schema else None) or labels.get("ner_tags") or []
+        claim_tags = (class_names(claims_schema, "claim_tags") if claims_schema else None) or labels.get(
+            "claim_tags") or []
         entity_names = list(dict.fromkeys(t[2:] for t in ner if t[:2] in ("B-", "I-")))
         claim = next((t[2:] for t in claim_tags if t.startswith("B-")), labels.get("claim") or "CLAIM")
-        doc_labels = self.features("documents").get("labels") or {}
+        doc_labels = (docs_schema.field("labels").type.names if docs_schema is not None
+                      and "labels" in docs_schema.names else [])
         return LabelSchema(
             version=str(labels.get("schema_version", "")),
             entities=tuple(EntityType(n, "", "#999999", "") for n in entity_names),
@@ -127,7 +127,8 @@ class ReleaseFolder:
             # the claims config says per sentence whether a claim is check-worthy (a boolean): yes/no, as scored
             claim_attributes=(Choice(CHECKWORTHY, "", ("yes", "no"), True),) if claim_tags else (),
             relations=(),
-            doc_labels=tuple(Choice(name, "", tuple(_class_names(f) or ()), False) for name, f in doc_labels.items()),
+            doc_labels=tuple(Choice(name, "", tuple(class_names(docs_schema, "labels", name) or ()), False)
+                             for name in doc_labels),
             path=str(self.path),
         )
 
@@ -204,12 +205,19 @@ def find_release(name: str | Path, releases: Path | None = None) -> ReleaseFolde
                      "pass a release folder, or run `newsbench build` first")
 
 
-def _class_names(feature: Any) -> list[str] | None:
-    """The ClassLabel names of a feature, or of the items of a list feature."""
-    while isinstance(feature, dict):
-        if feature.get("_type") == "ClassLabel":
-            return list(feature.get("names") or [])
-        feature = feature.get("feature")
+def class_names(table: pa.Table | pa.Schema, column: str, *path: str) -> list[str] | None:
+    """ClassLabel names of a column (or of a field inside a struct column) from the stored HF features."""
+    schema = table.schema if isinstance(table, pa.Table) else table
+    meta = (schema.metadata or {}).get(b"huggingface")
+    if not meta:
+        return None
+    node: Any = json.loads(meta).get("info", {}).get("features", {}).get(column)
+    for key in path:
+        node = node.get(key) if isinstance(node, dict) else None
+    while isinstance(node, dict) and node.get("_type") in ("List", "Sequence", "LargeList"):
+        node = node.get("feature")
+    if isinstance(node, dict) and node.get("_type") == "ClassLabel":
+        return list(node["names"])
     return None
 
 

@@ -31,7 +31,7 @@ from builder.bench.baselines.preannotator import CHECKWORTHY_MODEL, NER_MODEL
 from builder.bench.baselines.systems import FOLDS, MIN_TUNING, folds
 from builder.errors import InputError
 from builder.bench.evaluate import EvalOptions, evaluate
-from builder.bench.evaluate.gold import class_names
+from builder.release.layout import class_names
 from builder.release.layout import ReleaseFolder, find_release
 from builder.bench.evaluate.report import markdown, now, update_leaderboard
 from builder.jsonl import AtomicWriter, write_json, write_jsonl

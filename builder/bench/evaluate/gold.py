@@ -7,33 +7,16 @@ from the label schema. Only the columns a score needs are read.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
 from builder.errors import InputError
-from builder.release.layout import ReleaseFolder
+from builder.release.layout import ReleaseFolder, class_names
 from builder.tags import TagVocab
 
 CONFIGS = ("ner", "claims", "documents")  # the configs a prediction can be scored on
-
-
-def class_names(table: pa.Table, column: str, *path: str) -> list[str] | None:
-    """ClassLabel names of a column (or of a field inside a struct column) from the stored HF features."""
-    meta = (table.schema.metadata or {}).get(b"huggingface")
-    if not meta:
-        return None
-    node: Any = json.loads(meta).get("info", {}).get("features", {}).get(column)
-    for key in path:
-        node = node.get(key) if isinstance(node, dict) else None
-    while isinstance(node, dict) and node.get("_type") in ("List", "Sequence", "LargeList"):
-        node = node.get("feature")
-    if isinstance(node, dict) and node.get("_type") == "ClassLabel":
-        return list(node["names"])
-    return None
 
 
 def _factorize(column: pa.ChunkedArray) -> tuple[np.ndarray, list[str]]:

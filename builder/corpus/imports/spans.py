@@ -25,7 +25,7 @@ from typing import Any
 
 from builder.corpus.imports.common import (ImportTerms, check_entity_map, entity_target, normalise_split,
                                            provenance, read_text, split_of_file)
-from builder.corpus.ingest.base import InputProblem
+from builder.corpus.ingest.base import InputProblem, KeyTracker
 from builder.corpus.segment import segment_text
 from builder.document import make_doc_id, new_document
 from builder.errors import ConfigError, InputError
@@ -132,7 +132,7 @@ def import_spans(paths: Sequence[str | Path], out: StageDir, options: SpansOptio
                 path = Path(raw_path)
                 source = provenance(path, options)
                 file_split = options.split or split_of_file(path)
-                seen_keys: Counter[str] = Counter()
+                keys = KeyTracker()  # a repeated id gets '#n', as ingest's keys do
                 n_docs = 0
                 for line, record, why, raw in read(path, options):
                     where = f"{path}:{line}"
@@ -162,13 +162,8 @@ def import_spans(paths: Sequence[str | Path], out: StageDir, options: SpansOptio
                                     detail=f"Prodigy answer {answer!r}: only accepted examples are gold", record=raw)
                         continue
                     id_field = options.id_field or next((f for f in ID_FIELDS if record.get(f) not in (None, "")), "")
-                    if id_field and record.get(id_field) not in (None, ""):
-                        key = f"{path.name}:{record[id_field]}"
-                    else:
-                        key = f"{path.name}:{line}"
-                    seen_keys[key] += 1
-                    if seen_keys[key] > 1:
-                        key = f"{key}#{seen_keys[key]}"
+                    key = keys.unique(f"{path.name}:{record[id_field]}" if id_field and record.get(id_field)
+                                      not in (None, "") else f"{path.name}:{line}")
                     doc_id = make_doc_id(options.source, key)
                     shape, spans = raw_spans(record)
                     shape = str(own.get("shape") or shape)

@@ -23,7 +23,7 @@ import pytest
 from builder.annotate.labelstudio.client import connect
 from builder.annotate.labelstudio.push import task_index
 from builder.jsonl import read_jsonl
-from tests.helpers.browser import Annotator, launch, screenshots_on_failure
+from tests.helpers.browser import Annotator, screenshots_on_failure
 from tests.helpers.projects import REPO, cli, in_project, server_env, team_project
 
 SHOTS = REPO / ".test-artifacts" / "web-ui"
@@ -52,16 +52,6 @@ def team(labelstudio_server, tmp_path_factory):
         role = {r: next(d for d, doc in docs.items() if key in doc["text"]) for r, key in KEYS.items()}
         yield {"root": root, "config": config, "env": env, "docs": docs, "passwords": passwords, "admin": admin,
                "project": project["id"], "tasks": tasks, "role": role, "sessions": {}, "selected": {}}
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = launch(p)
-        yield chromium
-        chromium.close()
 
 
 def _at(text: str, quote: str, nth: int = 0) -> tuple[int, int]:

@@ -11,26 +11,15 @@ import io
 import re
 import uuid
 
-import pytest
 
 from builder.annotate.labelstudio.client import connect
 from builder.annotate.labelstudio.push import task_index
 from builder.jsonl import read_jsonl
-from tests.helpers.browser import Annotator, launch, screenshots_on_failure
+from tests.helpers.browser import Annotator, screenshots_on_failure
 from tests.helpers.projects import REPO, cli, in_project, pratiwi_rows, server_env
 
 SHOTS = REPO / ".test-artifacts" / "web-ui-new-project"
 ROW = 38  # a Pratiwi article (CC BY 4.0) with "100 persen" in it
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = launch(p)
-        yield chromium
-        chromium.close()
 
 
 def test_web_ui_a_new_project_with_its_own_entity_types(labelstudio_server, browser, tmp_path):
