@@ -30,7 +30,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help="leaderboard JSON to add the baselines to (default evaluate.leaderboard)")
     p.add_argument("--no-leaderboard", action="store_true")
     p.add_argument("--system", action="append", default=[], metavar="NAME",
-                   help=f"run only this system (repeatable): {', '.join(SYSTEMS)}")
+                   help=f"run only this system (repeatable, or NAME,NAME): {', '.join(SYSTEMS)}")
     p.epilog = ("Set a system's option with --set NAME.OPTION=VALUE, e.g. --set ner-crf.iterations=50, "
                 "--set ner-crf.grid=0.05:0.01,0.2:0.1, --set checkworthy-tfidf-lr.C=0.3,1 (or in [baselines] options).")
     add_config_option(p)
@@ -51,9 +51,10 @@ def run(args: argparse.Namespace) -> int:
     settings = {name: dict(opts) if isinstance(opts, dict) else opts for name, opts in config.baselines.options.items()}
     for system, opts in given.items():
         settings[system] = {**(settings.get(system) or {}), **opts}
+    named = [n.strip() for given in args.system for n in given.split(",") if n.strip()]
     options = BaselineOptions(split=args.split, seed=config.seed if args.seed is None else args.seed,
                               samples=int(config.baselines.samples) if args.samples is None
-                              else args.samples, systems=check_systems(args.system or config.baselines.systems),
+                              else args.samples, systems=check_systems(named or config.baselines.systems),
                               settings=system_settings(settings))
     board = None if args.no_leaderboard else (args.leaderboard or leaderboard_path(config))
     results = run_baselines(release, out, label_schema_of(config), options, leaderboard=board)

@@ -4,7 +4,9 @@
 - `calendar.toml`: month names (and variants) with their numbers, weekday names (and variants);
 - `affixes.toml`: derivational prefixes and suffixes, longest first (token features);
 - `reporting.toml`: titles before names, speech and say verbs, hedges (the rule tagger);
-- `gazetteer.toml`: known names by entity type (the rule tagger).
+- `gazetteer.toml`: known names by entity type (the rule tagger);
+- `claims.toml`: what makes a sentence worth checking: comparisons, superlatives, quantities, statements of fact,
+  opinions and intent (the check-worthiness model's cues).
 
 A folder may say `like = "xx"` in `language.toml`: what it lacks is read from that language. A kind of data a
 language does not have is empty, so every part works for any language, with less help where data is missing.
@@ -62,6 +64,17 @@ class Reporting:
 
 
 @dataclass(frozen=True)
+class ClaimCues:
+    comparatives: tuple[str, ...] = ()
+    superlatives: tuple[str, ...] = ()
+    superlative_prefixes: tuple[str, ...] = ()  # Indonesian ter- + adjective
+    superlative_suffixes: tuple[str, ...] = ()  # English -est
+    quantities: tuple[str, ...] = ()
+    facts: tuple[str, ...] = ()
+    opinions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Language:
     code: str
     abbreviations: Abbreviations
@@ -70,6 +83,7 @@ class Language:
     suffixes: tuple[str, ...]
     reporting: Reporting
     gazetteer: dict[str, str]  # name -> entity type
+    claims: ClaimCues = ClaimCues()
 
 
 def key(code: str | None) -> str:
@@ -105,6 +119,7 @@ def language(code: str | None) -> Language:
     aff = _read(k, "affixes")
     rep = _read(k, "reporting")
     gaz = _read(k, "gazetteer")
+    cues = _read(k, "claims")
     gazetteer: dict[str, str] = {}
     for entity_type, names in gaz.items():
         gazetteer.update(dict.fromkeys(names, entity_type))
@@ -118,6 +133,7 @@ def language(code: str | None) -> Language:
         suffixes=tuple(aff.get("suffixes", [])),
         reporting=Reporting(*(tuple(rep.get(n, [])) for n in ("titles", "speech_verbs", "say_verbs", "hedges"))),
         gazetteer=gazetteer,
+        claims=ClaimCues(*(tuple(cues.get(n, [])) for n in ClaimCues.__dataclass_fields__)),
     )
 
 

@@ -170,8 +170,8 @@ def _primary(results: dict, system: str) -> float:
 def test_baselines_run_trains_scores_and_beats_the_majority(baseline_run):
     root, _, results = baseline_run
     systems = {r["system"] for r in results["systems"]}
-    assert systems == {"ner-dictionary", "ner-crf", "claims-majority", "checkworthy-tfidf-lr", "claims-rules",
-                       "documents-majority", "documents-tfidf-lr"}
+    assert systems == {"ner-dictionary", "ner-crf", "claims-majority", "checkworthy-tfidf-lr", "checkworthy-context-lr",
+                       "claims-rules", "documents-majority", "documents-tfidf-lr"}
     assert results["skipped"] == [] and results["version"] == "0.3.0"
     assert _primary(results, "ner-crf") > _primary(results, "ner-dictionary")
     assert _primary(results, "checkworthy-tfidf-lr") > _primary(results, "claims-majority") + 0.1
@@ -184,7 +184,7 @@ def test_baselines_run_trains_scores_and_beats_the_majority(baseline_run):
     out = root / "models" / "0.3.0"
     saved = json.loads((out / "models.json").read_text())
     assert saved["release"] == "0.3.0"
-    assert set(saved["models"]) == {"ner-crf", "checkworthy-tfidf-lr", "documents-tfidf-lr"}
+    assert set(saved["models"]) == {"ner-crf", "checkworthy-tfidf-lr", "checkworthy-context-lr", "documents-tfidf-lr"}
     assert (out / "results.md").read_text().count("| ner-crf |") == 1
     written = json.loads((out / "results.json").read_text())  # compact: what `newsbench build --results` shows
     assert "systems" not in written and written["version"] == "0.3.0"
@@ -255,15 +255,23 @@ def test_baselines_command(tmp_path, idner_dev, capsys):
 def test_baselines_without_validation_tune_by_cross_validation_on_train(tmp_path):
     docs = [d for d in _news_docs(60) if d["split"] != "validation"]  # train and test only
     release = write_release(tmp_path / "releases", docs, version="0.5.0")
-    options = BaselineOptions(seed=3, samples=0, systems=("checkworthy-tfidf-lr", "documents-tfidf-lr"),
-                              settings={"checkworthy-tfidf-lr": {"C": (0.1, 10.0)}})
+    options = BaselineOptions(seed=3, samples=0, systems=("checkworthy-tfidf-lr", "checkworthy-context-lr",
+                                                          "documents-tfidf-lr"),
+                              settings={"checkworthy-tfidf-lr": {"C": (0.1, 10.0)}, "checkworthy-context-lr": {"C": (1.0,)}})
     results = run_baselines(release, tmp_path / "out", SCHEMA, options)
-    assert {r["system"] for r in results["systems"]} == {"checkworthy-tfidf-lr", "documents-tfidf-lr"}
+    assert {r["system"] for r in results["systems"]} == {"checkworthy-tfidf-lr", "checkworthy-context-lr",
+                                                         "documents-tfidf-lr"}
     systems = {s["system"]: s for s in json.loads((tmp_path / "out/systems.json").read_text())["systems"]}
     tuning = systems["checkworthy-tfidf-lr"]["params"]["tuning"]
     assert tuning["method"] == "cross-validation" and tuning["reason"] == "no validation split"
-    assert [g["value"] for g in tuning["grid"]] == [0.1, 10.0]
-    assert systems["checkworthy-tfidf-lr"]["params"]["C"] == max(tuning["grid"], key=lambda g: g["score"])["value"]
+    assert [g["value"] for g in tuning["grid"]] == [[0.1, 0.0, 0.0], [10.0, 0.0, 0.0]]  # (C, neighbours, cues)
+    best = max(tuning["grid"], key=lambda g: g["score"])["value"]
+    assert systems["checkworthy-tfidf-lr"]["params"]["C"] == best[0]
+    # the context system chooses among no context, the neighbours' words, and neighbours with cues
+    context = systems["checkworthy-context-lr"]["params"]
+    assert [g["value"][1:] for g in context["tuning"]["grid"]] == [[0.0, 0.0], [0.5, 0.0], [0.5, 1.0]]
+    chosen = max(context["tuning"]["grid"], key=lambda g: g["score"])["value"]
+    assert [context["C"], context["neighbours"], context["cues"]] == chosen
     assert systems["documents-tfidf-lr"]["params"]["tuning"]["method"] == "cross-validation"
 
 

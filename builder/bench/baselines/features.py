@@ -3,8 +3,8 @@
 Per token: the word (lower-cased), its shape and casing, prefixes and suffixes, the derivational prefix and
 suffix it carries in its language's affix data (`builder.lang`; Indonesian me-/ber-/di-/ter-/ke-/se-/pe- ...,
 -kan/-an/-i/-nya/-lah ...), digits and
-punctuation, the words around it (two either side, and the bigrams with its neighbours), and whether a
-gazetteer phrase built from the training split covers it. Casing is a strong cue in edited news but absent
+punctuation, the words around it (three either side; the shape, casing, first and last three letters of the
+nearest; the bigrams around it), and whether a gazetteer phrase built from the training split covers it. Casing is a strong cue in edited news but absent
 from lower-cased corpora (IndoNLU NERP), where the word, affix, context and gazetteer features carry the load.
 
 The gazetteer maps lower-cased token sequences seen as entities in training to their most frequent type, with
@@ -157,14 +157,25 @@ def sentence_features(words: Sequence[str], marks: Sequence[str | None] | None =
             if 0 <= j < n:
                 other = infos[j]
                 f[f"{d:+d}:w"], f[f"{d:+d}:shape"], f[f"{d:+d}:title"], f[f"{d:+d}:upper"] = other[:4]
-                if marks is not None and marks[j] and abs(d) == 1:
-                    f[f"{d:+d}:gaz"] = marks[j]
+                if abs(d) == 1:
+                    f[f"{d:+d}:p3"], f[f"{d:+d}:s3"] = other[0][:3], other[0][-3:]
+                    if marks is not None and marks[j]:
+                        f[f"{d:+d}:gaz"] = marks[j]
             else:
                 f[f"{d:+d}:pad"] = True
+        for d in (-3, 3):
+            if 0 <= i + d < n:
+                f[f"{d:+d}:w"] = infos[i + d][0]
         if i > 0:
             f["-1|0"] = f"{infos[i - 1][0]}|{lower}"
+            if i > 1:
+                f["-2|-1"] = f"{infos[i - 2][0]}|{infos[i - 1][0]}"
+            if i + 1 < n:
+                f["-1|+1"] = f"{infos[i - 1][0]}|{infos[i + 1][0]}"
         if i + 1 < n:
             f["0|+1"] = f"{lower}|{infos[i + 1][0]}"
+            if i + 2 < n:
+                f["+1|+2"] = f"{infos[i + 1][0]}|{infos[i + 2][0]}"
         feats.append(f)
     return feats
 

@@ -1,7 +1,7 @@
 """The trained baselines as a Label Studio pre-annotator (`builder.spans.PreAnnotator`).
 
 Entities come from the CRF (each span scored by the mean marginal probability of its tags), claims and their
-speakers from the rules, with check-worthiness decided by the TF-IDF model when one was trained. A speaker the
+speakers from the rules, with check-worthiness decided by the check-worthiness model when one was trained. A speaker the
 rules found is linked to the CRF entity that covers it. Documents without `sentences` are segmented first.
 """
 
@@ -14,6 +14,7 @@ from typing import Any
 import joblib
 
 from builder.bench.baselines.claims import CheckworthyModel
+from builder.bench.baselines.cues import Sentence
 from builder.bench.baselines.ner import CrfTagger
 from builder.errors import InputError
 from builder.bench.baselines.rules import RulePreAnnotator
@@ -21,7 +22,8 @@ from builder.spans import PreAnnotation, Region, Relation
 from builder.corpus.segment import segment_text
 
 NER_MODEL = "ner-crf.joblib"
-CHECKWORTHY_MODEL = "checkworthy-tfidf-lr.joblib"
+CHECKWORTHY_MODEL = "checkworthy-context-lr.joblib"
+OLDER_CHECKWORTHY = "checkworthy-tfidf-lr.joblib"  # what models/<version>/ held before the context model
 
 
 class BaselinePreAnnotator:
@@ -41,12 +43,17 @@ class BaselinePreAnnotator:
     def load(cls, folder: str | Path, **options: Any) -> BaselinePreAnnotator:
         """The models `newsbench baseline` saved in `folder` (models/<release version>/)."""
         folder = Path(folder)
-        saved = {name: _load(folder / name) for name in (NER_MODEL, CHECKWORTHY_MODEL) if (folder / name).is_file()}
+        saved = {name: _load(folder / name) for name in (NER_MODEL, CHECKWORTHY_MODEL, OLDER_CHECKWORTHY)
+                 if (folder / name).is_file()}
         if not saved:
             raise InputError("no trained baseline models here", where=str(folder),
                              fix="run `newsbench baseline --release DIR` first, or point at models/<version>/")
         first = next(iter(saved.values()))
-        return cls((saved.get(NER_MODEL) or {}).get("model"), (saved.get(CHECKWORTHY_MODEL) or {}).get("model"),
+        # of two check-worthiness models, the one that ranked validation better (the context one on a tie)
+        worthy = max((saved[n] for n in (CHECKWORTHY_MODEL, OLDER_CHECKWORTHY) if n in saved),
+                     key=lambda m: float((m.get("params") or {}).get("validation_average_precision") or 0.0),
+                     default={})
+        return cls((saved.get(NER_MODEL) or {}).get("model"), worthy.get("model"),
                    model_version=f"newsbench-baselines-{first['release']}", **options)
 
     def predict(self, docs: Iterable[dict[str, Any]]) -> Iterator[PreAnnotation]:
@@ -66,7 +73,8 @@ class BaselinePreAnnotator:
         ruled = self.rules.predict_one({"id": doc["id"], "text": text, "sentences": sentences})
         claims = [r for r in ruled.regions if r.layer == "claim"]
         if self.checkworthy is not None and claims:
-            scores = self.checkworthy.score([text[r.start:r.end] for r in claims])
+            # the claims in text order, as the sentences of one document: the context model reads their neighbours
+            scores = self.checkworthy.score([Sentence(text[r.start:r.end], doc["id"], r.start) for r in claims])
             claims = [Region(r.id, r.layer, r.label, r.start, r.end, r.score,
                              {**r.attributes, "checkworthy": "yes" if s >= self.checkworthy.threshold else "no"})
                       for r, s in zip(claims, scores)]
@@ -93,4 +101,4 @@ def _load(path: Path) -> dict[str, Any]:
     return saved
 
 
-__all__ = ["CHECKWORTHY_MODEL", "NER_MODEL", "BaselinePreAnnotator"]
+__all__ = ["CHECKWORTHY_MODEL", "NER_MODEL", "OLDER_CHECKWORTHY", "BaselinePreAnnotator"]

@@ -13,6 +13,7 @@ A baseline that cannot be trained (no such split, one class only) is listed unde
 from __future__ import annotations
 
 import time
+from functools import partial
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,10 +25,13 @@ import pyarrow as pa
 from sklearn.metrics import average_precision_score, f1_score
 
 from builder import __version__
-from builder.bench.baselines.claims import C_GRID, BaselineSkipped, CheckworthyModel, best_threshold, rule_claims
+from builder.bench.baselines.claims import (C_GRID, CONTEXTS, BaselineSkipped, CheckworthyModel, Point, best_threshold,
+                                            points, rule_claims)
+from builder.bench.baselines.cues import Sentence
+from builder.bench.baselines.documents import GRID as DOCUMENT_GRID
 from builder.bench.baselines.documents import DocumentClassifier, MajorityLabel
 from builder.bench.baselines.ner import GRID, CrfTagger, DictionaryTagger, micro_f1
-from builder.bench.baselines.preannotator import CHECKWORTHY_MODEL, NER_MODEL
+from builder.bench.baselines.preannotator import CHECKWORTHY_MODEL, NER_MODEL, OLDER_CHECKWORTHY
 from builder.bench.baselines.systems import FOLDS, MIN_TUNING, folds
 from builder.errors import InputError
 from builder.bench.evaluate import EvalOptions, evaluate
@@ -38,6 +42,14 @@ from builder.jsonl import AtomicWriter, write_json, write_jsonl
 from builder.labels import LabelSchema, class_label_names
 from builder.stage import file_digest
 
+# check-worthiness systems: (reads context, description, its model file; the pre-annotator loads the context one first)
+CHECKWORTHY = {
+    "checkworthy-tfidf-lr": (False, "TF-IDF word 1-2 and char 2-5-grams + logistic regression, classes reweighed",
+                             OLDER_CHECKWORTHY),
+    "checkworthy-context-lr": (True, "TF-IDF words of the sentence and its neighbours, cues (numbers, quantities, "
+                               "comparisons, superlatives, names, quotes, reporting verbs, claim rules, position) + "
+                               "logistic regression, calibrated", CHECKWORTHY_MODEL),
+}
 RESULTS = "results.json"
 SYSTEMS = "systems.json"
 # The scores each config's results list beside the primary one.
@@ -226,11 +238,16 @@ def ner_baselines(run: Runner) -> None:
 
 
 def claims_split(rel: ReleaseFolder, split: str) -> pa.Table:
-    return _read(rel, "claims", split, ["id", "document_id", "start", "end", "text", "checkworthy"])
+    return _read(rel, "claims", split, ["id", "document_id", "sentence_index", "start", "end", "text", "checkworthy"])
+
+
+def claim_sentences(rows: pa.Table) -> list[Sentence]:
+    return [Sentence(t, d, i) for t, d, i in zip(*(rows[c].to_pylist() for c in ("text", "document_id",
+                                                                                "sentence_index")))]
 
 
 def claims_baselines(run: Runner) -> None:
-    if not any(run.options.wants(s) for s in ("claims-majority", "checkworthy-tfidf-lr", "claims-rules")):
+    if not any(run.options.wants(s) for s in ("claims-majority", *CHECKWORTHY, "claims-rules")):
         return
     train = claims_split(run.release, "train")
     test = claims_split(run.release, run.options.split)
@@ -238,7 +255,7 @@ def claims_baselines(run: Runner) -> None:
         dev = claims_split(run.release, "validation")
     except BaselineSkipped:
         dev = None
-    ids, texts = test["id"].to_pylist(), test["text"].to_pylist()
+    ids, texts = test["id"].to_pylist(), claim_sentences(test)
     labels = train["checkworthy"].to_pylist()
 
     def majority() -> None:
@@ -247,19 +264,23 @@ def claims_baselines(run: Runner) -> None:
                   [{"sentence_id": i, "score": 0.0, "checkworthy": "yes" if yes else "no"} for i in ids], Timing(),
                   {"checkworthy": yes})
 
-    def tfidf() -> None:
-        grid = tuple(run.options.option("checkworthy-tfidf-lr", "C", C_GRID))
-        train_texts = train["text"].to_pylist()
-        dev_texts = dev["text"].to_pylist() if dev else []
+    def checkworthy(system: str) -> None:
+        context, description, model_file = CHECKWORTHY[system]
+        grid = points(run.options.option(system, "C", C_GRID), CONTEXTS if context else ((0.0, 0.0),))
+        train_texts = claim_sentences(train)
+        dev_texts = claim_sentences(dev) if dev else []
         dev_labels = dev["checkworthy"].to_pylist() if dev else []
-        out_of_fold: dict[float, list[tuple[bool, float]]] = {}
+        out_of_fold: dict[Point, list[tuple[bool, float]]] = {}
 
-        def fold_ap(c: float, tr: list[int], te: list[int]) -> float:
+        def make(grid: tuple[Point, ...]) -> CheckworthyModel:
+            return CheckworthyModel(seed=run.options.seed, grid=grid, calibrated=context,
+                                    language=run.release.language)
+
+        def fold_ap(c: Point, tr: list[int], te: list[int]) -> float:
             y = [labels[i] for i in te]
             if all(y) or not any(y) or all(labels[i] for i in tr) or not any(labels[i] for i in tr):
                 return 0.0
-            model = CheckworthyModel(seed=run.options.seed, grid=(c,)).fit([train_texts[i] for i in tr],
-                                                                            [labels[i] for i in tr])
+            model = make((c,)).fit([train_texts[i] for i in tr], [labels[i] for i in tr])
             scores = model.score([train_texts[i] for i in te])
             out_of_fold.setdefault(c, []).extend(zip(y, scores))
             return float(average_precision_score(y, scores))
@@ -268,10 +289,9 @@ def claims_baselines(run: Runner) -> None:
             point, record = tune(grid, len(dev_texts), any(dev_labels) and not all(dev_labels),
                                  train["document_id"].to_pylist(), run.options.seed, fold_ap)
             if point is None:
-                model = CheckworthyModel(seed=run.options.seed, grid=grid).fit(train_texts, labels, dev_texts,
-                                                                               dev_labels)
+                model = make(grid).fit(train_texts, labels, dev_texts, dev_labels)
             else:
-                model = CheckworthyModel(seed=run.options.seed, grid=(point,)).fit(train_texts, labels)
+                model = make((point,)).fit(train_texts, labels)
                 if out_of_fold.get(point):  # the threshold too, from the scores of the held-out folds
                     y, sc = zip(*out_of_fold[point])
                     model.threshold = best_threshold(np.asarray(y, dtype=bool), np.asarray(sc))
@@ -281,17 +301,18 @@ def claims_baselines(run: Runner) -> None:
 
         model, t = timed(fit)
         scores = model.score(texts)
-        run.score("claims", "checkworthy-tfidf-lr", "TF-IDF word 1-2 and char 2-5-grams + logistic regression",
+        run.score("claims", system, description,
                   [{"sentence_id": i, "score": round(float(s), 6), "checkworthy": "yes" if s >= model.threshold
                     else "no"} for i, s in zip(ids, scores)], t, model.params)
-        run.save(CHECKWORTHY_MODEL, "checkworthy-tfidf-lr", model, model.params)
+        run.save(model_file, system, model, model.params)
 
     def rules() -> None:
         lines, t = timed(lambda: _rule_lines(run.release, run.options.split, test))
         run.score("claims", "claims-rules", "quotes, reporting verbs and hedges (builder.bench.baselines.rules)",
                   lines, t)
 
-    for system, fn in (("claims-majority", majority), ("checkworthy-tfidf-lr", tfidf), ("claims-rules", rules)):
+    for system, fn in (("claims-majority", majority), *((name, partial(checkworthy, name)) for name in CHECKWORTHY),
+                       ("claims-rules", rules)):
         if run.options.wants(system):
             run.attempt("claims", system, fn)
 
@@ -348,7 +369,7 @@ def document_baselines(run: Runner) -> None:
                   [{"document_id": i, "label": model.label} for i in ids], Timing(), {"label": model.label})
 
     def tfidf() -> None:
-        grid = tuple(run.options.option("documents-tfidf-lr", "C", C_GRID))
+        grid = tuple(run.options.option("documents-tfidf-lr", "C", DOCUMENT_GRID))
         xs, ys = [x for x, _ in pairs], [v for _, v in pairs]
 
         def fold_f1(c: float, tr: list[int], te: list[int]) -> float:

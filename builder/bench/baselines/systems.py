@@ -27,6 +27,7 @@ SYSTEMS: dict[str, Mapping[str, str]] = {
     "ner-crf": {"iterations": "int", "min_freq": "int", "grid": "pairs"},
     "claims-majority": {},
     "checkworthy-tfidf-lr": {"C": "floats"},
+    "checkworthy-context-lr": {"C": "floats"},
     "claims-rules": {},
     "documents-majority": {},
     "documents-tfidf-lr": {"C": "floats"},
