@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from builder.bench.baselines.ner import CrfTagger, DictionaryTagger
+from builder.bench.baselines.ner import GRID, CrfTagger, DictionaryTagger
 from builder.corpus.imports.conll import conll_sentences
 from builder.bench.evaluate.ner import tag_scores
 
@@ -61,7 +61,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--nerp", type=Path, default=None, help="folder with IndoNLU NERP *_preprocess.txt")
     parser.add_argument("--idner", type=Path, default=None, help="folder with idner-news-2k train/dev/test.txt")
-    parser.add_argument("--grid", default="0.05:0.1,0.2:0.01", help="(c1:c2) pairs tried on validation")
+    parser.add_argument("--grid", default=",".join(f"{a}:{b}" for a, b in GRID),
+                        help="(c1:c2) pairs tried on validation (default: the baseline's)")
     parser.add_argument("--iterations", type=int, default=100, help="lbfgs iterations per fit")
     args = parser.parse_args()
     if not (args.nerp or args.idner):

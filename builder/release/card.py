@@ -484,11 +484,15 @@ def _results(results: Any) -> str:
 
     rows = [[r["config"], r["system"], r["score"], value(r), r.get("train_cpu_s")] for r in results["scores"]]
     skipped = [[s["config"], s["system"], s["reason"]] for s in results.get("skipped") or []]
+    about = [[a.get("config"), a.get("system"), a.get("description"), a.get("tuned")]
+             for a in results.get("about") or [] if isinstance(a, dict)]
     return (f"Trained on `train` (tuned on `validation`) of version {results.get('version')} and scored on "
             f"`{results.get('split')}`, seed {results.get('seed')}; 95% intervals from "
             f"{results.get('bootstrap_samples')} bootstrap samples over documents. Score your own predictions "
             "with `newsbench evaluate`.\n\n"
             + table(["config", "system", "score", "value [95% CI]", "train CPU s"], rows)
+            + ("\n\nWhat each system is and how it was tuned (the full record is `systems.json` beside the models):"
+               "\n\n" + table(["config", "system", "what it is", "how it was tuned"], about) if about else "")
             + ("\n\nNot trained:\n\n" + table(["config", "system", "why"], skipped) if skipped else ""))
 
 

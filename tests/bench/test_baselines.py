@@ -185,9 +185,15 @@ def test_baselines_run_trains_scores_and_beats_the_majority(baseline_run):
     saved = json.loads((out / "models.json").read_text())
     assert saved["release"] == "0.3.0"
     assert set(saved["models"]) == {"ner-crf", "checkworthy-tfidf-lr", "checkworthy-context-lr", "documents-tfidf-lr"}
-    assert (out / "results.md").read_text().count("| ner-crf |") == 1
+    md = (out / "results.md").read_text()
+    assert md.count("| ner-crf |") == 2  # its score, and what it is and how it was tuned
+    assert "| ner-crf | CRF: word, shape" in md and "c1=" in md
     written = json.loads((out / "results.json").read_text())  # compact: what `newsbench build --results` shows
     assert "systems" not in written and written["version"] == "0.3.0"
+    about = {a["system"]: a for a in written["about"]}
+    assert set(about) == systems and about["ner-crf"]["tuned"].startswith("c1=")
+    assert "neighbours=" in about["checkworthy-context-lr"]["tuned"]
+    assert "chosen on validation" in about["checkworthy-context-lr"]["tuned"]
     crf_rows = [r for r in written["scores"] if r["system"] == "ner-crf"]
     assert crf_rows[0]["score"] == "spans.micro.f1" and crf_rows[0]["ci95_low"] <= crf_rows[0]["value"]
     from builder.release.card import json_markdown

@@ -42,20 +42,23 @@ from builder.jsonl import AtomicWriter, write_json, write_jsonl
 from builder.labels import LabelSchema, class_label_names
 from builder.stage import file_digest
 
-# check-worthiness systems: (reads context, description, its model file; the pre-annotator loads the context one first)
+# check-worthiness systems: (may read context, description, model file); the pre-annotator takes the one that
+# ranked validation better
 CHECKWORTHY = {
     "checkworthy-tfidf-lr": (False, "TF-IDF word 1-2 and char 2-5-grams + logistic regression, classes reweighed",
                              OLDER_CHECKWORTHY),
-    "checkworthy-context-lr": (True, "TF-IDF words of the sentence and its neighbours, cues (numbers, quantities, "
-                               "comparisons, superlatives, names, quotes, reporting verbs, claim rules, position) + "
-                               "logistic regression, calibrated", CHECKWORTHY_MODEL),
+    "checkworthy-context-lr": (True, "TF-IDF words of the sentence and, where validation prefers them, its "
+                               "neighbours' words and cues (numbers, quantities, comparisons, superlatives, names, "
+                               "quotes, reporting verbs, claim rules, position) + logistic regression, calibrated",
+                               CHECKWORTHY_MODEL),
 }
 RESULTS = "results.json"
 SYSTEMS = "systems.json"
 # The scores each config's results list beside the primary one.
 KEY_SCORES = {
     "ner": ("spans.micro.f1", "spans.macro.f1", "semeval.partial.micro.f1", "tokens.micro.f1"),
-    "claims": ("ranking.map", "ranking.p@3", "checkworthy.f1", "has_claim.f1", "claim_spans.micro.f1", "speakers.f1"),
+    "claims": ("ranking.map", "ranking.r_precision", "ranking.p@1", "ranking.p@3", "ranking.p@5", "checkworthy.f1",
+               "has_claim.f1", "claim_spans.micro.f1", "speakers.f1"),
     "documents": ("labels.accuracy", "labels.macro.f1"),
 }
 
@@ -225,7 +228,8 @@ def ner_baselines(run: Runner) -> None:
 
         crf, t = timed(fit)
         params = {**crf.params, "grid_scores": crf.tuning, "gazetteer_phrases": len(crf.gazetteer.entries)}
-        run.score("ner", "ner-crf", "CRF: word, shape, casing, affixes of the language, context, training gazetteer",
+        run.score("ner", "ner-crf", "CRF: word, shape, casing, affixes of the language, three words of context "
+                  "either side with their bigrams, training gazetteer (out of fold)",
                   [{"sentence_id": i, "tags": p} for i, p in zip(ids, crf.predict(test_words))], t, params)
         run.save(NER_MODEL, "ner-crf", crf, params)
 
@@ -415,6 +419,33 @@ def score_rows(systems: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
+_NOT_CHOSEN = ("tuning", "grid_scores", "gazetteer_phrases", "phrases", "validation_f1", "validation_macro_f1",
+               "validation_average_precision")
+
+
+def how_tuned(params: dict[str, Any]) -> str:
+    """One line: the settings a system ended with, and how they were chosen."""
+    chosen = ", ".join(f"{k}={v}" for k, v in params.items() if k not in _NOT_CHOSEN)
+    tuning = params.get("tuning") or {}
+    method = tuning.get("method")
+    if method == "validation":
+        how = f"chosen on validation ({tuning.get('units')} units)"
+    elif method == "cross-validation":
+        how = f"chosen by {tuning.get('folds')}-fold cross-validation on train, folds by {tuning.get('by')} " \
+              f"({tuning.get('reason')})"
+    elif method == "none":
+        how = f"not tuned ({tuning.get('reason')})"
+    else:
+        how = "nothing to tune"
+    return f"{chosen}; {how}" if chosen else how
+
+
+def system_rows(systems: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What each system is and how it was tuned: the card's table beside the scores."""
+    return [{"config": r["config"], "system": r["system"], "description": r["description"],
+             "tuned": how_tuned(r.get("params") or {})} for r in systems]
+
+
 def results_markdown(results: dict[str, Any]) -> str:
     level = 95
     lines = [f"# Baselines on {results['dataset']} {results['version']} ({results['split']})", "",
@@ -427,6 +458,9 @@ def results_markdown(results: dict[str, Any]) -> str:
                      f"{r['train_seconds']['wall']} | {r['train_seconds']['cpu']} |")
     for s in results["skipped"]:
         lines.append(f"| {s['config']} | {s['system']} | skipped: {s['reason']} | | | |")
+    lines += ["", "| system | what it is | how it was tuned |", "|---|---|---|"]
+    lines += [f"| {a['system']} | {a['description']} | {a['tuned']} |".replace("\n", " ")
+              for a in system_rows(results["systems"])]
     return "\n".join(lines) + "\n"
 
 
@@ -443,7 +477,7 @@ def run_baselines(release: ReleaseFolder | str | Path, out_dir: str | Path, sche
     results = {
         "dataset": rel.name, "version": rel.version, "split": options.split, "seed": options.seed,
         "bootstrap_samples": options.samples, "created_at": now(), "newsbench": __version__,
-        "scores": score_rows(run.results), "skipped": run.skipped,
+        "scores": score_rows(run.results), "about": system_rows(run.results), "skipped": run.skipped,
     }
     write_json(out / RESULTS, results)  # compact: the card shows it as tables
     write_json(out / SYSTEMS, {"release": str(rel.path), "version": rel.version, "systems": run.results})
