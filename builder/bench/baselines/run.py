@@ -3,7 +3,8 @@
 Into `models/<version>/` (one folder per release version, never inside the release, which never changes):
 - `results.json` / `results.md`: one row per system and score (primary first) with its 95% bootstrap interval
   and training CPU time: the file `newsbench build --results` takes and the card shows;
-- `systems.json`: per system the chosen parameters, validation tuning, wall and CPU training time;
+- `systems.json`: per system what it is, the chosen parameters, validation tuning, wall and CPU training time,
+  and the machine they were measured on (cores, load average);
 - `predictions/<system>.jsonl` and `reports/<system>.{json,md}`: what was scored and the full reports;
 - `*.joblib` and `models.json`: the trained models with the release version they came from (sha256 listed),
   which `BaselinePreAnnotator.load` turns into a Label Studio pre-annotator.
@@ -12,6 +13,8 @@ A baseline that cannot be trained (no such split, one class only) is listed unde
 
 from __future__ import annotations
 
+import os
+import platform
 import time
 from functools import partial
 from collections.abc import Callable, Mapping, Sequence
@@ -480,7 +483,10 @@ def run_baselines(release: ReleaseFolder | str | Path, out_dir: str | Path, sche
         "scores": score_rows(run.results), "about": system_rows(run.results), "skipped": run.skipped,
     }
     write_json(out / RESULTS, results)  # compact: the card shows it as tables
-    write_json(out / SYSTEMS, {"release": str(rel.path), "version": rel.version, "systems": run.results})
+    # the machine beside the training times: they drift with the load of a shared machine
+    machine = {"cpus": os.cpu_count(), "load_average": round(os.getloadavg()[0], 2), "platform": platform.platform()}
+    write_json(out / SYSTEMS, {"dataset": rel.name, "version": rel.version, "machine": machine,
+                               "systems": run.results})
     write_json(out / "models.json", {"release": rel.version, "dataset": rel.name, "newsbench": __version__,
                                      "models": run.models})
     results = {**results, "systems": run.results}
