@@ -364,7 +364,8 @@ def test_evaluate_cli_writes_reports_and_a_leaderboard_keyed_by_version(ner_rele
     entries = json.loads(board.read_text())["0.1.0"]["ner"]["test"]
     assert [(e["system"], e["value"]) for e in entries] == [("good", 1.0), ("weak", 0.0)]
     report = json.loads((tmp_path / "good.json").read_text())
-    assert report["primary"] == {"name": "spans.micro.f1", "value": 1.0}
+    assert {k: report["primary"][k] for k in ("name", "value")} == {"name": "spans.micro.f1", "value": 1.0}
+    assert report["primary"]["replicates"] == [1.0] * 50  # the score in every bootstrap sample
     assert "| span F1 micro | f1 | 1.0000 [1.0000, 1.0000] |" in (tmp_path / "good.md").read_text()
     bad = write_jsonl(tmp_path / "bad.jsonl", [{"sentence_id": "x", "tags": []}])
     capsys.readouterr()

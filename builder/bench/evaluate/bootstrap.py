@@ -44,8 +44,12 @@ def draws(n_docs: int, samples: int, seed: int, chunk: int = 64):
 
 
 def bootstrap(families: list[Family], n_docs: int, *, samples: int = 1000, seed: int = 0,
-              level: float = 0.95) -> dict[str, dict[str, tuple[np.ndarray, np.ndarray]]]:
-    """family -> score name -> (low, high) percentile interval at `level` (arrays for per-label scores)."""
+              level: float = 0.95, keep: dict[str, np.ndarray] | None = None
+              ) -> dict[str, dict[str, tuple[np.ndarray, np.ndarray]]]:
+    """family -> score name -> (low, high) percentile interval at `level` (arrays for per-label scores).
+
+    `keep` ({"family.score": ...}, filled in) receives every sample's value of the scores it names: two systems
+    scored on the same documents with the same seed see the same draws, so their values pair up (a paired test)."""
     if n_docs == 0 or samples <= 0:
         return {}
     collected: dict[str, dict[str, list[np.ndarray]]] = {f.name: {} for f in families}
@@ -55,6 +59,11 @@ def bootstrap(families: list[Family], n_docs: int, *, samples: int = 1000, seed:
             sums = (weights @ flat).reshape(weights.shape[0], *f.counts.shape[1:])
             for name, values in f.scores(sums).items():
                 collected[f.name].setdefault(name, []).append(np.asarray(values))
+    if keep is not None:
+        for dotted in list(keep):
+            fam, _, name = dotted.partition(".")
+            if name in collected.get(fam, {}):
+                keep[dotted] = np.concatenate(collected[fam][name], axis=0)
     tail = (1 - level) / 2 * 100
     out: dict[str, dict[str, tuple[np.ndarray, np.ndarray]]] = {}
     for fam, scores in collected.items():

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from builder.bench.evaluate.bootstrap import Family
-from builder.bench.evaluate.common import EvalOptions, nest, score_families
+from builder.bench.evaluate.common import EvalOptions, nest, primary, score_families
 from builder.bench.evaluate.gold import TokenGold, token_gold
 from builder.release.layout import ReleaseFolder
 from builder.bench.evaluate.predictions import ClaimsPredictions, read_claims
@@ -81,14 +81,15 @@ def score_claims(gold: TokenGold, table: Any, preds: ClaimsPredictions, options:
         families.append(Family("claim_spans_semeval", semeval_counts(g, p, n_docs, 1), semeval_scores))
         families.append(Family("speakers", speaker_counts(gold.doc, table["speakers"].to_pylist(), preds.speakers,
                                                           n_docs), binary_scores))
-    scored = score_families(families, n_docs, options)
+    replicates: dict[str, np.ndarray] = {"ranking.map": np.zeros(0)}
+    scored = score_families(families, n_docs, options, replicates)
     metrics = {name: nest(point, ci, (claim_label,)) for name, (point, ci) in scored.items()}
     return {
         "threshold": options.threshold,
         "units": {"sentences": len(gold.ids), "documents": n_docs, "checkworthy": int(worthy.sum()),
                   "with_claim": int(has_claim.sum())},
         "metrics": metrics,
-        "primary": {"name": "ranking.map", "value": metrics["ranking"]["map"]},
+        "primary": primary("ranking.map", metrics["ranking"]["map"], replicates),
     }
 
 

@@ -67,8 +67,19 @@ def nest(point: dict[str, np.ndarray], ci: dict[str, tuple[np.ndarray, np.ndarra
     return out
 
 
-def score_families(families: list[Family], n_docs: int, options: EvalOptions) -> dict[str, tuple[dict, dict]]:
-    """family -> (point scores, confidence intervals)."""
-    cis = bootstrap(families, n_docs, samples=options.samples, seed=options.seed, level=options.level)
+def score_families(families: list[Family], n_docs: int, options: EvalOptions,
+                   replicates: dict[str, np.ndarray] | None = None) -> dict[str, tuple[dict, dict]]:
+    """family -> (point scores, confidence intervals); `replicates` as `bootstrap`'s `keep`."""
+    cis = bootstrap(families, n_docs, samples=options.samples, seed=options.seed, level=options.level, keep=replicates)
     return {f.name: (f.point(), cis.get(f.name, {})) for f in families}
+
+
+def primary(name: str, value: float | None, replicates: dict[str, np.ndarray]) -> dict:
+    """The report's primary score, with its value in every bootstrap sample (null where undefined), for paired
+    comparisons on a leaderboard."""
+    values = replicates.get(name)
+    out: dict = {"name": name, "value": value}
+    if values is not None and np.ndim(values) == 1 and len(values):
+        out["replicates"] = [None if not np.isfinite(v) else round(float(v), 6) for v in values]
+    return out
 

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from builder.bench.evaluate.bootstrap import Family
-from builder.bench.evaluate.common import EvalOptions, nest, score_families
+from builder.bench.evaluate.common import EvalOptions, nest, primary, score_families
 from builder.bench.evaluate.gold import DocumentGold, document_gold
 from builder.release.layout import ReleaseFolder
 from builder.bench.evaluate.predictions import DocumentPredictions, read_documents
@@ -30,7 +30,8 @@ def score_documents(gold: DocumentGold, preds: DocumentPredictions, options: Eva
     p = np.where(p >= 0, p, n_values)  # a missing prediction is a value of its own, never right
     width = n_values + 1
     families = [Family("labels", confusion_counts(np.arange(n), g, p, n, width), lambda s: label_scores(s, width))]
-    point, ci = score_families(families, n, options)["labels"]
+    replicates: dict[str, np.ndarray] = {"labels.macro.f1": np.zeros(0)}
+    point, ci = score_families(families, n, options, replicates)["labels"]
     names = (*gold.values, "(none)")
     cm = families[0].counts.sum(axis=0).reshape(width, width)
     present = (cm.sum(0) + cm.sum(1)) > 0
@@ -48,7 +49,7 @@ def score_documents(gold: DocumentGold, preds: DocumentPredictions, options: Eva
         "label": gold.label_name,
         "units": {"documents": int(n), "without_gold": int(len(gold.ids) - n)},
         "metrics": metrics,
-        "primary": {"name": "labels.macro.f1", "value": metrics["labels"]["macro"]["f1"]},
+        "primary": primary("labels.macro.f1", metrics["labels"]["macro"]["f1"], replicates),
     }
 
 

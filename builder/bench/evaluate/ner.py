@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from builder.bench.evaluate.bootstrap import Family
-from builder.bench.evaluate.common import EvalOptions, nest, score_families
+from builder.bench.evaluate.common import EvalOptions, nest, primary, score_families
 from builder.bench.evaluate.gold import TokenGold, document_lengths, token_gold
 from builder.release.layout import ReleaseFolder
 from builder.bench.evaluate.predictions import NerPredictions, read_ner
@@ -104,7 +104,8 @@ def score_ner(gold: TokenGold, preds: NerPredictions, options: EvalOptions,
         Family("tokens", token_counts(types[gold.codes], types[pred_codes], gold.codes, pred_codes, token_doc,
                                       n_docs, n_labels), lambda s: token_scores(s, n_labels)),
     ]
-    scored = score_families(families, n_docs, options)
+    replicates: dict[str, np.ndarray] = {"spans.micro.f1": np.zeros(0)}
+    scored = score_families(families, n_docs, options, replicates)
     span_sums = families[0].counts.sum(axis=0)
     present = (span_sums[1] + span_sums[2]) > 0
     metrics = {name: nest(point, ci, labels, present) for name, (point, ci) in scored.items()}
@@ -114,7 +115,7 @@ def score_ner(gold: TokenGold, preds: NerPredictions, options: EvalOptions,
         "units": {"sentences": len(gold.ids), "documents": n_docs, "tokens": int(gold.codes.size),
                   "gold_spans": len(gold_spans), "predicted_spans": len(pred_spans)},
         "metrics": metrics,
-        "primary": {"name": "spans.micro.f1", "value": metrics["spans"]["micro"]["f1"]},
+        "primary": primary("spans.micro.f1", metrics["spans"]["micro"]["f1"], replicates),
     }
 
 

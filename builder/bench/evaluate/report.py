@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 
+from builder.bench.evaluate.board import write_leaderboard_page
 from builder.config import Config
 from builder.errors import InputError
 from builder.jsonl import AtomicWriter, write_json
@@ -94,11 +95,16 @@ def leaderboard_entry(report: dict[str, Any]) -> dict[str, Any]:
         "predictions_sha256": report["predictions"]["sha256"],
         "evaluated_at": report["evaluated_at"],
         "newsbench": report["newsbench"],
+        # what a paired comparison needs: the primary score in every bootstrap sample, and what fixed the draws
+        "bootstrap": {"seed": report["bootstrap"]["seed"], "samples": report["bootstrap"]["samples"],
+                      "documents": (report.get("units") or {}).get("documents"),
+                      "replicates": primary.get("replicates") or []},
     }
 
 
 def update_leaderboard(path: Path, report: dict[str, Any]) -> dict[str, Any]:
-    """Add (or replace, by system name) this report's entry under version -> config -> split; best first."""
+    """Add (or replace, by system name) this report's entry under version -> config -> split; best first. The
+    page (`builder.bench.evaluate.board`) is written beside it."""
     board: dict[str, Any] = {}
     if path.is_file():
         try:
@@ -111,6 +117,7 @@ def update_leaderboard(path: Path, report: dict[str, Any]) -> dict[str, Any]:
     entries.append(leaderboard_entry(report))
     entries.sort(key=lambda e: (-(e["value"] or 0.0), e["system"]))
     write_json(path, board)
+    write_leaderboard_page(board, path)
     return board
 
 

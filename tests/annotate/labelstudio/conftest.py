@@ -1,17 +1,3 @@
-"""Fixtures of the web-UI tests: one headless Chromium per test module (Debian's, driven by Playwright)."""
+"""The web-UI tests share one Chromium per module."""
 
-from __future__ import annotations
-
-import pytest
-
-from tests.helpers.browser import launch
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = launch(p)
-        yield chromium
-        chromium.close()
+from tests.helpers.browser_fixture import browser  # noqa: F401
