@@ -14,6 +14,7 @@ from pathlib import Path
 from builder.bench.evaluate import evaluate
 from builder.bench.evaluate.common import DECODINGS, EvalOptions
 from builder.bench.evaluate.gold import CONFIGS
+from builder.bench.evaluate.hub import check_dataset_id, write_hub_results
 from builder.bench.evaluate.predictions import MAX_PROBLEMS, PredictionsInvalid
 from builder.bench.evaluate.report import leaderboard_path, markdown, update_leaderboard, write_report
 from builder.commands._common import add_config_option, optional_config
@@ -49,6 +50,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help="leaderboard JSON to add the result to (default: evaluate.leaderboard inside a project; "
                    "outside one, none unless given)")
     p.add_argument("--no-leaderboard", action="store_true", help="do not touch the leaderboard")
+    hub = p.add_argument_group("the Hub's evaluation results (a model repository's .eval_results/)")
+    hub.add_argument("--hub-results", type=Path, default=None, metavar="DIR",
+                     help="also write the score as a .eval_results YAML file into DIR")
+    hub.add_argument("--hub-dataset", default=None, metavar="ORG/NAME",
+                     help="the benchmark's Hub dataset id (default release.repo_id of the project)")
+    hub.add_argument("--hub-revision", default=None, help="the dataset revision (commit hash) that was scored")
+    hub.add_argument("--hub-source-url", default=None, help="where the predictions or the system can be seen")
+    hub.add_argument("--hub-source-name", default=None, help="a display name for that source")
     add_config_option(p)
     p.set_defaults(func=run)
 
@@ -77,6 +86,12 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"--samples {samples} is negative", fix="use 0 (no intervals) or more, e.g. 1000")
     if args.max_problems < 0:
         raise InputError(f"--max-problems {args.max_problems} is negative", fix="use 0 (no limit) or more")
+    dataset_id = args.hub_dataset or str(config.release.repo_id or "")
+    if args.hub_results is not None:  # checked before scoring: a wrong flag costs nothing
+        if not dataset_id:
+            raise InputError("--hub-results needs the benchmark's Hub dataset id",
+                             fix="pass --hub-dataset ORG/NAME (or set release.repo_id in the project config)")
+        check_dataset_id(dataset_id)
     release = find_release(args.release, releases_dir(config) if in_project else None)
     limit = MAX_PROBLEMS.set(args.max_problems)
     try:
@@ -101,5 +116,9 @@ def run(args: argparse.Namespace) -> int:
     if board is not None:  # outside a project only with --leaderboard
         update_leaderboard(board, report)
         print(f"updated {board}", file=sys.stderr)
-    print(json.dumps(report["primary"]), file=sys.stderr)
+    if args.hub_results is not None:
+        out = write_hub_results(report, args.hub_results, dataset_id, revision=args.hub_revision,
+                                source_url=args.hub_source_url, source_name=args.hub_source_name)
+        print(f"wrote {out} (copy it into the model repository's .eval_results/)", file=sys.stderr)
+    print(json.dumps({k: report["primary"][k] for k in ("name", "value")}), file=sys.stderr)
     return EXIT_OK

@@ -423,3 +423,37 @@ def test_evaluate_ranking_without_any_check_worthy_sentence_is_undefined(tmp_pat
     ranking = report["metrics"]["ranking"]
     assert ranking["map"] is None and ranking["documents_ranked"] == 0 and ranking["ci"]["map"] == [None, None]
     assert "| check-worthiness | map | undefined |" in markdown(report)
+
+
+# ---- the Hub's evaluation results ----------------------------------------------------------------------------
+
+
+def test_evaluate_writes_the_hubs_eval_results_entry(ner_release, tmp_path, capsys):
+    import yaml
+    from huggingface_hub import parse_eval_result_entries
+
+    good = write_jsonl(tmp_path / "good.jsonl", [{"sentence_id": f"news:d{k}-s0", "tags": GOLD_TAGS} for k in range(6)])
+    out = tmp_path / ".eval_results"
+    assert main(["evaluate", "--release", str(ner_release), "--subset", "ner", "--predictions", str(good),
+                 "--samples", "50", "--hub-results", str(out), "--hub-dataset", "org/newsbench-id",
+                 "--hub-revision", "0123abc", "--hub-source-url", "https://example.org/run"]) == 0
+    (written,) = out.glob("*.yaml")
+    assert written.name == "newsbench-id-ner.yaml"
+    data = yaml.safe_load(written.read_text())
+    (entry,) = parse_eval_result_entries(data)  # what huggingface_hub reads back from a model repository
+    assert (entry.dataset_id, entry.task_id, entry.value, entry.dataset_revision) == \
+        ("org/newsbench-id", "ner", 1.0, "0123abc")
+    assert entry.source_url == "https://example.org/run" and entry.date
+    assert "spans.micro.f1 on the test split" in entry.notes and "95% CI [1.0000, 1.0000]" in entry.notes
+    assert data[0]["dataset"] == {"id": "org/newsbench-id", "task_id": "ner", "revision": "0123abc"}
+    capsys.readouterr()
+    # outside a project, the dataset id must be given; a malformed one is refused before anything is written
+    again = write_jsonl(tmp_path / "again.jsonl", [{"sentence_id": f"news:d{k}-s0", "tags": GOLD_TAGS}
+                                                    for k in range(6)])
+    assert main(["evaluate", "--release", str(ner_release), "--subset", "ner", "--predictions", str(again),
+                 "--samples", "0", "--hub-results", str(tmp_path / "x")]) == 2
+    assert "--hub-dataset ORG/NAME" in capsys.readouterr().err
+    assert main(["evaluate", "--release", str(ner_release), "--subset", "ner", "--predictions", str(again),
+                 "--samples", "0", "--hub-results", str(tmp_path / "y"), "--hub-dataset", "no-slash"]) == 2
+    assert "not a Hub dataset id" in capsys.readouterr().err
+    assert not (tmp_path / "y").exists() and not (tmp_path / "again.json").exists()  # refused before scoring
