@@ -15,6 +15,7 @@ from typing import Any
 from builder import __version__
 from builder.config import parse_value
 from builder.errors import EXIT_OK, EXIT_USAGE, NewsbenchError
+from builder.extras import install_hint, missing_extra, missing_for
 
 # Module names under builder/commands, in help order; the command is the module name without a trailing "_"
 # ("import_" is `newsbench import`, since `import` is a Python keyword).
@@ -96,6 +97,9 @@ def main(argv: list[str] | None = None) -> int:
             parser.print_help()
             return EXIT_USAGE
         args.overrides = overrides
+        missing = missing_for(args.command)
+        if missing is not None:
+            raise ModuleNotFoundError(f"No module named '{missing[0]}'", name=missing[0])
         return int(args.func(args) or 0)
     except NewsbenchError as exc:
         print(f"newsbench: error: {exc.message}", file=sys.stderr)
@@ -108,6 +112,13 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a case no check foresaw: one line, never a traceback (unless asked for)
         if os.environ.get(DEBUG_ENV):
             raise
+        missing = missing_extra(exc)
+        if missing is not None:  # the core install without the extra this command needs
+            library, extra = missing
+            command = _chosen_command(argv) or "this command"
+            print(f"newsbench: error: `newsbench {command}` needs {library}, which the '{extra}' extra installs "
+                  f"(fix: {install_hint(extra)})", file=sys.stderr)
+            return EXIT_USAGE
         where = _origin(exc)
         print(f"newsbench: error: {type(exc).__name__}: {exc}{' (in ' + where + ')' if where else ''} (fix: this "
               f"input reached a case newsbench does not check yet; rerun with {DEBUG_ENV}=1 for the traceback and "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import sys
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,15 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 SCHEMA_VERSION = "1.0.0"
-SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schema"
+def _schema_dir() -> Path:
+    """schema/ of the clone the code runs from, else the copy an installed package keeps (pyproject data-files)."""
+    clone = Path(__file__).resolve().parent.parent / "schema"
+    if (clone / "document.schema.json").is_file():
+        return clone
+    return Path(sys.prefix) / "share" / "newsbench" / "schema"
+
+
+SCHEMA_DIR = _schema_dir()
 _ID_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 

@@ -479,6 +479,29 @@ def test_validate_unreadable_file_exits_2_and_others_still_checked(tmp_path):
     assert data["files"][0]["valid"] == len(clean_tasks()) and data["files"][1]["error"]
 
 
+def test_validate_a_folder_stands_for_the_record_files_in_it(tmp_path):
+    pulls = tmp_path / "raw"
+    for name in ("pull-a", "pull-b", ".pull-killed"):  # a pull's folder, as `annotate pull` writes it
+        (pulls / name).mkdir(parents=True)
+        write_jsonl(pulls / name / "tasks.jsonl", clean_tasks())
+        (pulls / name / "manifest.json").write_text("{}")
+    gold = tmp_path / "gold"
+    (gold / "review").mkdir(parents=True)
+    write_jsonl(gold / "records.jsonl", clean_tasks())
+    (gold / "adjudication.json").write_text('{"a report": "not records"}')
+    write_jsonl(gold / "review" / "items.jsonl", [])
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    args = ["--corpus", str(CORPUS), "--out", str(tmp_path / "r"), "--config", str(REPO / "newsbench.toml")]
+    assert main(["validate", str(pulls), str(gold), *args]) == 0
+    names = [f["file"] for f in json.loads((tmp_path / "r/report.json").read_text())["files"]]
+    assert [Path(n).relative_to(tmp_path).as_posix() for n in names] == [
+        "raw/pull-a/tasks.jsonl", "raw/pull-b/tasks.jsonl", "gold/records.jsonl"]
+    assert main(["validate", str(empty), *args]) == 2
+    (report,) = json.loads((tmp_path / "r/report.json").read_text())["files"]
+    assert "holds no .json or .jsonl file" in report["error"]
+
+
 def test_validate_cli_exit_codes(tmp_path):
     good = write_jsonl(tmp_path / "good.jsonl", clean_tasks())
     args = ["--corpus", str(CORPUS), "--out", str(tmp_path / "r"), "--config", str(REPO / "newsbench.toml")]

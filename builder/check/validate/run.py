@@ -42,12 +42,26 @@ def display_name(path: Path, root: Path | None) -> str:
         return str(path)
 
 
+def folder_files(folder: Path) -> list[Path]:
+    """The record files in a folder and below: .json and .jsonl, never a pull's manifest.json, never a hidden or
+    temporary file or folder (a pull killed half way leaves raw/.pull-*/ behind)."""
+    return [p for p in sorted(folder.rglob("*.json*")) if p.suffix in (".json", ".jsonl") and p.name != "manifest.json"
+            and not any(part.startswith(".") for part in p.relative_to(folder).parts)]
+
+
+def records_in(folder: Path) -> list[Path]:
+    """A folder given to validate: its own .jsonl files (records, exports, gold), or its .json files when it holds
+    none (a tool's JSON export); a folder with neither, the files of the folders below it (annotations/raw holds
+    one folder per pull). Reports such as gold/adjudication.json beside JSONL records are not records."""
+    found = [p for p in folder_files(folder) if p.parent == folder] or folder_files(folder)
+    lines = [p for p in found if p.suffix == ".jsonl"]
+    return lines or found
+
+
 def annotation_files(annotations_dir: Path) -> list[Path]:
     """The record files under the annotations folder: raw exports, canonical records, gold documents."""
     raw = annotations_dir / "raw"
-    # never a hidden or temporary file or folder: a pull killed half way leaves raw/.pull-*/ behind
-    found = [p for p in sorted(raw.rglob("*.json*")) if p.suffix in (".json", ".jsonl") and p.name != "manifest.json"
-             and not any(part.startswith(".") for part in p.relative_to(raw).parts)]
+    found = folder_files(raw) if raw.is_dir() else []
     found += [p for p in sorted((annotations_dir / "canonical").glob("*.jsonl")) if not p.name.startswith(".")]
     found += [p for p in sorted((annotations_dir / "gold").glob("*.jsonl")) if not p.name.startswith(".")]
     return found
@@ -74,7 +88,8 @@ def validate_files(paths: Iterable[Path], labels: LabelSchema, *, corpus: Corpus
     problems: list[Problem] = []
     workers = worker_count(workers)
     with AtomicWriter(out_dir / QUARANTINE) as quarantine:
-        for path in paths:
+        # a folder stands for the record files in it (a pulled export's folder, annotations/gold ...)
+        for path in [f for p in paths for f in (records_in(p) or [p] if p.is_dir() else [p])]:
             name = display_name(path, root)
             report = FileReport(name)
             files.append(report)
@@ -107,6 +122,9 @@ def valid_name(name: str) -> str:
 
 def _validate_file(path: Path, name: str, labels: LabelSchema, corpus: Corpus | None, workers: int,
                    target: Path | None, report: FileReport, kinds: Sequence[RecordKind]) -> FileMerge:
+    if path.is_dir():
+        raise InputError("the folder holds no .json or .jsonl file", where=str(path),
+                         fix="pass an export or records file, or a folder that holds some")
     if not path.is_file():
         raise InputError("no such file", where=str(path), fix="pass an existing export or records file")
     fmt = reader.detect_format(path)
