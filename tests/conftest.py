@@ -26,3 +26,27 @@ def labelstudio_server(tmp_path_factory: pytest.TempPathFactory):
         pytest.fail(f"the Label Studio test server did not start: {exc.message}", pytrace=False)
     yield running
     server.terminate(running.pid)
+
+
+# ---- the repository stays as the tests found it ----------------------------------------------------------------
+# A command run inside the repository writes where the project config says (releases/leaderboard.json ...): a test
+# that forgets --no-leaderboard or --out would change the committed files. This fails the session when one did.
+
+_WATCHED = ("releases", "annotations", "models", "data", "schema", "DATASET_CARD.md")
+
+
+def _repo_state() -> str:
+    import subprocess
+
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all", "--", *_WATCHED], cwd=root,
+                          capture_output=True, text=True)
+    return done.stdout if done.returncode == 0 else ""  # not a git checkout: nothing to compare
+
+
+@pytest.fixture(scope="session", autouse=True)
+def repository_unchanged():
+    before = _repo_state()
+    yield
+    after = _repo_state()
+    assert after == before, f"tests changed files of the repository:\n{after}"

@@ -57,7 +57,7 @@ def test_extras_table_agrees_with_pyproject():
 
 
 @pytest.mark.parametrize(("command", "blocked", "extra"), [
-    (["prepare"], "ftfy", "prepare"), (["baseline", "--release", "releases/2.1.1"], "sklearn", "baselines"),
+    (["prepare"], "ftfy", "prepare"), (["baseline", "--release", "releases/2.1.2"], "sklearn", "baselines"),
 ])
 def test_a_command_without_its_extra_names_the_extra(tmp_path, command, blocked, extra):
     (tmp_path / "sitecustomize.py").write_text(BLOCKER)
@@ -72,8 +72,11 @@ def test_a_command_without_its_extra_names_the_extra(tmp_path, command, blocked,
 @pytest.mark.slow
 def test_the_core_install_alone_validates_builds_and_evaluates_the_shipped_release(tmp_path):
     """A fresh virtual environment with `pip install .` (no extra) in a copy of the repository whose corpus the
-    full install prepared: the core verifies release 2.1.1 (`build` finds it unchanged), validates the shipped
+    full install prepared: the core verifies the newest release (`build` finds it unchanged), validates the shipped
     annotations and scores predictions."""
+    from builder.release.layout import list_versions
+
+    newest = list_versions(REPO / "releases")[-1]
     project = tmp_path / "project"
     shutil.copytree(REPO, project, ignore=shutil.ignore_patterns(".venv*", "work", ".git", "__pycache__", "*.egg-info",
                                                                  ".pytest_cache", ".hypothesis", "build"))
@@ -97,18 +100,18 @@ def test_the_core_install_alone_validates_builds_and_evaluates_the_shipped_relea
     assert validated.returncode == 0, validated.stderr[-2000:]
     built = newsbench("build")
     assert built.returncode == 0, built.stderr[-2000:]
-    assert "2.1.1" in built.stdout + built.stderr
+    assert f"releases/{newest}" in built.stdout + built.stderr
     assert subprocess.run(["git", "diff", "--quiet", "--no-index", str(REPO / "releases"), str(project / "releases")]
                           ).returncode == 0  # nothing in the releases changed
     import pyarrow.parquet as pq
 
-    rows = [r for f in sorted((project / "releases/2.1.1/data/documents").glob("test-*.parquet"))
+    rows = [r for f in sorted((project / "releases" / newest / "data/documents").glob("test-*.parquet"))
             for r in pq.read_table(f, columns=["id", "labels"]).to_pylist()]
     predictions = tmp_path / "docs.jsonl"
     predictions.write_text("".join(json.dumps({"document_id": r["id"], "label": "valid"}) + "\n" for r in rows))
-    scored = newsbench("evaluate", "--release", "releases/2.1.1", "--subset", "documents", "--predictions",
+    scored = newsbench("evaluate", "--release", f"releases/{newest}", "--subset", "documents", "--predictions",
                        str(predictions), "--samples", "100", "--no-leaderboard")
     assert scored.returncode == 0, scored.stderr[-2000:]
     assert json.loads((tmp_path / "docs.json").read_text())["metrics"]["labels"]["accuracy"] > 0.5
-    missing = newsbench("baseline", "--release", "releases/2.1.1")
+    missing = newsbench("baseline", "--release", f"releases/{newest}")
     assert missing.returncode == 2 and "'baselines' extra" in missing.stderr

@@ -35,6 +35,7 @@ from builder.release.conformance import table_problems
 from builder.release.diff import Changes, compare, read_documents, section_changes, with_split
 from builder.release.features import CONFIGS, release_features, release_labels
 from builder.release.inputs import ReleaseInputs, collect_inputs, input_digests
+from builder.release.preview import write_preview
 from builder.release.layout import CARD, MANIFEST, RESULTS, ReleaseFolder, concat_table, list_versions, \
     releases_dir, split_order, write_split
 from builder.release.licence import how_to_declare, restricted_sources
@@ -294,6 +295,7 @@ def _write(root: Path, version: str, tables: dict[str, dict[str, pa.Table]], fea
         if inputs.results:
             shutil.copyfile(inputs.results, tmp / RESULTS)
         charts = draw_charts(tmp, rows.stats, manifest)
+        write_preview(tmp, manifest)
         context = CardContext.of(config, manifest, features, schema, inputs, charts, root)
         (tmp / CARD).write_text(render_card(context), encoding="utf-8")
         manifest["files"] = {p.relative_to(tmp).as_posix(): {"sha256": file_digest(p), "bytes": p.stat().st_size}

@@ -39,6 +39,13 @@ def bumped(version: str, level: str) -> str:
     return f"{major}.{minor}.{patch + 1}"
 
 
+# What a release folder holds, as a number: a build that writes its files differently is a new version even when
+# the inputs stay. 1: zstd Parquet, card, charts. 2: Parquet with a page index, content-defined chunking and row
+# groups sized for the Hub's viewer, and preview.html.
+RELEASE_FORMAT = 2
+FORMAT_CHANGES = {2: "Parquet with a page index, content-defined chunking and viewer-sized row groups; preview.html"}
+
+
 def release_config(config: Config, include_restricted: bool) -> dict[str, Any]:
     """The part of the config that decides what a release holds (recorded in the manifest)."""
     # As the project file states them (an option it leaves out stays out), so that the identity of a release does
@@ -49,6 +56,7 @@ def release_config(config: Config, include_restricted: bool) -> dict[str, Any]:
                     for s in config.data["sources"]],
         "release": {**{k: config.data["release"].get(k) for k in IDENTITY_OPTIONS},
                     "include_restricted": include_restricted},
+        "format": RELEASE_FORMAT,
     }
 
 
@@ -91,6 +99,9 @@ def required_bump(previous: dict[str, Any], digests: dict[str, Any], changes: Ch
     reasons += [f"{n} document(s) {step}" for step, n in sorted(changes.status.items())
                 if not step.startswith("unannotated")]
     reasons += [f"{r.replace('_', ' ')} changed" for r in roles if r not in ("documents", "gold")]
+    before = int((previous.get("config") or {}).get("format") or 1)
+    if before != RELEASE_FORMAT:
+        reasons.append(f"release format {before} -> {RELEASE_FORMAT} ({FORMAT_CHANGES.get(RELEASE_FORMAT, '')})")
     return "patch", reasons or ["inputs changed"]
 
 

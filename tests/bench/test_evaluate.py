@@ -435,7 +435,7 @@ def test_evaluate_writes_the_hubs_eval_results_entry(ner_release, tmp_path, caps
     good = write_jsonl(tmp_path / "good.jsonl", [{"sentence_id": f"news:d{k}-s0", "tags": GOLD_TAGS} for k in range(6)])
     out = tmp_path / ".eval_results"
     assert main(["evaluate", "--release", str(ner_release), "--subset", "ner", "--predictions", str(good),
-                 "--samples", "50", "--hub-results", str(out), "--hub-dataset", "org/newsbench-id",
+                 "--samples", "50", "--no-leaderboard", "--hub-results", str(out), "--hub-dataset", "org/newsbench-id",
                  "--hub-revision", "0123abc", "--hub-source-url", "https://example.org/run"]) == 0
     (written,) = out.glob("*.yaml")
     assert written.name == "newsbench-id-ner.yaml"
@@ -451,9 +451,10 @@ def test_evaluate_writes_the_hubs_eval_results_entry(ner_release, tmp_path, caps
     again = write_jsonl(tmp_path / "again.jsonl", [{"sentence_id": f"news:d{k}-s0", "tags": GOLD_TAGS}
                                                     for k in range(6)])
     assert main(["evaluate", "--release", str(ner_release), "--subset", "ner", "--predictions", str(again),
-                 "--samples", "0", "--hub-results", str(tmp_path / "x")]) == 2
+                 "--samples", "0", "--no-leaderboard", "--hub-results", str(tmp_path / "x")]) == 2
     assert "--hub-dataset ORG/NAME" in capsys.readouterr().err
     assert main(["evaluate", "--release", str(ner_release), "--subset", "ner", "--predictions", str(again),
-                 "--samples", "0", "--hub-results", str(tmp_path / "y"), "--hub-dataset", "no-slash"]) == 2
+                 "--samples", "0", "--no-leaderboard", "--hub-results", str(tmp_path / "y"), "--hub-dataset",
+                 "no-slash"]) == 2
     assert "not a Hub dataset id" in capsys.readouterr().err
     assert not (tmp_path / "y").exists() and not (tmp_path / "again.json").exists()  # refused before scoring
