@@ -82,7 +82,7 @@ def test_leaderboard_page_in_chromium(board, browser, tmp_path):
     assert rows.count() == 4
     cells = [rows.nth(k).locator("td").all_inner_texts() for k in (1, 2, 3)]
     assert [c[1] for c in cells] == ["gold", "drop-fifth", "drop-fifth-and-one"]
-    assert cells[0][7] == "real" and cells[1][7] == "not shown" and cells[2][7] == ""
+    assert cells[0][7] == "real" and cells[1][7] == "within chance" and cells[2][7] == ""
     assert cells[0][2] == "1.0000"
     shot = tmp_path / "board.png"
     page.screenshot(path=str(shot), full_page=True)

@@ -78,3 +78,21 @@ def test_context_model_scores_are_probabilities_and_rank_held_out_sentences():
     assert y.any() and scores[y].mean() > scores[~y].mean() + 0.3
     # a plain string is a sentence without a document, scored as well
     assert model.score(["Harga naik 30 persen."])[0] > model.score(["Semoga sehat selalu."])[0]
+
+
+def test_a_checkworthiness_model_saved_before_the_context_model_still_scores():
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    from builder.bench.baselines.claims import text_features
+
+    sents, labels = _sentences(20)
+    texts = [s.text for s in sents]
+    features = text_features().fit(texts)
+    old = {"seed": 13, "grid": (0.3, 1.0, 3.0), "threshold": 0.4, "params": {"C": 1.0, "threshold": 0.4},
+           "pipeline": make_pipeline(features, LogisticRegression().fit(features.transform(texts), labels))}
+    pipeline = old["pipeline"]
+    model = CheckworthyModel.__new__(CheckworthyModel)
+    model.__setstate__(dict(old))  # what unpickling a models/<version>/checkworthy-tfidf-lr.joblib of before does
+    assert model.point == (1.0, 0.0, 0.0) and model.threshold == 0.4
+    assert np.allclose(model.score(texts[:5]), pipeline.predict_proba(texts[:5])[:, 1])

@@ -87,6 +87,15 @@ class CheckworthyModel:
     threshold: float = 0.5
     params: dict[str, Any] = field(default_factory=dict)
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # a model saved before the context model held one sklearn pipeline (features, classifier) and C alone
+        if "pipeline" in state:
+            pipeline = state.pop("pipeline")
+            state.update(words=pipeline.steps[0][1], classifier=pipeline.steps[-1][1], scaler=None,
+                         point=(float(state.get("params", {}).get("C", DEFAULT_C)), 0.0, 0.0), calibrated=False,
+                         language="", grid=tuple((float(c), 0.0, 0.0) for c in state.get("grid", C_GRID)))
+        self.__dict__.update(state)
+
     def _parts(self, sentences: list[Sentence], around: bool, cues: bool) -> tuple[Any, Any, Any]:
         """(sentence words, neighbours' words or None, standardised cues or None)."""
         x = self.words.transform([s.text for s in sentences])

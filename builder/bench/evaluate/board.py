@@ -70,7 +70,7 @@ def _table(entries: list[dict[str, Any]]) -> str:
             cells = ["", "", "", html.escape(test["reason"])]
         else:
             cells = [f"{test['difference']:+.4f}", f"[{test['ci'][0]:+.4f}, {test['ci'][1]:+.4f}]", f"{test['p']:.4f}",
-                     "real" if test["real"] else "not shown"]
+                     "real" if test["real"] else "within chance"]
         rows.append(
             f"<tr class=\"{'real' if test and test.get('real') else ''}\"><td>{rank}</td>"
             f"<td class=\"system\">{html.escape(str(e.get('system')))}</td><td>{_num(e.get('value'))}</td>"
