@@ -64,7 +64,7 @@ def sentence_cues(text: str, lang: str) -> tuple[float, ...]:
                                                      or any(w.endswith(s) for s in cues.superlative_suffixes)))
     names = sum(1 for w in words[1:] if w[:1].isupper())
     numbers = sum(1 for w in words if _NUMBER.search(w))
-    rules = _rules(lang or "id").predict_one({"id": "x:s", "text": text, "sentences": [{"start": 0, "end": len(text)}]})
+    rules = _rules(lang).predict_one({"id": "x:s", "text": text, "sentences": [{"start": 0, "end": len(text)}]})
     claim = any(r.layer == "claim" for r in rules.regions)
     names += sum(1 for r in rules.regions if r.layer == "entity")
     return (math.log1p(len(words)), float(numbers > 0), math.log1p(numbers), math.log1p(_hits(found, cues.quantities)),
