@@ -41,9 +41,10 @@ def bumped(version: str, level: str) -> str:
 
 # What a release folder holds, as a number: a build that writes its files differently is a new version even when
 # the inputs stay. 1: zstd Parquet, card, charts. 2: Parquet with a page index, content-defined chunking and row
-# groups sized for the Hub's viewer, and preview.html.
-RELEASE_FORMAT = 2
-FORMAT_CHANGES = {2: "Parquet with a page index, content-defined chunking and viewer-sized row groups; preview.html"}
+# groups sized for the Hub's viewer, and preview.html. 3: croissant.json.
+RELEASE_FORMAT = 3
+FORMAT_CHANGES = {2: "Parquet with a page index, content-defined chunking and viewer-sized row groups; preview.html",
+                  3: "croissant.json (Croissant 1.0 with the Responsible-AI vocabulary)"}
 
 
 def release_config(config: Config, include_restricted: bool) -> dict[str, Any]:
