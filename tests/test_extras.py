@@ -57,7 +57,7 @@ def test_extras_table_agrees_with_pyproject():
 
 
 @pytest.mark.parametrize(("command", "blocked", "extra"), [
-    (["prepare"], "ftfy", "prepare"), (["baseline", "--release", "releases/2.1.3"], "sklearn", "baselines"),
+    (["prepare"], "ftfy", "prepare"), (["baseline", "--release", "releases/2.1.4"], "sklearn", "baselines"),
 ])
 def test_a_command_without_its_extra_names_the_extra(tmp_path, command, blocked, extra):
     (tmp_path / "sitecustomize.py").write_text(BLOCKER)

@@ -36,10 +36,53 @@ CONTEXT: dict[str, Any] = {
     "transform": "cr:transform", "equivalentProperty": "cr:equivalentProperty",
 }
 PARQUET = "application/x-parquet"
-# card sections (card/<name>.md) -> the RAI property that carries the same text
-RAI_SECTIONS = {"curation": "rai:dataCollection", "limitations": "rai:dataLimitations", "biases": "rai:dataBiases",
-                "personal_information": "rai:personalSensitiveInformation", "uses": "rai:dataUseCases",
-                "maintenance": "rai:dataReleaseMaintenancePlan"}
+# RAI property -> the card sections (card/<name>.md) that say it, first found wins; without one, what the
+# release's own records say (rai_defaults)
+RAI_SECTIONS = {"rai:dataCollection": ("data_collection", "curation", "data_statement"),
+                "rai:dataLimitations": ("limitations",), "rai:dataBiases": ("biases",),
+                "rai:personalSensitiveInformation": ("personal_information", "sensitive_information"),
+                "rai:dataUseCases": ("uses", "use_cases"), "rai:dataReleaseMaintenancePlan": ("maintenance",)}
+
+
+def _per_split(node: dict[str, Any]) -> str:
+    return "; ".join(f"{split}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+                     for split, counts in sorted(node.items()) if isinstance(counts, dict))
+
+
+def rai_defaults(manifest: dict[str, Any]) -> dict[str, str]:
+    """The RAI statements the manifest supports, for a project whose card has no section saying them."""
+    stats = manifest.get("statistics") or {}
+    sources = stats.get("sources") or {}
+    held = [f"{name} ({s.get('license')}, {s.get('included')} documents)" for name, s in sorted(sources.items())
+            if s.get("included")]
+    left = [name for name, s in sorted(sources.items()) if s.get("excluded") and not s.get("included")]
+    per_doc: dict[str, int] = {}
+    for counts in (stats.get("annotators_per_document") or {}).values():
+        for n, docs in counts.items():
+            per_doc[n] = per_doc.get(n, 0) + int(docs)
+    labels = stats.get("doc_label") or {}
+    return {
+        "rai:dataCollection": "Documents from " + ", ".join(held) + (
+            f"; left out by the licence gate: {', '.join(left)}" if left else "")
+        + ". Ingested, repaired, cleaned, deduplicated (exact and near-duplicate clusters kept in one split) and "
+          "segmented by newsbench.",
+        "rai:annotationsPerItem": ", ".join(f"{docs} document(s) annotated by {n}" for n, docs in sorted(per_doc.items()))
+        or "no document was annotated by people or models in this release",
+        "rai:dataBiases": "Documents per split and annotation status: " + _per_split(stats.get("documents") or {})
+        + ("; document labels per split: " + "; ".join(f"{split}: " + ", ".join(
+            f"{name}={value} {n}" for name, values in sorted(v.items()) for value, n in sorted(values.items()))
+            for split, v in sorted(labels.items())) if labels else "")
+        + ". The sources decide the topics, period and outlets; see the card's limitations.",
+        "rai:personalSensitiveInformation": "News text that names people in the news. Annotators appear only as "
+                                            "stable pseudonyms (annotator-<n>); no annotator's name or email is "
+                                            "released.",
+        "rai:dataUseCases": "Benchmarking named-entity recognition, claim detection and check-worthiness ranking, "
+                            "and document labels, on the configs and splits of the release; the card's baseline "
+                            "scores and `newsbench evaluate` score any system's predictions.",
+        "rai:dataLimitations": "The project wrote no limitations section for this release's card.",
+        "rai:dataReleaseMaintenancePlan": "Versioned releases that never change once published: a change of data, "
+                                          "annotations or card is a new version, with its changelog in the card.",
+    }
 
 
 def _scalar(t: pa.DataType) -> str:
@@ -112,22 +155,25 @@ def croissant(folder: Path, manifest: dict[str, Any], sections: dict[str, str], 
         "@context": CONTEXT, "@type": "sc:Dataset", "name": manifest.get("name"),
         "description": description or f"{manifest.get('name')}: an annotated news NLP benchmark built by newsbench",
         "conformsTo": CONFORMS_TO, "version": manifest.get("version"), "citeAs": citation or manifest.get("name"),
-        "license": licences[0] if len(licences) == 1 else licences, "url": url or manifest.get("name"),
+        "license": licences[0] if len(licences) == 1 else licences,
+        # where the release is published; a release built for no Hub repository points at its own card
+        "url": url or "README.md",
         "inLanguage": ((manifest.get("config") or {}).get("project") or {}).get("language") or None,
         "distribution": distribution, "recordSet": record_sets,
         "rai:dataAnnotationProtocol": "annotations/GUIDELINES.md of the project that built the release; spans are "
                                       "adjudicated from the annotators' versions (the card's 'Who annotated')",
         "rai:dataAnnotationPlatform": "Label Studio",
-        "rai:annotationsPerItem": str(stats.get("annotators_per_document") or ""),
-        "rai:annotatorDemographics": ", ".join(f"{k}: {v}" for k, v in sorted(annotators.items())) if isinstance(
-            annotators, dict) else str(annotators),
+        "rai:annotatorDemographics": "not recorded: annotators are known by pseudonym and kind (person or model) "
+                                     f"only; {annotators.get('annotators', 0) if isinstance(annotators, dict) else 0} "
+                                     "annotator account(s) made the released annotations",
         "rai:machineAnnotationTools": "rule and model pre-annotations corrected by annotators; documents decided "
                                       "only by accounts of kind 'model' are marked silver "
                                       f"(annotations_creators: {', '.join(manifest.get('annotations_creators') or [])})",
     }
-    for name, prop in RAI_SECTIONS.items():
-        if sections.get(name):
-            doc[prop] = sections[name].strip()
+    defaults = rai_defaults(manifest)
+    for prop in dict.fromkeys([*RAI_SECTIONS, *defaults]):
+        said = next((sections[n].strip() for n in RAI_SECTIONS.get(prop, ()) if sections.get(n, "").strip()), "")
+        doc[prop] = said or defaults.get(prop, "")
     return {k: v for k, v in doc.items() if v not in (None, "", [])}
 
 

@@ -55,6 +55,15 @@ def test_croissant_files_and_responsible_ai_fields(document):
     limitations = (REPO / "card" / "limitations.md").read_text().strip()
     assert document["rai:dataLimitations"] == limitations and document["rai:dataAnnotationPlatform"]
     assert "machine-generated" in document["rai:machineAnnotationTools"]
+    # every Responsible-AI property the format lists is stated: from the card, else from the release's records
+    for prop in ("dataCollection", "dataAnnotationProtocol", "dataAnnotationPlatform", "annotationsPerItem",
+                 "annotatorDemographics", "machineAnnotationTools", "dataBiases", "dataLimitations",
+                 "personalSensitiveInformation", "dataUseCases", "dataReleaseMaintenancePlan"):
+        assert document.get(f"rai:{prop}"), prop
+    assert document["rai:dataCollection"] == (REPO / "card" / "data_statement.md").read_text().strip()
+    manifest = json.loads((RELEASE / "manifest.json").read_text())
+    per_doc = sum(n for split in manifest["statistics"]["annotators_per_document"].values() for n in split.values())
+    assert f"{per_doc} document(s) annotated by 1" in document["rai:annotationsPerItem"]
     assert {r["@id"] for r in document["recordSet"]} == {"documents", "ner", "claims", "raw_annotations"}
 
 
