@@ -20,6 +20,7 @@ from builder.bench.evaluate.report import leaderboard_path, markdown, update_lea
 from builder.commands._common import add_config_option, optional_config
 from builder.errors import EXIT_INVALID_DATA, EXIT_OK, InputError
 from builder.release.layout import find_release, releases_dir
+from builder.release.tasks import task_id
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -92,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
             raise InputError("--hub-results needs the benchmark's Hub dataset id",
                              fix="pass --hub-dataset ORG/NAME (or set release.repo_id in the project config)")
         check_dataset_id(dataset_id)
+        task_id(args.subset, args.split)  # the Hub ranks the test split: another one has no task to post to
     release = find_release(args.release, releases_dir(config) if in_project else None)
     limit = MAX_PROBLEMS.set(args.max_problems)
     try:

@@ -36,6 +36,7 @@ from builder.release.diff import Changes, compare, read_documents, section_chang
 from builder.release.features import CONFIGS, release_features, release_labels
 from builder.release.inputs import ReleaseInputs, collect_inputs, input_digests
 from builder.release.croissant import write_croissant
+from builder.release.evalyaml import write_eval_yaml
 from builder.release.preview import write_preview
 from builder.release.layout import CARD, MANIFEST, RESULTS, ReleaseFolder, concat_table, list_versions, \
     releases_dir, split_order, write_split
@@ -302,6 +303,7 @@ def _write(root: Path, version: str, tables: dict[str, dict[str, pa.Table]], fea
         write_croissant(tmp, manifest, sections, citation=sections.get("citation", "").strip(),
                         url=f"https://huggingface.co/datasets/{repo}" if repo else "",
                         description=sections.get("summary", "").strip())
+        write_eval_yaml(tmp, manifest, sections.get("summary", ""))
         context = CardContext.of(config, manifest, features, schema, inputs, charts, root)
         (tmp / CARD).write_text(render_card(context), encoding="utf-8")
         manifest["files"] = {p.relative_to(tmp).as_posix(): {"sha256": file_digest(p), "bytes": p.stat().st_size}

@@ -42,11 +42,12 @@ def bumped(version: str, level: str) -> str:
 # What a release folder holds, as a number: a build that writes its files differently is a new version even when
 # the inputs stay. 1: zstd Parquet, card, charts. 2: Parquet with a page index, content-defined chunking and row
 # groups sized for the Hub's viewer, and preview.html. 3: croissant.json. 4: its Responsible-AI statements
-# read from the release's records where the card has no section for them.
-RELEASE_FORMAT = 4
+# read from the release's records where the card has no section for them. 5: eval.yaml (the Hub's benchmark tasks).
+RELEASE_FORMAT = 5
 FORMAT_CHANGES = {2: "Parquet with a page index, content-defined chunking and viewer-sized row groups; preview.html",
                   3: "croissant.json (Croissant 1.0 with the Responsible-AI vocabulary)",
-                  4: "croissant.json: every Responsible-AI property stated, from the card or the release's records"}
+                  4: "croissant.json: every Responsible-AI property stated, from the card or the release's records",
+                  5: "eval.yaml: the release declared to the Hub as a benchmark, one task per scored config"}
 
 
 def release_config(config: Config, include_restricted: bool) -> dict[str, Any]:

@@ -457,4 +457,9 @@ def test_evaluate_writes_the_hubs_eval_results_entry(ner_release, tmp_path, caps
                  "--samples", "0", "--no-leaderboard", "--hub-results", str(tmp_path / "y"), "--hub-dataset",
                  "no-slash"]) == 2
     assert "not a Hub dataset id" in capsys.readouterr().err
+    # the Hub's tasks are the test splits (eval.yaml): a validation score has no task to be posted to
+    assert main(["evaluate", "--release", str(ner_release), "--subset", "ner", "--predictions", str(again),
+                 "--split", "validation", "--samples", "0", "--no-leaderboard", "--hub-results", str(tmp_path / "y"),
+                 "--hub-dataset", "org/newsbench-id"]) == 2
+    assert "ranked on the test split, not 'validation'" in capsys.readouterr().err
     assert not (tmp_path / "y").exists() and not (tmp_path / "again.json").exists()  # refused before scoring

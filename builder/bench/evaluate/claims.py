@@ -22,6 +22,7 @@ from builder.bench.evaluate.predictions import ClaimsPredictions, read_claims
 from builder.bench.evaluate.ranking import binary_counts, binary_scores, ranking_counts, ranking_scores
 from builder.bench.evaluate.spans import SpanSet, semeval_counts, semeval_scores, seqeval_counts, seqeval_scores
 from builder.tags import decode_codes
+from builder.release.tasks import TASKS
 
 _SPACE = re.compile(r"\s+")
 
@@ -81,7 +82,7 @@ def score_claims(gold: TokenGold, table: Any, preds: ClaimsPredictions, options:
         families.append(Family("claim_spans_semeval", semeval_counts(g, p, n_docs, 1), semeval_scores))
         families.append(Family("speakers", speaker_counts(gold.doc, table["speakers"].to_pylist(), preds.speakers,
                                                           n_docs), binary_scores))
-    replicates: dict[str, np.ndarray] = {"ranking.map": np.zeros(0)}
+    replicates: dict[str, np.ndarray] = {TASKS["claims"].metric: np.zeros(0)}
     scored = score_families(families, n_docs, options, replicates)
     metrics = {name: nest(point, ci, (claim_label,)) for name, (point, ci) in scored.items()}
     return {
@@ -89,7 +90,7 @@ def score_claims(gold: TokenGold, table: Any, preds: ClaimsPredictions, options:
         "units": {"sentences": len(gold.ids), "documents": n_docs, "checkworthy": int(worthy.sum()),
                   "with_claim": int(has_claim.sum())},
         "metrics": metrics,
-        "primary": primary("ranking.map", metrics["ranking"]["map"], replicates),
+        "primary": primary(TASKS["claims"].metric, TASKS["claims"].value(metrics), replicates),
     }
 
 

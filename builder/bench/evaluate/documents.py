@@ -20,6 +20,7 @@ from builder.bench.evaluate.gold import DocumentGold, document_gold
 from builder.release.layout import ReleaseFolder
 from builder.bench.evaluate.predictions import DocumentPredictions, read_documents
 from builder.bench.evaluate.ranking import confusion_counts, label_scores, roc_auc
+from builder.release.tasks import TASKS
 
 
 def score_documents(gold: DocumentGold, preds: DocumentPredictions, options: EvalOptions) -> dict[str, Any]:
@@ -30,7 +31,7 @@ def score_documents(gold: DocumentGold, preds: DocumentPredictions, options: Eva
     p = np.where(p >= 0, p, n_values)  # a missing prediction is a value of its own, never right
     width = n_values + 1
     families = [Family("labels", confusion_counts(np.arange(n), g, p, n, width), lambda s: label_scores(s, width))]
-    replicates: dict[str, np.ndarray] = {"labels.macro.f1": np.zeros(0)}
+    replicates: dict[str, np.ndarray] = {TASKS["documents"].metric: np.zeros(0)}
     point, ci = score_families(families, n, options, replicates)["labels"]
     names = (*gold.values, "(none)")
     cm = families[0].counts.sum(axis=0).reshape(width, width)
@@ -49,7 +50,7 @@ def score_documents(gold: DocumentGold, preds: DocumentPredictions, options: Eva
         "label": gold.label_name,
         "units": {"documents": int(n), "without_gold": int(len(gold.ids) - n)},
         "metrics": metrics,
-        "primary": primary("labels.macro.f1", metrics["labels"]["macro"]["f1"], replicates),
+        "primary": primary(TASKS["documents"].metric, TASKS["documents"].value(metrics), replicates),
     }
 
 

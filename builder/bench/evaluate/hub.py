@@ -5,8 +5,8 @@ The format is the Hub's "Evaluation Results" (https://huggingface.co/docs/hub/ev
 as work in progress), written through huggingface_hub's `EvalResultEntry` and `eval_result_entries_to_yaml` (2.x):
 one entry with the dataset id, the task id, the dataset revision when given, the value, the date of the evaluation,
 an optional source, and notes that carry what the format has no field for: the metric, the split, the release
-version and the 95% bootstrap interval. The task id is the config's name for the test split and
-`<config>-<split>` for another split. Values are on the card's scale (0 to 1).
+version and the 95% bootstrap interval. The task id is one the release's `eval.yaml` declares (`builder/release/tasks.py`:
+the config's name, test split only). Values are on the card's scale (0 to 1).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import yaml
 
 from builder.errors import InputError
 from builder.jsonl import AtomicWriter
+from builder.release.tasks import task_id
 
 _REPO_ID = re.compile(r"^[\w.-]+/[\w.-]+$")
 
@@ -27,10 +28,6 @@ def check_dataset_id(dataset_id: str) -> None:
     if not _REPO_ID.match(dataset_id or ""):
         raise InputError(f"'{dataset_id}' is not a Hub dataset id",
                          fix="write ORG/NAME, e.g. --hub-dataset org/newsbench-id")
-
-
-def task_id(config: str, split: str) -> str:
-    return config if split == "test" else f"{config}-{split}"
 
 
 def hub_entries(report: dict[str, Any], dataset_id: str, *, revision: str | None = None,

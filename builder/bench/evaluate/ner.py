@@ -22,6 +22,7 @@ from builder.bench.evaluate.spans import (
     token_scores,
 )
 from builder.tags import Spans, TagVocab, decode_codes, split_tag
+from builder.release.tasks import TASKS
 
 
 def label_table(vocab: TagVocab, labels: tuple[str, ...]) -> np.ndarray:
@@ -104,7 +105,7 @@ def score_ner(gold: TokenGold, preds: NerPredictions, options: EvalOptions,
         Family("tokens", token_counts(types[gold.codes], types[pred_codes], gold.codes, pred_codes, token_doc,
                                       n_docs, n_labels), lambda s: token_scores(s, n_labels)),
     ]
-    replicates: dict[str, np.ndarray] = {"spans.micro.f1": np.zeros(0)}
+    replicates: dict[str, np.ndarray] = {TASKS["ner"].metric: np.zeros(0)}
     scored = score_families(families, n_docs, options, replicates)
     span_sums = families[0].counts.sum(axis=0)
     present = (span_sums[1] + span_sums[2]) > 0
@@ -115,7 +116,7 @@ def score_ner(gold: TokenGold, preds: NerPredictions, options: EvalOptions,
         "units": {"sentences": len(gold.ids), "documents": n_docs, "tokens": int(gold.codes.size),
                   "gold_spans": len(gold_spans), "predicted_spans": len(pred_spans)},
         "metrics": metrics,
-        "primary": primary("spans.micro.f1", metrics["spans"]["micro"]["f1"], replicates),
+        "primary": primary(TASKS["ner"].metric, TASKS["ner"].value(metrics), replicates),
     }
 
 
