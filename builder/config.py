@@ -527,7 +527,7 @@ def build_config(data: dict[str, Any], root: Path, path: Path | None = None,
 # ---- the file and the overrides -------------------------------------------------------------------------------
 
 
-def _defaults() -> dict[str, Any]:
+def defaults() -> dict[str, Any]:
     """The default of every option, as TOML data (what a project file is merged over)."""
     out: dict[str, Any] = {}
     for name, cls in SECTIONS.items():
@@ -613,7 +613,7 @@ def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None
     except OSError as exc:
         raise ConfigError(f"cannot read the config: {exc.strerror}", where=str(path),
                           fix="check the path and its permissions") from exc
-    data = _merge(_defaults(), raw)
+    data = _merge(defaults(), raw)
     for dotted, value in overrides.items():
         apply_override(data, dotted, value)
     try:
@@ -628,4 +628,4 @@ def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None
 
 def config_from_dict(raw: dict[str, Any], root: str | Path) -> Config:
     """Build a config in code (tests, notebooks); same defaults and checks as the file."""
-    return build_config(_merge(_defaults(), raw), Path(root))
+    return build_config(_merge(defaults(), raw), Path(root))

@@ -12,7 +12,7 @@ from __future__ import annotations
 MODULES: dict[str, str] = {
     # prepare: ingest (encoding repair, HTML main text, language), near-duplicates
     "ftfy": "prepare", "trafilatura": "prepare", "lxml_html_clean": "prepare", "justext": "prepare",
-    "datasketch": "prepare", "py3langid": "prepare",
+    "datasketch": "prepare", "pycld2": "prepare",
     # baselines: the CRF, the TF-IDF models, saved models
     "sklearn": "baselines", "sklearn_crfsuite": "baselines", "pycrfsuite": "baselines", "joblib": "baselines",
     "scipy": "baselines",
@@ -25,8 +25,9 @@ EXTRAS = ("prepare", "baselines", "charts", "labelstudio", "distributed", "all")
 # the commands that always need an extra: checked before they start, so that none fails half-way (others, such
 # as `build` drawing charts, need one only on some paths, and say so when they reach it)
 COMMANDS: dict[str, tuple[str, ...]] = {
-    "ingest": ("ftfy", "trafilatura"), "clean": ("ftfy",), "dedup": ("datasketch",), "prepare": ("ftfy", "datasketch"),
-    "baseline": ("sklearn", "sklearn_crfsuite", "joblib"), "demo": ("ftfy", "datasketch", "sklearn", "matplotlib"),
+    "ingest": ("ftfy", "trafilatura"), "clean": ("ftfy", "pycld2"), "dedup": ("datasketch",),
+    "prepare": ("ftfy", "pycld2", "datasketch"),
+    "baseline": ("sklearn", "sklearn_crfsuite", "joblib"), "demo": ("ftfy", "pycld2", "datasketch", "sklearn", "matplotlib"),
 }
 
 

@@ -213,11 +213,11 @@ def runs_for(corpus: str, dask_workers: list[int]) -> list[Run]:
 
 
 def with_workers(raw: dict[str, Any], workers: int, work: Path) -> dict[str, Any]:
-    from builder.config import DEFAULTS
+    from builder.config import defaults
 
     raw = json.loads(json.dumps(raw))
-    for section, defaults in DEFAULTS.items():
-        if isinstance(defaults, dict) and "workers" in defaults and section != "distributed":
+    for section, options in defaults().items():
+        if isinstance(options, dict) and "workers" in options and section != "distributed":
             raw.setdefault(section, {})["workers"] = workers
     raw.setdefault("project", {})["work_dir"] = str(work / "work")
     raw.setdefault("split", {})["ledger"] = str(work / "ledger.jsonl")

@@ -50,10 +50,16 @@ _ANY_TAG = re.compile(f"[{_TAGS}]")
 _TAG_SEQUENCE_OR_TAG = re.compile(f"(\U0001f3f4[\U000e0020-\U000e007e]+\U000e007f)|[{_TAGS}]")
 BREAK = re.compile(f"\r\n|[{LINE_BREAKS}]")
 SPACE = re.compile(f"[{SPACES}]")
+# One character class finds in one fast scan whether a text holds anything the patterns above change (most
+# texts hold nothing); only then do the slower patterns run.
+_ANY_REMOVED = re.compile(f"[{_CONTROLS}{_INVISIBLE}{_JOINER}{_TAGS}]")
+_ANY_BREAK_OR_SPACE = re.compile(f"[{LINE_BREAKS}{SPACES}]")
 
 
 def remove_invisible(text: str) -> tuple[str, int]:
     """The text without controls and invisible characters, and how many were removed."""
+    if not _ANY_REMOVED.search(text):
+        return text, 0
     text, removed = REMOVED.subn("", text)
     if _ANY_TAG.search(text):  # rare: only then look for emoji tag sequences
         before = len(text)
@@ -64,6 +70,8 @@ def remove_invisible(text: str) -> tuple[str, int]:
 
 def normalise_breaks_and_spaces(text: str) -> str:
     """Every line break as "\\n", every space as " " (runs are left to the caller)."""
+    if not _ANY_BREAK_OR_SPACE.search(text):
+        return text
     return SPACE.sub(" ", BREAK.sub("\n", text))
 
 

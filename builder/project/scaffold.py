@@ -13,6 +13,7 @@ from pathlib import Path
 from builder.corpus.rulesets import BUILTIN_DIR
 from builder.errors import ConfigError
 from builder.lang import key as language_key
+from builder.lang.identify import identifiable
 from builder.labels import parse_label_schema
 from builder.release.card import KNOWN_SECTIONS
 
@@ -104,7 +105,7 @@ def label_schema(spec: ProjectSpec) -> dict:
 def config_text(spec: ProjectSpec) -> str:
     rule_sets = [f"generic-{spec.language}"] if (BUILTIN_DIR / f"generic-{spec.language}.toml").is_file() else []
     code = language_key(spec.language)
-    languages = ["id", "ms"] if code == "id" else [code]  # py3langid often says ms for Indonesian
+    languages = ["id", "ms"] if code == "id" else [code]  # the identifier says ms for some Indonesian
     check = "" if code in identifiable_languages() else (
         f"language_check = false        # the language identifier does not know '{code}'\n")
     return f'''# newsbench project config. Every `newsbench` command run in this folder reads it; override any value
@@ -214,10 +215,8 @@ ledger = "data/splits/ledger.jsonl"
 
 
 def identifiable_languages() -> set[str]:
-    """The languages the cleaning stage's identifier (py3langid) tells apart."""
-    from py3langid.langid import _get_identifier  # the model ships inside the package
-
-    return set(_get_identifier().nb_classes)
+    """The languages the cleaning stage's identifier tells apart."""
+    return set(identifiable())
 
 
 def guidelines_text(spec: ProjectSpec, schema: dict) -> str:

@@ -189,6 +189,13 @@ def test_clean_quality_filters_drop_with_reason():
     assert empty.drop_reason == "empty_after_cleaning"
 
 
+def test_clean_keeps_a_text_whose_language_is_undetermined():
+    """No language found is no evidence of a wrong one: the document stays, and the event is counted."""
+    figures = " ".join(f"{i * 37 % 1000},{i % 10} %" for i in range(60))  # a table of numbers, 200+ characters
+    res = cleaner(min_words=5).clean(make_doc(figures))
+    assert res.drop_reason is None and "language_undetermined" in res.events
+
+
 def test_clean_stage_writes_rejects_and_stats(tmp_path):
     cfg = seed_project(tmp_path, """
         [[sources]]
@@ -257,3 +264,28 @@ def test_clean_is_idempotent(lines, sep):
     twice = c.clean(once.doc)
     assert twice.doc == once.doc
     assert twice.removed == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=" \t([)]:bacjugBAJUG.x", max_size=40))
+def test_clean_rule_probe_answers_as_the_rule(line):
+    """A rule's probe (its pattern without a leading `\\s*`) finds a match exactly when the rule does."""
+    import re
+
+    from builder.corpus.rulesets import probe_pattern
+
+    for pattern in (r"\s*[\(\[]\s*baca\s+juga\s*:[^\)\]]*[\)\]]", r"\s*?(juga|x)\b", r"\s*a|b"):
+        regex = re.compile(pattern, re.IGNORECASE)
+        probe = probe_pattern(regex)
+        assert probe is not None and (probe.search(line) is None) == (regex.search(line) is None)
+    assert probe_pattern(re.compile(r"\s*+\sx")) is None  # possessive: the rest could not match the same
+    assert probe_pattern(re.compile(r"^\s*baca")) is None
+
+
+def test_clean_rule_probes_on_the_shipped_articles():
+    lines = [line for text, _ in pratiwi_rows() for line in normalise_text(text).split("\n")]
+    for rs in (KOMPASTV, GENERIC):
+        for rule in rs.rules:
+            if rule.probe is not None:
+                assert [rule.matches(x) for x in lines] == [rule.regex.search(x) is not None for x in lines]
+    assert any(rule.probe is not None for rule in GENERIC.rules)

@@ -50,7 +50,7 @@ def test_scaffold_init_in_another_language(tmp_path):
     config = load_config(tmp_path / "en/newsbench.toml")
     assert config.clean.languages == ["en"] and config.clean.rule_sets == [] and config.clean.language_check
     assert load_label_schema(tmp_path / "en/schema/labels.json").claim_attributes == ()
-    assert main(["init", str(tmp_path / "xx"), "--language", "jv"]) == 0  # py3langid knows Javanese
+    assert main(["init", str(tmp_path / "xx"), "--language", "jv"]) == 0  # the identifier knows Javanese
     assert main(["init", str(tmp_path / "yy"), "--language", "ban"]) == 0  # Balinese it does not
     assert not load_config(tmp_path / "yy/newsbench.toml").clean.language_check
 

@@ -25,6 +25,8 @@ from builder.stage import RejectSink
 # Only texts this cheap scan flags go through ftfy, which is slow; curly quotes alone do not trigger it.
 _CP1252_HIGH = "\u20ac\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u017d\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u017e\u0178"
 _SUSPECT = re.compile(f"[\u00c2-\u00f4][\u0080-\u00bf{_CP1252_HIGH}]|[\u00c2\u00c3] |[\u0080-\u009f\ufffd]")
+# Every match of _SUSPECT holds one of these; one character class scans a text several times faster.
+_SUSPECT_CHAR = re.compile("[\u00c2-\u00f4\u0080-\u009f\ufffd]")
 
 
 @cache
@@ -241,7 +243,7 @@ def read_decoded(file: Path, source: Source, encoding: str, ctx: IngestContext) 
 
 def repair_text(text: str) -> tuple[str, list[str]]:
     """Repair mojibake and C1 controls with ftfy, only where a cheap scan finds suspect characters."""
-    if not _SUSPECT.search(text):
+    if not _SUSPECT_CHAR.search(text) or not _SUSPECT.search(text):
         return text, []
     ftfy, config = _ftfy()
     fixed = ftfy.fix_text(text, config)
