@@ -19,13 +19,13 @@ from typing import Any
 from builder.config import Config
 from builder.document import set_text
 from builder.corpus.characters import normalise_breaks_and_spaces, remove_invisible
-from builder.corpus.rulesets import RuleSet, load_rule_set
+from builder.corpus.rulesets import RuleSet, line_screen, load_rule_set
 from builder.jsonl import AtomicWriter
 from builder.lang.identify import UNDETERMINED, identify
 from builder.stage import BatchStage, RejectSink, file_digest
 
 _MULTISPACE = re.compile(" {2,}")  # runs of two or more only: matching every single space is slow
-_SENTENCE_END = re.compile(r"[.!?\u2026:;\"\u201d\u2019')\]]$")
+_SENTENCE_ENDS = tuple(".!?\u2026:;\"\u201d\u2019')]")  # a line that ends with one of these ends a sentence
 
 
 def normalise_text(text: str) -> str:
@@ -46,7 +46,7 @@ def is_hard_wrapped(lines: list[str]) -> bool:
     """A text wrapped at a fixed width: most lines stop without ending a sentence."""
     if len(lines) < 3:
         return False
-    open_ends = sum(1 for line in lines[:-1] if not _SENTENCE_END.search(line))
+    open_ends = sum(1 for line in lines[:-1] if not line.endswith(_SENTENCE_ENDS))
     return open_ends >= 0.5 * (len(lines) - 1)
 
 
@@ -55,7 +55,7 @@ def unwrap_lines(lines: list[str], *, wrapped: bool) -> list[str]:
     (a broken line in any text), or always when the whole text is hard-wrapped."""
     out: list[str] = []
     for line in lines:
-        if out and not _SENTENCE_END.search(out[-1]) and (wrapped or line[:1].islower()):
+        if out and not out[-1].endswith(_SENTENCE_ENDS) and (wrapped or line[:1].islower()):
             out[-1] = f"{out[-1]} {line}"
         else:
             out.append(line)
@@ -93,6 +93,7 @@ class Cleaner:
         self.min_language_chars = min_language_chars
         self.language_sample_chars = language_sample_chars
         self._lead_patterns = {rs.name: lead_date_patterns(rs) for rs in rule_sets}
+        self._screen, self._unscreened = line_screen([rule for rs in rule_sets for rule in rs.rules])
 
     # -- language -------------------------------------------------------------------------------------------
     def detect_language(self, text: str) -> str:
@@ -126,6 +127,10 @@ class Cleaner:
         return kept
 
     def _match(self, line: str):
+        # Most lines match no rule: the screen and the few rules outside it say so at once.
+        if (self._screen is None or self._screen.search(line) is None) and not any(
+                rule.matches(line) for rule in self._unscreened):
+            return None
         for rs in self.rule_sets:
             for rule in rs.rules:
                 if rule.matches(line):

@@ -19,6 +19,11 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
+try:  # the parser of CPython's `re`: which rules can share one pattern (`line_screen`)
+    from re import _parser as _sre_parser  # type: ignore[attr-defined]  # Python >= 3.11
+except ImportError:  # pragma: no cover - Python 3.10
+    import sre_parse as _sre_parser  # type: ignore[no-redef]
+
 from builder.errors import ConfigError
 from builder.lang import language
 
@@ -42,6 +47,49 @@ class LineRule:
 # empty); without it, the regex engine can skip ahead to the rest's first character instead of trying every
 # position. A possessive `\s*+` is left alone: it changes what the rest can match.
 _LEADING_SPACES = re.compile(r"\\s\*\??(?!\+)")
+
+
+_NAMED_GROUP = re.compile(r"\(\?P<\w+>")
+_BACKREFERENCE = re.compile(r"\\[1-9]|\(\?P=|\\g<|\(\?\(")  # \1, (?P=name), \g<name>, (?(1)yes|no)
+_INLINE_FLAGS = re.compile(r"\(\?[aiLmsux-]+[:)]")
+
+
+def line_screen(rules: list[LineRule]) -> tuple[re.Pattern[str] | None, list[LineRule]]:
+    """One pattern that matches a line exactly when one of the `^`-anchored rules does, and the rules it leaves
+    out; a line neither the screen nor any rule left out matches is matched by no rule.
+
+    Most boilerplate rules are anchored at the line's start, where a single alternation of all of them is tried
+    once instead of once per rule. A rule goes into the screen only when joining cannot change what it matches:
+    no back-references (group numbers change), no inline flags, a pattern that compiles on its own."""
+    branches, left = [], []
+    for rule in rules:
+        pattern = rule.regex.pattern
+        if (not _anchored(rule.regex) or rule.regex.flags & re.MULTILINE or _BACKREFERENCE.search(pattern)
+                or _INLINE_FLAGS.search(pattern)):
+            left.append(rule)
+            continue
+        body = _NAMED_GROUP.sub("(?:", pattern[1:])
+        branch = f"(?i:{body})" if rule.regex.flags & re.IGNORECASE else f"(?:{body})"
+        try:
+            re.compile(branch)
+        except re.error:
+            left.append(rule)
+            continue
+        branches.append(branch)
+    return (re.compile("^(?:" + "|".join(branches) + ")") if branches else None), left
+
+
+def _anchored(regex: re.Pattern[str]) -> bool:
+    """Whether every match of the pattern starts at `^`: it begins with `^` and has no `|` at the top level
+    (`^a|b` matches a "b" anywhere)."""
+    if not regex.pattern.startswith("^"):
+        return False
+    try:
+        parsed = list(_sre_parser.parse(regex.pattern, regex.flags))
+    except Exception:  # noqa: BLE001 - the parser is CPython's own; anything odd keeps the rule out of the screen
+        return False
+    return bool(parsed) and parsed[0] == (_sre_parser.AT, _sre_parser.AT_BEGINNING) and all(
+        op is not _sre_parser.BRANCH for op, _ in parsed)
 
 
 def probe_pattern(regex: re.Pattern[str]) -> re.Pattern[str] | None:

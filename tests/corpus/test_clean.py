@@ -289,3 +289,35 @@ def test_clean_rule_probes_on_the_shipped_articles():
             if rule.probe is not None:
                 assert [rule.matches(x) for x in lines] == [rule.regex.search(x) is not None for x in lines]
     assert any(rule.probe is not None for rule in GENERIC.rules)
+
+
+SCREENED = [r"^\s*baca\s+(juga|pula)\b.*$", r"^a|b", r"^(?P<value>ab)\s*$", r"^(a)\1", r"^(?i:x)y", r"^\s*sumber\s*:",
+            r"(?m)^c", r"^[\(\[]?\s*baca"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=" ([:abcxsumerBACJ\n", max_size=30))
+def test_clean_line_screen_misses_no_rule(line):
+    """The screen of `^`-anchored rules, with the rules it leaves out, finds a match exactly when some rule does."""
+    import re
+
+    from builder.corpus.rulesets import LineRule, line_screen
+
+    rules = [LineRule(f"r{i}", re.compile(p, re.IGNORECASE if i % 2 else 0), "drop") for i, p in enumerate(SCREENED)]
+    screen, left = line_screen(rules)
+    assert {r.regex.pattern for r in left} == {r"^a|b", r"^(a)\1", r"^(?i:x)y", r"(?m)^c"}
+    said = (screen is not None and screen.search(line) is not None) or any(r.matches(line) for r in left)
+    assert said == any(r.regex.search(line) for r in rules)
+
+
+def test_clean_line_screen_on_the_shipped_articles():
+    from builder.corpus.rulesets import line_screen
+
+    rules = [*KOMPASTV.rules, *GENERIC.rules]
+    screen, left = line_screen(rules)
+    lines = [line for text, _ in pratiwi_rows() for line in normalise_text(text).split("\n")]
+    lines += ["Baca Juga: Putin tiba", "Sumber : Associated Press", "Gabung ke Channel WhatsApp KompasTV"]
+    for line in lines:
+        said = screen.search(line) is not None or any(r.matches(line) for r in left)
+        assert said == any(r.regex.search(line) for r in rules)
+    assert len(left) < len(rules) // 2
