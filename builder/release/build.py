@@ -115,8 +115,7 @@ def _build(config: Config, inputs: ReleaseInputs, digests: dict[str, Any], setti
     work.mkdir(parents=True, exist_ok=True)
     rows = read_release_rows(config, inputs, schema, labels, features, work, include_restricted=restricted,
                              progress=progress)
-    tables = {c: {s: concat_table(rows.tables[c][s], features[c].arrow_schema) for s in split_order(rows.tables[c])}
-              for c in CONFIGS if c in rows.tables}
+    tables = contiguous_tables(rows, features)
     if "documents" not in tables:
         gated = sorted({str(name) for (reason, name) in rows.rejects if reason == "not_redistributable"})
         if gated:
@@ -168,6 +167,18 @@ def _build(config: Config, inputs: ReleaseInputs, digests: dict[str, Any], setti
         {p.stem: p.read_text(encoding="utf-8") for p in inputs.card_sections}, manifest["statistics"])
     path = _write(root, version, tables, features, manifest, inputs, config, schema, rows)
     return BuildResult(version, path, "built", ReleaseFolder(path).manifest)
+
+
+def contiguous_tables(rows: ReleaseRows, features: dict[str, Any]) -> dict[str, dict[str, pa.Table]]:
+    """One contiguous table per config and split from the row pass's batch tables, which are let go one split at
+    a time: they map the workers' files, and holding them beside the copies would double the build's memory."""
+    tables: dict[str, dict[str, pa.Table]] = {}
+    for c in CONFIGS:
+        batches = rows.tables.pop(c, None)
+        if batches is None:
+            continue
+        tables[c] = {s: concat_table(batches.pop(s), features[c].arrow_schema) for s in split_order(batches)}
+    return tables
 
 
 def planned_release(config: Config) -> tuple[str | None, list[str]]:
