@@ -59,12 +59,22 @@ def iter_range(path: str | Path, start: int = 0, end: int | None = None) -> Iter
 _KEY_END = re.compile(rb'"\s*:')
 
 
+_NESTED = (dict, list)  # what orjson gives for objects and arrays
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def _key_count(value: Any) -> int:
+    """The keys of every object in a parsed JSON value. Only containers are descended into, and a container of
+    scalars alone (a sentence's tags) is told apart in C (`issuperset` over `map(type, ...)`), not item by item."""
     if isinstance(value, dict):
-        return len(value) + sum(_key_count(v) for v in value.values())
-    if isinstance(value, list):
-        return sum(_key_count(v) for v in value)
-    return 0
+        n, items = len(value), value.values()
+    elif isinstance(value, list):
+        n, items = 0, value
+    else:
+        return 0
+    if _SCALARS.issuperset(map(type, items)):
+        return n
+    return n + sum(_key_count(v) for v in items if type(v) in _NESTED)
 
 
 def repeated_keys(line: bytes | str, record: Any) -> list[str]:
