@@ -77,11 +77,22 @@ def _key_count(value: Any) -> int:
     return n + sum(_key_count(v) for v in items if type(v) in _NESTED)
 
 
+def _top_level_keys(value: Any) -> int:
+    if isinstance(value, dict):
+        return len(value)
+    if isinstance(value, list) and set(map(type, value)) <= {dict}:
+        return sum(map(len, value))
+    return 0
+
+
 def repeated_keys(line: bytes | str, record: Any) -> list[str]:
     """The keys an object of the line repeats (a JSON parser keeps the last value and drops the others unseen).
     A quick count of key-like strings decides whether the exact, slower parse is needed at all."""
     raw = line.encode("utf-8") if isinstance(line, str) else line
-    if len(_KEY_END.findall(raw)) <= _key_count(record):
+    raw_keys = len(_KEY_END.findall(raw))
+    # The top-level keys alone are a lower bound of the keys, found in C for a list of objects (a predictions
+    # file read at once); only when they do not settle it are all the keys counted.
+    if raw_keys <= _top_level_keys(record) or raw_keys <= _key_count(record):
         return []
     found: list[str] = []
 
