@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import sys
 import tempfile
@@ -96,6 +97,10 @@ def write_release(root: Path, gold: list[list[str]]) -> Path:
     pq.write_table(table, folder / "data" / "ner" / "test-00000-of-00001.parquet")
     (folder / "manifest.json").write_text(json.dumps({"name": "bench", "version": "1.0.0"}))
     return folder
+
+
+# The performance issues' second rung: the per-label report against seqeval's, CPU time, same files.
+TARGETS = {"default": 20.0, "strict": 15.0}
 
 
 class Timer:
@@ -191,6 +196,11 @@ def main() -> None:
               f"CI {report['metrics']['spans']['micro']['ci']['f1']}")
         print(f"speed-up, default mode: wall {t_seq.wall / t_ours.wall:.1f}x, cpu {t_seq.cpu / t_ours.cpu:.1f}x; "
               f"strict: wall {t_seq_strict.wall / t_ours_strict.wall:.1f}x, cpu {t_seq_strict.cpu / t_ours_strict.cpu:.1f}x")
+        for mode, ratio, target in (("default", t_seq.cpu / t_ours.cpu, TARGETS["default"]),
+                                    ("strict", t_seq_strict.cpu / t_ours_strict.cpu, TARGETS["strict"])):
+            print(f"{'PASS' if ratio >= target else 'FAIL'}: {mode} mode {ratio:.1f}x seqeval in CPU time "
+                  f"(target >= {target:g}x)")
+        print(f"load average (1, 5, 15 min): {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ What it does
 3. Loads the same file with `json` and validates the tasks with plain `jsonschema` (Draft 2020-12,
    `iter_errors`, the same schema), schema only, no semantic checks; reports tasks/s. `--jsonschema-tasks`
    limits the validation to the first N tasks (it is ~100x slower); the time of all is extrapolated.
-Prints a Markdown table and PASS/FAIL against the target (>= 10,000 tasks/s through the CLI).
+Prints a Markdown table and PASS/FAIL against the target (>= 30,000 tasks/s through the CLI).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ import orjson
 
 REPO = Path(__file__).resolve().parent.parent
 PRATIWI = REPO / "data/raw/pratiwi2017/600 news with valid hoax label.csv"
-TARGET_TASKS_PER_S = 10_000.0
+TARGET_TASKS_PER_S = 30_000.0  # the performance issues' second rung
 ENTITY_TYPES = ["PER", "ORG", "LOC", "DATE", "EVENT"]
 NAMES = ["Joko Widodo", "Prabowo Subianto", "Sri Mulyani", "Anies Baswedan", "Kim Jong Un", "Vladimir Putin",
          "Retno Marsudi", "Mahfud MD", "Ganjar Pranowo", "Puan Maharani"]
