@@ -15,6 +15,8 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
@@ -22,7 +24,7 @@ import orjson
 
 from builder.config import Config
 from builder.errors import InputError
-from builder.jsonl import AtomicWriter, batched, read_jsonl, write_json
+from builder.jsonl import AtomicWriter, batched, iter_lines, line_error, parse_object, write_json
 from builder.parallel import map_batches, worker_count
 
 # A progress callback: (what is being done, how many more items are done, the total when known). Library
@@ -209,19 +211,49 @@ class BatchStage(Stage):
     def write_records(self, records: Iterable[dict[str, Any]], writer: AtomicWriter, rejects: RejectSink, *,
                       workers: int = 1, progress: Progress | None = None) -> BatchTally:
         """The stage over a stream of documents: the whole input, or one partition of a distributed run."""
+        return self._write_batches(type(self).work, batched(records, self.batch_size), writer, rejects,
+                                   workers=workers, progress=progress)
+
+    def write(self, in_path: Path | None, out: StageDir, writer: AtomicWriter, rejects: RejectSink,
+              progress: Progress | None) -> Tally:
+        """The stage over a file: the workers get its raw lines and parse them, so that this process neither
+        parses every document nor pickles it for them (same results as `write_records` over `read_jsonl`)."""
+        assert in_path is not None
+        return self._write_batches(partial(parse_then, type(self).work), batched(iter_lines(in_path),
+                                   self.batch_size), writer, rejects, workers=self.workers, progress=progress,
+                                   path=in_path)
+
+    def _write_batches(self, func: Callable[[Any], Any], batches: Iterable[list[Any]], writer: AtomicWriter,
+                       rejects: RejectSink, *, workers: int, progress: Progress | None,
+                       path: Path | None = None) -> BatchTally:
         tally = self.tally()
         init, args = self.initializer()
-        for results in map_batches(type(self).work, batched(records, self.batch_size), workers=workers,
-                                   initializer=init, initargs=args):
+        for results in map_batches(func, batches, workers=workers, initializer=init, initargs=args):
+            if isinstance(results, BadLine):
+                raise line_error(results.why, path or "input", results.lineno)
             tally.add(results, writer, rejects)
             if progress:
                 progress(self.name, len(results), None)
         return tally
 
-    def write(self, in_path: Path | None, out: StageDir, writer: AtomicWriter, rejects: RejectSink,
-              progress: Progress | None) -> Tally:
-        assert in_path is not None
-        return self.write_records(read_jsonl(in_path), writer, rejects, workers=self.workers, progress=progress)
+
+@dataclass(frozen=True)
+class BadLine:
+    """The first line of a batch that is not a JSON object: the batch stops there, and the stage with it."""
+
+    lineno: int
+    why: str
+
+
+def parse_then(work: Callable[[list[dict[str, Any]]], Any], lines: list[tuple[int, bytes]]) -> Any:
+    """`work` over the documents of a batch of (line number, raw line) pairs, parsed here (in the worker)."""
+    docs = []
+    for lineno, line in lines:
+        record, why = parse_object(line)
+        if record is None:
+            return BadLine(lineno, str(why))
+        docs.append(record)
+    return work(docs)
 
 
 # How a stage's output gets written: in this process (`write_locally`), or by an engine's tasks

@@ -20,7 +20,7 @@ from builder.config import Config
 from builder.document import set_text
 from builder.corpus.characters import normalise_breaks_and_spaces, remove_invisible
 from builder.corpus.rulesets import RuleSet, line_screen, load_rule_set
-from builder.jsonl import AtomicWriter
+from builder.jsonl import AtomicWriter, dumps
 from builder.lang.identify import UNDETERMINED, identify
 from builder.stage import BatchStage, RejectSink, file_digest
 
@@ -120,7 +120,8 @@ class Cleaner:
                 doc["attribution"] = value if not doc.get("attribution") else doc["attribution"]
                 res.events.append("attribution")
             elif rule.action == "meta":
-                doc.setdefault("meta", {})[rule.field] = rule.regex.search(line).group("value").strip()
+                # a new dict: the input record stays as it came (it is what a rejected document keeps)
+                doc["meta"] = {**(doc.get("meta") or {}), rule.field: rule.regex.search(line).group("value").strip()}
             elif rule.action == "drop_rest":
                 res.removed.extend((rule.name, rest) for rest in lines[i + 1 :])
                 break
@@ -295,11 +296,23 @@ def _init_worker(config: Config) -> None:
     _WORKER_CLEANERS = build_cleaners(config)
 
 
-def _clean_batch(docs: list[dict[str, Any]]) -> list[tuple[dict[str, Any], CleanResult]]:
-    out = []
+# What a worker sends back per document: id, where it came from, the lines removed by rule, what was found, and
+# either its cleaned JSONL line or, when dropped, the reason, its detail and the original record. Serialised in the
+# worker, so that the parent only writes.
+Cleaned = tuple[str, "str | None", list[tuple[str, str]], list[str], "bytes | None", "str | None", "str | None",
+                "dict[str, Any] | None"]
+
+
+def _clean_batch(docs: list[dict[str, Any]]) -> list[Cleaned]:
+    out: list[Cleaned] = []
     for doc in docs:
         cleaner = _WORKER_CLEANERS.get(doc["source"]["name"]) or _WORKER_CLEANERS[""]
-        out.append((doc, cleaner.clean(doc)))
+        res = cleaner.clean(doc)
+        where = doc["source"].get("uri")
+        if res.drop_reason:
+            out.append((doc["id"], where, res.removed, res.events, None, res.drop_reason, res.drop_detail, doc))
+        else:
+            out.append((doc["id"], where, res.removed, res.events, dumps(res.doc), None, None, None))
     return out
 
 
@@ -313,23 +326,20 @@ class CleanTally:
     dropped: Counter[str] = field(default_factory=Counter)
     events: Counter[str] = field(default_factory=Counter)
 
-    def add(self, results: list[tuple[dict[str, Any], CleanResult]], writer: AtomicWriter,
-            rejects: RejectSink) -> None:
+    def add(self, results: list[Cleaned], writer: AtomicWriter, rejects: RejectSink) -> None:
         """Write the kept documents of a cleaned batch and reject the rest, with every removed line."""
-        for original, res in results:
+        for doc_id, where, removed, events, line, reason, detail, original in results:
             self.n_in += 1
-            doc_id = original["id"]
-            where = original["source"].get("uri")
-            for rule, line in res.removed:
+            for rule, text in removed:
                 self.removed[rule] += 1
-                rejects.reject(rule, kind="line", doc_id=doc_id, where=where, detail=line)
-            self.events.update(res.events)
-            if res.drop_reason:
-                self.dropped[res.drop_reason] += 1
-                rejects.reject(res.drop_reason, kind="document", doc_id=doc_id, where=where,
-                               detail=res.drop_detail, record=original)
+                rejects.reject(rule, kind="line", doc_id=doc_id, where=where, detail=text)
+            self.events.update(events)
+            if reason:
+                self.dropped[reason] += 1
+                rejects.reject(reason, kind="document", doc_id=doc_id, where=where, detail=detail, record=original)
                 continue
-            writer.write(res.doc)
+            assert line is not None
+            writer.write_bytes(line)
             self.n_out += 1
 
     def merge(self, other: CleanTally) -> None:

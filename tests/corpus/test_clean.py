@@ -12,7 +12,7 @@ from builder.config import load_config
 from builder.document import document_errors, new_document
 from builder.errors import ConfigError
 from builder.corpus.ingest import Ingest
-from builder.jsonl import read_jsonl
+from builder.jsonl import dumps, read_jsonl
 from builder.corpus.rulesets import load_rule_set
 from builder.stage import StageDir
 from tests.helpers.projects import SEED, pratiwi_rows, seed_project
@@ -321,3 +321,36 @@ def test_clean_line_screen_on_the_shipped_articles():
         said = screen.search(line) is not None or any(r.matches(line) for r in left)
         assert said == any(r.regex.search(line) for r in rules)
     assert len(left) < len(rules) // 2
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_clean_and_segment_name_the_line_that_is_not_json(tmp_path, workers):
+    """The workers parse the lines; a line that is not a JSON object still stops the stage at its file and line."""
+    import re
+
+    from builder.config import config_from_dict
+    from builder.corpus.segment import Segment
+    from builder.errors import InputError
+
+    good = make_doc("Presiden tiba di Jakarta pada Rabu pagi untuk bertemu para menteri.", split="train")
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(b"".join(dumps(dict(good, id=f"test:{i:016d}")) for i in range(5)) + b'{"id": \n')
+    for stage in (Clean, Segment):
+        config = config_from_dict({stage.name: {"workers": workers, "batch_size": 2}, "clean": {"workers": workers,
+                                   "batch_size": 2, "min_words": 1}}, tmp_path)
+        with pytest.raises(InputError, match=re.escape(f"{path}:6")):
+            run_stage(stage(config), path, StageDir(tmp_path / stage.name))
+        assert not StageDir(tmp_path / stage.name).documents.exists()
+
+
+def test_clean_keeps_the_input_record_of_a_dropped_document_as_it_came():
+    from builder.corpus.rulesets import LineRule
+
+    import re
+
+    rule = LineRule("editor", re.compile(r"^Editor: (?P<value>.+)$"), "meta", "editor")
+    doc = make_doc("Editor: Ani\nTerlalu pendek.", meta={"desk": "x"})
+    c = Cleaner([type(GENERIC)(name="t", language="id", rules=[rule])], min_words=30)
+    res = c.clean(doc)
+    assert res.drop_reason == "too_short" and res.doc["meta"] == {"desk": "x", "editor": "Ani"}
+    assert doc["meta"] == {"desk": "x"}
