@@ -31,7 +31,7 @@ import xxhash
 
 from builder.config import Config
 from builder.errors import ConfigError
-from builder.jsonl import AtomicWriter, iter_lines, line_error, parse_object
+from builder.jsonl import AtomicWriter, dumps, iter_lines, line_error, parse_object
 from builder.corpus.minhash import (
     LshParams,
     MinHasher,
@@ -70,6 +70,9 @@ class Signatures:
     problems: list[str | None]  # why a record cannot be deduplicated (it will be rejected)
     bands: np.ndarray  # (records, bands) uint64
     error: tuple[int, str] | None = None  # (line number, message) of a line that is not a JSON object
+    # per record: the line is exactly orjson's form of it and holds no `duplicates` yet, so that pass 3 may append
+    # the field to the line's bytes instead of parsing and serialising the document again
+    canonical: list[bool] = field(default_factory=list)
 
 
 def _record_problem(record: dict[str, Any]) -> str | None:
@@ -84,12 +87,14 @@ def sign_batch(batch: list[tuple[int, bytes]]) -> Signatures:
     ids: list[str | None] = []
     texts: list[str] = []
     problems: list[str | None] = []
+    canonical: list[bool] = []
     for lineno, line in batch:
         record, error = parse_object(line)
         if record is None:
             return Signatures([], np.zeros(0, np.int64), [], [], np.zeros((0, 0), np.uint64), (lineno, str(error)))
         problem = _record_problem(record)
         problems.append(problem)
+        canonical.append(problem is None and "duplicates" not in record and dumps(record) == line)
         ids.append(record.get("id") if problem is None else None)
         texts.append(record["text"] if problem is None else "")
     sh = shingle_batch(texts, _WORKER["ngram"])
@@ -99,7 +104,8 @@ def sign_batch(batch: list[tuple[int, bytes]]) -> Signatures:
         for norm, words, problem in zip(sh.normalized, sh.words, problems)
     ]
     text_len = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
-    return Signatures(ids, text_len, exact, problems, band_hashes(sig, _WORKER["bands"], _WORKER["rows"]))
+    return Signatures(ids, text_len, exact, problems, band_hashes(sig, _WORKER["bands"], _WORKER["rows"]),
+                      canonical=canonical)
 
 
 def _shingle_set_batch(batch: list[tuple[int, str]]) -> list[tuple[int, np.ndarray]]:
@@ -157,6 +163,7 @@ class CorpusFacts:
     no_words: int = 0
     seen_exact: dict[bytes, int] = field(default_factory=dict)
     seen_ids: dict[str, int] = field(default_factory=dict)
+    canonical: list[bool] = field(default_factory=list)  # per record (Signatures.canonical); empty when not known
 
     def add(self, parsed: Signatures) -> list[int]:
         """Take in the facts of the next batch, in input order; return the positions in the batch of the documents
@@ -182,6 +189,7 @@ class CorpusFacts:
                 self.seen_exact[key] = index
                 eligible.append(k)
         self.text_len.append(parsed.text_len)
+        self.canonical.extend(parsed.canonical)
         return eligible
 
 
@@ -395,12 +403,25 @@ class Dedup(Stage):
         with AtomicWriter(out.root / CLUSTERS) as clusters:
             for entry in report:
                 clusters.write(entry)
+            canonical = corpus.canonical if len(corpus.canonical) == len(corpus.ids) else None
             for index, (lineno, line) in enumerate(iter_lines(in_path)):
+                if canonical and canonical[index] and index not in corpus.problems and tally.write_line(
+                        index, line, corpus.ids[index], members, writer):
+                    continue
                 tally.write(index, orjson.loads(line), f"{in_path}:{lineno}", corpus.problems, members, writer,
                             rejects)
                 if progress:
                     progress("dedup: writing", 1, len(corpus.ids))
         return DedupResult(opts, tally, corpus, near, checked, len(candidates), report, len(members))
+
+
+def _duplicates(doc_id: str, m: Member | None) -> dict[str, Any]:
+    """The `duplicates` field of a document: its cluster, or a cluster of its own."""
+    if m is None:
+        return {"cluster_id": cluster_id_of(doc_id), "representative": True, "size": 1, "exact_of": None,
+                "max_jaccard": None}
+    return {"cluster_id": m.cluster_id, "representative": m.representative, "size": m.size, "exact_of": m.exact_of,
+            "max_jaccard": m.max_jaccard}
 
 
 @dataclass
@@ -422,12 +443,8 @@ class DedupTally:
             rejects.reject(reason, doc_id=doc_id, where=where, detail=detail, record=record)
             return
         m = members.get(index)
-        if m is None:
-            record["duplicates"] = {"cluster_id": cluster_id_of(record["id"]), "representative": True,
-                                    "size": 1, "exact_of": None, "max_jaccard": None}
-        else:
-            record["duplicates"] = {"cluster_id": m.cluster_id, "representative": m.representative,
-                                    "size": m.size, "exact_of": m.exact_of, "max_jaccard": m.max_jaccard}
+        record["duplicates"] = _duplicates(record["id"], m)
+        if m is not None:
             reason, of = _drop_reason(m, self.drop)
             if reason:
                 self.dropped[reason] += 1
@@ -435,6 +452,19 @@ class DedupTally:
                 return
         writer.write(record)
         self.n_out += 1
+
+    def write_line(self, index: int, line: bytes, doc_id: str, members: dict[int, Member],
+                   writer: AtomicWriter) -> bool:
+        """`write` for a kept document whose line is orjson's form of it: the `duplicates` field appended to the
+        line's bytes, which gives the same bytes as parsing, setting the field and serialising. False (nothing
+        written) for a document that is dropped: `write` rejects it with its record."""
+        m = members.get(index)
+        if m is not None and _drop_reason(m, self.drop)[0]:
+            return False
+        self.n_in += 1
+        writer.write_bytes(line[:-2] + b',"duplicates":' + orjson.dumps(_duplicates(doc_id, m)) + b"}\n")
+        self.n_out += 1
+        return True
 
     def merge(self, other: DedupTally) -> None:
         self.n_in += other.n_in

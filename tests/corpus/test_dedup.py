@@ -373,3 +373,27 @@ def test_dedup_command_exit_codes(tmp_path, capsys):
     assert len(list(read_jsonl(tmp_path / "out" / "documents.jsonl"))) == 1
     assert main([*args, "--input", str(tmp_path / "missing.jsonl")]) == 2
     assert "missing.jsonl" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("keep", ["near", "none"])
+def test_dedup_writes_the_same_bytes_whether_its_input_lines_are_orjson_or_not(tmp_path, keep):
+    """Pass 3 appends `duplicates` to a line that is orjson's form of its record; any other line is parsed and
+    serialised again. Both give the same output, kept and rejected documents alike."""
+    import json
+
+    docs = pratiwi_docs()[:300]
+    docs[5] = {**docs[5], "duplicates": {"cluster_id": "cl-stale"}}  # an earlier run's field: replaced in place
+    outs = []
+    for name, dump in (("orjson", None), ("spaced", lambda d: json.dumps(d, ensure_ascii=False))):
+        path = tmp_path / f"{name}.jsonl"
+        if dump is None:
+            write_jsonl(path, docs)
+        else:
+            path.write_text("".join(dump(d) + "\n" for d in docs), encoding="utf-8")
+        config = config_from_dict({"dedup": {"workers": 1, "drop": keep}}, tmp_path)
+        out = StageDir(tmp_path / f"out-{name}")
+        run_stage(Dedup(config), path, out)
+        rejects = [{**r, "where": r["where"].rsplit(":", 1)[-1]} for r in read_jsonl(out.rejects)]
+        outs.append((out.documents.read_bytes(), rejects))
+    assert outs[0] == outs[1]
+    assert any(r["reason"] != "invalid_record" for r in outs[0][1]) == (keep == "near")
