@@ -6,7 +6,8 @@ owns the rest: it checks the options, opens the atomic writer of `work/<stage>/d
 `stats.json` from the stage's tally. `prepare` adds `done.json`, a fingerprint of the stage's inputs and config, so
 that a rerun skips a stage whose inputs did not change. A `BatchStage` (clean, segment) only gives a per-batch
 function that worker processes run; the base class owns the loop over batches and the tally (as datatrove's base
-step does), and the distributed engine runs the same function on each partition.
+step does), and the distributed engine runs the same function on each partition. Over a file, the workers get the
+raw lines and parse them (`parse_then`): the parent reads, writes and counts.
 """
 
 from __future__ import annotations
