@@ -77,6 +77,11 @@ def _key_count(value: Any) -> int:
     return n + sum(_key_count(v) for v in items if type(v) in _NESTED)
 
 
+def key_ends(raw: bytes) -> int:
+    """An upper bound of the keys of the JSON text `raw`: every key ends with a quote, maybe spaces, and a colon."""
+    return len(_KEY_END.findall(raw))
+
+
 def _top_level_keys(value: Any) -> int:
     if isinstance(value, dict):
         return len(value)
@@ -89,7 +94,7 @@ def repeated_keys(line: bytes | str, record: Any) -> list[str]:
     """The keys an object of the line repeats (a JSON parser keeps the last value and drops the others unseen).
     A quick count of key-like strings decides whether the exact, slower parse is needed at all."""
     raw = line.encode("utf-8") if isinstance(line, str) else line
-    raw_keys = len(_KEY_END.findall(raw))
+    raw_keys = key_ends(raw)
     # The top-level keys alone are a lower bound of the keys, found in C for a list of objects (a predictions
     # file read at once); only when they do not settle it are all the keys counted.
     if raw_keys <= _top_level_keys(record) or raw_keys <= _key_count(record):

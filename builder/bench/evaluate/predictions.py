@@ -30,7 +30,7 @@ import orjson
 
 from builder.errors import DataInvalidError, InputError
 from builder.bench.evaluate.gold import DocumentGold, TokenGold
-from builder.jsonl import parse_object, repeated_keys, paused_gc
+from builder.jsonl import key_ends, parse_object, repeated_keys, paused_gc
 
 MAX_SHOWN = 50
 _BLANK_LINE = re.compile(rb"\n[ \t\r]*\n")
@@ -210,6 +210,9 @@ def read_ner(path: Path, gold: TokenGold, entity_types: tuple[str, ...], doc_len
 
 def _read_ner(path: Path, gold: TokenGold, entity_types: tuple[str, ...], doc_lengths: np.ndarray | None,
               allow_missing: bool) -> NerPredictions:
+    fast = tags_file_in_arrow(path, gold, allow_missing)
+    if fast is not None:
+        return fast
     problems = Problems(path)
     rows = read_lines(path, problems)
     fmt = next(("tags" if "sentence_id" in r else "spans" for _, r in rows if "sentence_id" in r or "document_id" in r),
@@ -239,6 +242,64 @@ def _read_ner(path: Path, gold: TokenGold, entity_types: tuple[str, ...], doc_le
     _missing(problems, gold.ids, seen, "sentence", allow_missing)
     problems.raise_if_any()
     return NerPredictions("tags", codes=codes, lines=len(rows))
+
+
+def tags_file_in_arrow(path: Path, gold: TokenGold, allow_missing: bool = False) -> NerPredictions | None:
+    """The usual tags file read and checked in C++ by Arrow's JSON reader, or None for any other file.
+
+    The usual file: no blank line, every line one object with exactly a string `sentence_id` and a list of string
+    `tags`, each id of the split once (all of them unless `allow_missing`), as many tags as the sentence has tokens,
+    every tag allowed. Then the result is the one the line-by-line path gives. Anything else, or anything Arrow
+    reads differently (a repeated key, an escaped quote before a colon, a line Arrow cannot parse, a type it
+    infers otherwise), returns None, and that path reads, checks and locates every problem. So this path may be
+    stricter than the other, never more lenient; a test compares the two on mutations of a real file."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.json as pj
+
+    try:
+        if not 0 < path.stat().st_size <= FAST_BYTES:
+            return None
+        data = path.read_bytes()
+    except OSError:
+        return None
+    body = data.strip()
+    if not body or _BLANK_LINE.search(body) or b"\r" in body:
+        return None
+    n_lines = body.count(b"\n") + 1
+    # Two keys per line, as the schema below makes sure each line has: a line with a repeated key would show more.
+    if key_ends(body) != 2 * n_lines:
+        return None
+    try:
+        table = pj.read_json(pa.BufferReader(body))
+    except (pa.ArrowException, ValueError):
+        return None
+    if (table.num_rows != n_lines or sorted(table.schema.names) != ["sentence_id", "tags"]
+            or table.schema.field("sentence_id").type != pa.string()
+            or table.schema.field("tags").type != pa.list_(pa.string())):
+        return None
+    sid, tags = table.column("sentence_id").combine_chunks(), table.column("tags").combine_chunks()
+    flat = pc.list_flatten(tags)
+    if sid.null_count or tags.null_count or flat.null_count:
+        return None
+    sent_arrow = pc.index_in(sid, value_set=pa.array(gold.ids, pa.string()))
+    if sent_arrow.null_count:
+        return None
+    sent = sent_arrow.to_numpy().astype(np.int64)
+    if np.unique(sent).size != sent.size or (not allow_missing and sent.size != len(gold.ids)):
+        return None
+    n_tags = pc.list_value_length(tags).to_numpy().astype(np.int64)
+    if (n_tags != gold.lengths[sent]).any():
+        return None
+    names = [t for t in gold.vocab.index if t in gold.allowed]
+    found = pc.index_in(flat, value_set=pa.array(names, pa.string()))
+    if found.null_count:
+        return None
+    mapped = np.array([gold.vocab.index[t] for t in names], dtype=np.int64)[found.to_numpy()]
+    line_first = np.cumsum(n_tags) - n_tags
+    codes = np.zeros(gold.codes.size, dtype=np.int64)
+    codes[np.repeat(gold.first[sent] - line_first, n_tags) + np.arange(mapped.size)] = mapped
+    return NerPredictions("tags", codes=codes, lines=n_lines)
 
 
 def _read_tags(rows: list[tuple[int, dict[str, Any]]], gold: TokenGold, problems: Problems,
