@@ -291,15 +291,26 @@ def tags_file_in_arrow(path: Path, gold: TokenGold, allow_missing: bool = False)
     n_tags = pc.list_value_length(tags).to_numpy().astype(np.int64)
     if (n_tags != gold.lengths[sent]).any():
         return None
-    names = [t for t in gold.vocab.index if t in gold.allowed]
-    found = pc.index_in(flat, value_set=pa.array(names, pa.string()))
+    allowed = _allowed_codes(gold)
+    found = pc.index_in(flat, value_set=pa.array(list(allowed), pa.string()))
     if found.null_count:
         return None
-    mapped = np.array([gold.vocab.index[t] for t in names], dtype=np.int64)[found.to_numpy()]
+    mapped = np.fromiter(allowed.values(), dtype=np.int64, count=len(allowed))[found.to_numpy()]
+    return NerPredictions("tags", codes=_aligned(gold, sent, n_tags, mapped), lines=n_lines)
+
+
+def _allowed_codes(gold: TokenGold) -> dict[str, int]:
+    """Each tag a prediction may use, with its code."""
+    return {t: c for t, c in gold.vocab.index.items() if t in gold.allowed}
+
+
+def _aligned(gold: TokenGold, sent: np.ndarray, n_tags: np.ndarray, mapped: np.ndarray) -> np.ndarray:
+    """Tag codes aligned with the gold tokens: `mapped` holds the codes of sentences `sent` (`n_tags` each) one
+    after another; a sentence without a prediction stays O (code 0)."""
     line_first = np.cumsum(n_tags) - n_tags
     codes = np.zeros(gold.codes.size, dtype=np.int64)
     codes[np.repeat(gold.first[sent] - line_first, n_tags) + np.arange(mapped.size)] = mapped
-    return NerPredictions("tags", codes=codes, lines=n_lines)
+    return codes
 
 
 def _read_tags(rows: list[tuple[int, dict[str, Any]]], gold: TokenGold, problems: Problems,
@@ -310,8 +321,7 @@ def _read_tags(rows: list[tuple[int, dict[str, Any]]], gold: TokenGold, problems
     mapped in one call; only a file with a problem is walked line by line to say where it is."""
     found = _tag_lines_at_once(rows, gold, seen)
     sents, lines, flat = found if found is not None else _tag_lines_one_by_one(rows, gold, problems, seen)
-    allowed = {t: c for t, c in gold.vocab.index.items() if t in gold.allowed}
-    get = allowed.get
+    get = _allowed_codes(gold).get
     sent = np.array(sents, dtype=np.int64)
     n_tags = gold.lengths[sent]
     line_first = np.cumsum(n_tags) - n_tags
@@ -325,9 +335,7 @@ def _read_tags(rows: list[tuple[int, dict[str, Any]]], gold: TokenGold, problems
             problems.add(lines[k], f"unknown tag {flat[line_first[k] + pos]!r} at position {pos} "
                                    f"(allowed: {', '.join(sorted(gold.allowed))})")
         return np.zeros(0, dtype=np.int64)
-    codes = np.zeros(gold.codes.size, dtype=np.int64)
-    codes[np.repeat(gold.first[sent] - line_first, n_tags) + np.arange(mapped.size)] = mapped
-    return codes
+    return _aligned(gold, sent, n_tags, mapped)
 
 
 def _tag_lines_at_once(rows: list[tuple[int, dict[str, Any]]], gold: TokenGold,
